@@ -1,0 +1,168 @@
+"""Opening the database named by a bare path, `sqlite:///path` or `postgresql://...`."""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import peewee
+
+# Every model is bound to this proxy; open_database() points it at a real database.
+database = peewee.DatabaseProxy()
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": SQLITE_BUSY_TIMEOUT_SECONDS * 1000,
+    "synchronous": "normal",
+    "cache_size": -32000,  # 32 MiB of page cache per connection
+    "temp_store": "memory",
+}
+
+
+class DatabaseOpenError(Exception):
+    """The database cannot be opened; the message is one line for the user."""
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """Return ("sqlite", path) or ("postgresql", url) for what the user wrote."""
+    text = str(url).strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql", text
+    if text.startswith("sqlite:///"):
+        # As in SQLAlchemy: sqlite:///relative.db and sqlite:////absolute/path.db
+        return "sqlite", unquote(text[len("sqlite:///"):])
+    if text.startswith("sqlite://"):
+        raise DatabaseOpenError(f"Not a SQLite URL: {text} (use sqlite:///path/to/file.db)")
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise DatabaseOpenError(f"Unsupported database kind {scheme!r}: use a file path, sqlite:/// or postgresql://")
+    return "sqlite", text
+
+
+def describe_url(url: str) -> str:
+    """The database as shown to the user: a path, or the PostgreSQL URL without a password."""
+    kind, target = parse_url(url)
+    if kind == "sqlite":
+        return target
+    parts = urlparse(target)
+    netloc = parts.hostname or ""
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    return f"postgresql://{netloc}{parts.path}"
+
+
+def _open_sqlite(path: str, create: bool) -> peewee.SqliteDatabase:
+    file = Path(path).expanduser()
+    if path != ":memory:":
+        if not file.exists() and not create:
+            raise DatabaseOpenError(f"No database at {file}: create it with `crm init --db {file}`")
+        directory = file.parent if str(file.parent) else Path(".")
+        if not directory.is_dir():
+            raise DatabaseOpenError(f"The folder {directory} does not exist")
+        if not file.exists() and not os.access(directory, os.W_OK):
+            raise DatabaseOpenError(f"Cannot create a database in {directory}: permission denied")
+        if file.exists() and not os.access(file, os.R_OK):
+            raise DatabaseOpenError(f"Cannot read {file}: permission denied")
+    db = peewee.SqliteDatabase(
+        str(file) if path != ":memory:" else path,
+        pragmas=SQLITE_PRAGMAS,
+        timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+        # Every transaction takes the write lock up front: a deferred one that reads and
+        # then writes fails at once with SQLITE_BUSY when another process holds it.
+        lock_type="IMMEDIATE",
+    )
+    _register_sqlite_functions(db)
+    return db
+
+
+def _register_sqlite_functions(db: peewee.SqliteDatabase) -> None:
+    from crm_tui.db.text import fold
+
+    # A fold() in SQL lets LIKE look-ups ignore accents and case the way search does.
+    db.register_function(fold, "crm_fold", 1, deterministic=True)
+
+
+def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
+    try:
+        import psycopg  # noqa: F401  (peewee picks psycopg 3 when it is installed)
+    except ImportError as exc:
+        raise DatabaseOpenError(
+            "PostgreSQL needs the psycopg driver: pip install 'crm_tui[postgres]'"
+        ) from exc
+    parts = urlparse(url)
+    return peewee.PostgresqlDatabase(
+        unquote(parts.path.lstrip("/")) or "postgres",
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname or None,
+        port=parts.port or None,
+        autorollback=True,
+    )
+
+
+def open_database(url: str, create: bool = False) -> peewee.Database:
+    """Connect the models to the database at `url` and return it.
+
+    `create` allows a new SQLite file to be made (only `crm init` and tests ask for it).
+    """
+    kind, target = parse_url(url)
+    db = _open_sqlite(target, create) if kind == "sqlite" else _open_postgres(target)
+    try:
+        db.connect(reuse_if_open=True)
+    except peewee.OperationalError as exc:
+        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {_first_line(exc)}") from exc
+    except Exception as exc:  # the PG driver's own errors
+        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {_first_line(exc)}") from exc
+    close_database()
+    database.initialize(db)
+    return db
+
+
+def close_database() -> None:
+    current = database.obj
+    if current is not None and not current.is_closed():
+        current.close()
+
+
+def is_sqlite() -> bool:
+    return isinstance(database.obj, peewee.SqliteDatabase)
+
+
+def is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def write_transaction():
+    """A writing transaction: BEGIN IMMEDIATE on SQLite, a normal one on PostgreSQL."""
+    return database.atomic()
+
+
+def share_with_group(path: str) -> None:
+    """Make a SQLite file and its -wal/-shm usable by everyone in the folder's group."""
+    file = Path(path)
+    for candidate in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
+        if candidate.exists():
+            try:
+                candidate.chmod(0o660)
+                directory_group = file.parent.stat().st_gid
+                if candidate.stat().st_gid != directory_group:
+                    os.chown(candidate, -1, directory_group)
+            except PermissionError:
+                pass
+    directory = file.parent
+    try:
+        mode = directory.stat().st_mode
+        if not mode & stat.S_ISGID and os.access(directory, os.W_OK):
+            directory.chmod(mode | stat.S_ISGID)
+    except PermissionError:
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0]

@@ -1,0 +1,79 @@
+"""Schema versions: an ordered list of steps, each run once, in its own transaction.
+
+A new database runs every step; a database made by an older version runs the steps it
+lacks, keeping its data. Steps are never edited once released: a change to the schema
+is a new step at the end.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import peewee
+
+from crm_tui.db import models, search
+from crm_tui.db.connection import database
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    description: str
+    apply: Callable[[peewee.Database], None]
+
+
+def _create_base_tables(db: peewee.Database) -> None:
+    db.create_tables(models.ALL_MODELS, safe=True)
+
+
+def _create_search_index(db: peewee.Database) -> None:
+    search.install(db)
+
+
+STEPS: list[Step] = [
+    Step(1, "records of the CRM", _create_base_tables),
+    Step(2, "concept search index", _create_search_index),
+]
+LATEST_VERSION = STEPS[-1].version
+
+
+def schema_version(db: peewee.Database | None = None) -> int:
+    """The version stored in the database; 0 for an empty one."""
+    db = db or database
+    if not db.table_exists(models.Meta._meta.table_name):
+        return 0
+    row = models.Meta.get_or_none(models.Meta.key == SCHEMA_VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def _store_version(version: int) -> None:
+    models.Meta.insert(key=SCHEMA_VERSION_KEY, value=str(version)).on_conflict(
+        conflict_target=[models.Meta.key], update={models.Meta.value: str(version)}
+    ).execute()
+
+
+def pending_steps(db: peewee.Database | None = None) -> list[Step]:
+    current = schema_version(db)
+    return [step for step in STEPS if step.version > current]
+
+
+def upgrade(db: peewee.Database | None = None, upto: int | None = None) -> tuple[int, int]:
+    """Run the missing steps (up to `upto`, for tests) and return (old, new) versions."""
+    db = db or database
+    before = schema_version(db)
+    if before > LATEST_VERSION:
+        raise RuntimeError(
+            f"This database has schema version {before}, newer than this program knows "
+            f"({LATEST_VERSION}): upgrade crm_tui"
+        )
+    for step in pending_steps(db):
+        if upto is not None and step.version > upto:
+            break
+        with db.atomic():
+            step.apply(db)
+            if step.version == 1:
+                db.create_tables([models.Meta], safe=True)
+            _store_version(step.version)
+    return before, schema_version(db)

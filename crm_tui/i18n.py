@@ -1,0 +1,74 @@
+"""Interface language: gettext catalogs for Spanish and English.
+
+Source strings are English. `_()` translates at call time, so text built at import time
+must be marked with `N_()` and translated where it is shown.
+"""
+from __future__ import annotations
+
+import gettext
+import locale
+import os
+from pathlib import Path
+
+DOMAIN = "crm_tui"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = DEFAULT_LANGUAGE
+
+
+def language_from_environment() -> str:
+    """The language the locale asks for, when it is one we have; Spanish otherwise."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(variable, "")
+        if value:
+            code = value.split(":")[0][:2].lower()
+            if code in LANGUAGES:
+                return code
+    try:
+        code = (locale.getlocale()[0] or "")[:2].lower()
+    except ValueError:
+        code = ""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def set_language(language: str | None = None) -> str:
+    """Load the catalog of `language` (or the locale's) and return the code in use."""
+    global _translation, _language
+    code = (language or language_from_environment())[:2].lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
+    _language = code
+    return code
+
+
+def current_language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _translation.ngettext(singular, plural, count)
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it yet."""
+    return message
+
+
+def date_format() -> str:
+    """strftime pattern for dates in the current language (dd/mm/aaaa in Spanish)."""
+    return "%d/%m/%Y" if _language == "es" else "%Y-%m-%d"
+
+
+def datetime_format() -> str:
+    return date_format() + " %H:%M"
+
+
+set_language(os.environ.get("CRM_LANG") or None)

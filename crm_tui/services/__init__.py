@@ -1,0 +1,27 @@
+"""The CRM's rules: every operation the screens, the command line and the tests call.
+
+Functions take plain values and return plain dataclasses or pages of rows; they raise
+ValidationError / ConflictError / NotAllowed / NotFound with a translated message.
+Nothing here imports Textual.
+"""
+from crm_tui.services.base import Actor, DateRange, Page, PageRequest, FIRST_PAGE
+from crm_tui.services.errors import (
+    ConflictError,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
+
+__all__ = [
+    "Actor",
+    "ConflictError",
+    "DateRange",
+    "FIRST_PAGE",
+    "NotAllowed",
+    "NotFound",
+    "Page",
+    "PageRequest",
+    "ServiceError",
+    "ValidationError",
+]

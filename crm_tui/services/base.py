@@ -1,0 +1,301 @@
+"""Pieces every service module uses: who acts, writing, paging, versions, validation."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+
+import peewee as pw
+
+from crm_tui.db import write_transaction
+from crm_tui.db.models import now
+from crm_tui.i18n import _, date_format, datetime_format
+from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person using the CRM, as every service call receives them."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """One writing transaction (BEGIN IMMEDIATE on SQLite); integrity errors become
+    translated messages instead of driver text."""
+    try:
+        with write_transaction():
+            yield
+    except pw.IntegrityError as exc:
+        raise ConflictError(
+            _("The database refused the change because it would break a rule: {detail}").format(
+                detail=str(exc).splitlines()[0]
+            )
+        ) from exc
+
+
+def stamp_new(actor: Actor) -> dict[str, Any]:
+    moment = now()
+    return {"created_at": moment, "created_by": actor.username, "updated_at": moment,
+            "updated_by": actor.username, "version": 1}
+
+
+def update_versioned(model: type[pw.Model], record_id: int, version: int, actor: Actor,
+                     changes: dict[str, Any]) -> None:
+    """Save `changes` only if the record is still at `version`; otherwise refuse."""
+    values = dict(changes)
+    values.update(updated_at=now(), updated_by=actor.username, version=model.version + 1)
+    updated = (model.update(values)
+               .where((model.id == record_id) & (model.version == version))
+               .execute())
+    if updated == 1:
+        return
+    current = model.get_or_none(model.id == record_id)
+    if current is None:
+        raise NotFound(_("The record no longer exists: someone deleted it."))
+    raise ConflictError(
+        _("{user} changed this record at {time} while you were editing it; "
+          "reload it and make your change again.").format(
+            user=current.updated_by or "?", time=format_datetime(current.updated_at))
+    )
+
+
+def delete_versioned(model: type[pw.Model], record_id: int, version: int) -> None:
+    deleted = model.delete().where((model.id == record_id) & (model.version == version)).execute()
+    if deleted == 1:
+        return
+    if model.get_or_none(model.id == record_id) is None:
+        raise NotFound(_("The record no longer exists: someone deleted it."))
+    raise ConflictError(_("Someone changed this record since you opened it; reload it first."))
+
+
+def get_or_raise(model: type[pw.Model], record_id: int, what: str) -> pw.Model:
+    record = model.get_or_none(model.id == record_id)
+    if record is None:
+        raise NotFound(_("{what} {id} does not exist.").format(what=what, id=record_id))
+    return record
+
+
+# --- paging -------------------------------------------------------------------------
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a list, in display order, with the keyset cursor of each row."""
+
+    rows: list[T]
+    cursors: list[tuple]
+    has_before: bool
+    has_after: bool
+
+    @property
+    def first_cursor(self) -> tuple | None:
+        return self.cursors[0] if self.cursors else None
+
+    @property
+    def last_cursor(self) -> tuple | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page to read: the first, the last, or the one after/before a cursor."""
+
+    after: tuple | None = None
+    before: tuple | None = None
+    last: bool = False
+    limit: int = DEFAULT_PAGE_SIZE
+
+    def clamped_limit(self) -> int:
+        return max(1, min(int(self.limit), MAX_PAGE_SIZE))
+
+
+FIRST_PAGE = PageRequest()
+
+
+def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bool,
+                request: PageRequest, convert: Callable[[Any], T]) -> Page[T]:
+    """Read one page of `query` ordered by `keys` (all ascending or all descending).
+
+    Keyset paging: the first, the last and any page in between cost the same, because
+    each reads only `limit` rows from an index instead of skipping with OFFSET.
+    """
+    limit = request.clamped_limit()
+    key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
+
+    def bound(cursor: tuple):
+        return pw.Tuple(*cursor) if len(keys) > 1 else cursor[0]
+
+    forward = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
+    backward = [k.asc() for k in keys] if descending else [k.desc() for k in keys]
+    reverse = False
+    has_before = has_after = False
+    if request.last:
+        query = query.order_by(*backward)
+        reverse = True
+    elif request.before is not None:
+        condition = key_tuple > bound(request.before) if descending else key_tuple < bound(request.before)
+        query = query.where(condition).order_by(*backward)
+        reverse = True
+        has_after = True
+    elif request.after is not None:
+        condition = key_tuple < bound(request.after) if descending else key_tuple > bound(request.after)
+        query = query.where(condition).order_by(*forward)
+        has_before = True
+    else:
+        query = query.order_by(*forward)
+    records = list(query.limit(limit + 1))
+    more = len(records) > limit
+    records = records[:limit]
+    if reverse:
+        records.reverse()
+        has_before = more
+    else:
+        has_after = more
+    cursors = [tuple(_cursor_value(record, k) for k in keys) for record in records]
+    return Page([convert(r) for r in records], cursors, has_before, has_after)
+
+
+def _cursor_value(record: pw.Model, key: pw.Field) -> Any:
+    owner = key.model
+    if owner is type(record) or isinstance(record, owner):
+        return getattr(record, key.name) if not isinstance(key, pw.ForeignKeyField) else getattr(record, key.name + "_id")
+    return getattr(getattr(record, owner._meta.name), key.name)
+
+
+# --- validation ---------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_line(value: Any) -> str:
+    """A one-line field as typed, without surrounding blanks."""
+    return "" if value is None else str(value).strip()
+
+
+def clean_text(value: Any) -> str:
+    """A free-text field exactly as typed, except trailing blank lines."""
+    return "" if value is None else str(value).rstrip()
+
+
+def require(value: str, field: str, label: str) -> str:
+    if not value:
+        raise ValidationError(_("{field} is required.").format(field=label), field)
+    return value
+
+
+def limit_length(value: str, field: str, label: str, maximum: int) -> str:
+    if len(value) > maximum:
+        raise ValidationError(
+            _("{field} can have at most {maximum} characters ({length} typed).").format(
+                field=label, maximum=maximum, length=len(value)), field)
+    return value
+
+
+def check_email(value: str, field: str, label: str) -> str:
+    if value and not _EMAIL.match(value):
+        raise ValidationError(_("{field} is not a valid e-mail address.").format(field=label), field)
+    return value
+
+
+def check_choice(value: str, choices: Sequence[str], field: str, label: str) -> str:
+    if value not in choices:
+        raise ValidationError(
+            _("{field} must be one of: {choices}.").format(field=label, choices=", ".join(choices)), field)
+    return value
+
+
+# --- dates --------------------------------------------------------------------------
+
+_DATE_FORMATS_ANY_LANGUAGE = ("%Y-%m-%d",)
+
+
+def parse_date(text: str | dt.date | None, field: str, label: str, required: bool = False) -> dt.date | None:
+    """A date typed in the language's format (dd/mm/aaaa in Spanish) or ISO (2026-11-27)."""
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    value = clean_line(text)
+    if not value:
+        if required:
+            raise ValidationError(_("{field} is required.").format(field=label), field)
+        return None
+    for pattern in (date_format(), *_DATE_FORMATS_ANY_LANGUAGE):
+        try:
+            return dt.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(
+        _("{field}: {value!r} is not a valid date (use {example}).").format(
+            field=label, value=value[:40], example=dt.date(2026, 12, 31).strftime(date_format())), field)
+
+
+def parse_datetime(text: str | dt.datetime | None, field: str, label: str,
+                   required: bool = False) -> dt.datetime | None:
+    """A date and time (dd/mm/aaaa hh:mm in Spanish, or ISO); a bare date means 00:00."""
+    if isinstance(text, dt.datetime):
+        return text.replace(microsecond=0)
+    if isinstance(text, dt.date):
+        return dt.datetime.combine(text, dt.time())
+    value = clean_line(text)
+    if not value:
+        if required:
+            raise ValidationError(_("{field} is required.").format(field=label), field)
+        return None
+    for pattern in (datetime_format(), "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S",
+                    "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return dt.datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    day = parse_date(value, field, label)
+    return dt.datetime.combine(day, dt.time()) if day else None
+
+
+def format_date(value: dt.date | None) -> str:
+    return value.strftime(date_format()) if value else ""
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    return value.strftime(datetime_format()) if value else ""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """An inclusive range of days; either end may be open."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def check(self, field: str, label: str) -> "DateRange":
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError(
+                _("{field}: the end date is before the start date.").format(field=label), field)
+        return self
+
+    def apply(self, query: pw.ModelSelect, column: pw.Field) -> pw.ModelSelect:
+        if self.start:
+            query = query.where(column >= dt.datetime.combine(self.start, dt.time()))
+        if self.end:
+            query = query.where(column < dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time()))
+        return query

@@ -1,0 +1,33 @@
+"""What a service raises: each carries one translated sentence for the user."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a service raises on purpose; str() is the user's message."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(ServiceError):
+    """Bad input; `field` names the form field it belongs to (None for the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ConflictError(ServiceError):
+    """Someone else saved the record first (its version moved on) or a rule of state."""
+
+
+class NotAllowed(ServiceError):
+    """The user may not do this (role, inactive account, record in use)."""
+
+
+class NotFound(ServiceError):
+    """The record does not exist (any more)."""
