@@ -299,3 +299,28 @@ class DateRange:
         if self.end:
             query = query.where(column < dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time()))
         return query
+
+
+def iter_keyset(query: pw.Select, keys: Sequence[pw.Field], descending: bool = False,
+                chunk_size: int = 2000) -> Iterator[tuple]:
+    """Stream every row of a `.tuples()` query in key order, a chunk at a time.
+
+    The selected columns must end with `keys` (in order) so the cursor can be read from
+    each row; keeps memory flat however long the list is.
+    """
+    key_count = len(keys)
+    key_tuple = pw.Tuple(*keys) if key_count > 1 else keys[0]
+    ordering = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
+    cursor: tuple | None = None
+    while True:
+        page = query
+        if cursor is not None:
+            bound = pw.Tuple(*cursor) if key_count > 1 else cursor[0]
+            page = page.where(key_tuple < bound if descending else key_tuple > bound)
+        rows = list(page.order_by(*ordering).limit(chunk_size).tuples())
+        if not rows:
+            return
+        yield from rows
+        if len(rows) < chunk_size:
+            return
+        cursor = tuple(rows[-1][-key_count:])

@@ -1,0 +1,1 @@
+"""Writing lists out: .xlsx workbooks, printable text/HTML, clipboard text. No Textual."""
