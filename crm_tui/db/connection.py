@@ -101,7 +101,6 @@ def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
         password=unquote(parts.password) if parts.password else None,
         host=parts.hostname or None,
         port=parts.port or None,
-        autorollback=True,
     )
 
 
