@@ -71,4 +71,7 @@ def datetime_format() -> str:
     return date_format() + " %H:%M"
 
 
-set_language(os.environ.get("CRM_LANG") or None)
+try:
+    set_language(os.environ.get("CRM_LANG") or None)
+except ValueError:  # a bad CRM_LANG is reported by whoever reads it (the CLI), not at import
+    set_language(None)

@@ -62,6 +62,21 @@ def install(db: peewee.Database) -> None:
         _install_sqlite(db)
 
 
+def drop_sync(db: peewee.Database) -> None:
+    """Drop the triggers that keep the index in sync, before a bulk load.
+
+    The index is stale until `install(db)` recreates the triggers and refills it.
+    """
+    db = _unwrap(db)
+    postgres = isinstance(db, peewee.PostgresqlDatabase)
+    for table, *_rest in _SOURCES:
+        if postgres:
+            db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search ON {table}")
+        else:
+            for suffix in ("ai", "au", "ad"):
+                db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search_{suffix}")
+
+
 def search(db: peewee.Database, text: str, limit: int = 50) -> list[SearchHit]:
     """Orders and activities whose text matches `text`, best first, one hit per record."""
     words = query_words(text)

@@ -187,9 +187,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
 def clean_line(value: Any) -> str:
-    """A one-line field as typed, without surrounding blanks."""
-    return "" if value is None else str(value).strip()
+    """A one-line field as typed, without surrounding blanks; line breaks (from an
+    imported cell) become spaces."""
+    return "" if value is None else _LINE_BREAKS.sub(" ", str(value)).strip()
 
 
 def clean_text(value: Any) -> str:

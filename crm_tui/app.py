@@ -1,0 +1,247 @@
+"""The terminal CRM: the Textual application and `run_app`, which the `crm` command calls."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import ModalScreen, Screen
+
+from crm_tui.i18n import N_, _, set_language
+from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
+from crm_tui.services.base import Actor, format_date
+
+STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
+MENU_ACTIONS = ("open_menu",)
+
+
+class MenuCommands(Provider):
+    """The command palette's entries for every item of the CRM menu."""
+
+    def _items(self) -> list[MenuItem]:
+        app = self.app
+        return app.visible_menu() if isinstance(app, CrmApp) else []
+
+    async def discover(self) -> Hits:
+        for item in self._items():
+            label = _(item.label)
+            yield DiscoveryHit(label, partial(self.app.open_menu, item.id), text=label,
+                               help=_("Open this part of the CRM"))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for item in self._items():
+            label = _(item.label)
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(self.app.open_menu, item.id), text=label,
+                          help=_("Open this part of the CRM"))
+
+
+class CrmApp(App[int]):
+    """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
+
+    CSS_PATH = str(STYLESHEET)
+    TITLE = "CRM"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {MenuCommands}
+    BINDINGS = [
+        Binding("ctrl+d", "open_menu('add_activity')", N_("Activity"), priority=True, id="add_activity",
+                tooltip=N_("Add activity")),
+        Binding("ctrl+s", "open_menu('add_order')", N_("Order"), priority=True, id="add_order",
+                tooltip=N_("Add service order")),
+        Binding("ctrl+r", "open_menu('add_service')", N_("Service"), priority=True, id="add_service",
+                tooltip=N_("Register service")),
+        Binding("f1", "show_keys", N_("Help"), priority=True, id="help"),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True, id="quit"),
+    ]
+
+    def __init__(self, actor: Actor, database_label: str, *, today: dt.date | None = None,
+                 first_run: bool = False, load_sample: Callable[[], Any] | None = None,
+                 config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None) -> None:
+        super().__init__()
+        self.actor = actor
+        self.database_label = database_label
+        self._today = today
+        self.first_run = first_run
+        self.load_sample = load_sample
+        self._config = config
+        self._restoring_theme = False
+
+    # --- who, where, when ----------------------------------------------------------
+
+    def today(self) -> dt.date:
+        """Today's date (fixed in tests, so what the screens show is reproducible)."""
+        return self._today or dt.date.today()
+
+    def status_line_text(self) -> str:
+        who = self.actor.full_name or self.actor.username
+        if self.actor.full_name and self.actor.full_name != self.actor.username:
+            who = f"{self.actor.full_name} ({self.actor.username})"
+        return "CRM │ {who} │ {db} │ {day}".format(who=who, db=self.database_label,
+                                                    day=format_date(self.today()))
+
+    def visible_menu(self) -> list[MenuItem]:
+        return menu_for(self.actor.is_admin)
+
+    # --- start ---------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._restore_settings()
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        from crm_tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if self.first_run:
+            from crm_tui.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(self.load_sample))
+
+    def _load_config(self) -> dict:
+        if self._config is None:
+            from crm_tui.config import load_config
+
+            return load_config()
+        return self._config[0]()
+
+    def _save_config(self, values: dict) -> None:
+        if self._config is None:
+            from crm_tui.config import save_config
+
+            save_config(values)
+        else:
+            self._config[1](values)
+
+    def _restore_settings(self) -> None:
+        try:
+            settings = self._load_config()
+        except Exception as exc:  # a broken config file must not stop the CRM
+            self.notify(str(exc), severity="warning", markup=False)
+            return
+        theme = settings.get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self._restoring_theme = True
+            self.theme = theme
+            self._restoring_theme = False
+        keys = settings.get("keys")
+        if isinstance(keys, dict):
+            self.set_keymap({str(k): str(v) for k, v in keys.items()})
+
+    def _remember_theme(self, theme) -> None:
+        if self._restoring_theme:
+            return
+        try:
+            settings = self._load_config()
+            if settings.get("theme") == theme.name:
+                return
+            settings["theme"] = theme.name
+            self._save_config(settings)
+        except Exception as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+
+    # --- actions -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MENU_ACTIONS and isinstance(self.screen, ModalScreen):
+            return None  # shown but inactive while a question is open
+        return True
+
+    def action_open_menu(self, item_id: str) -> None:
+        self.open_menu(item_id)
+
+    def open_menu(self, item_id: str) -> None:
+        """Open the screen of a menu item (from the menu, a key or the palette)."""
+        item = MENU_BY_ID[item_id]
+        if item.admin_only and not self.actor.is_admin:
+            self.notify(_("Only an administrator can open «{item}».").format(item=_(item.label)),
+                        severity="warning", markup=False)
+            return
+        if getattr(self.screen, "menu_item_id", None) == item_id:
+            return
+        screen = item.make_screen(self)
+        screen.menu_item_id = item_id
+        self.push_screen(screen)
+
+    def action_show_keys(self) -> None:
+        if getattr(self.screen, "is_help", False):
+            self.screen.dismiss()
+            return
+        from crm_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand(_("Change theme"), _("Choose the colours of the CRM (remembered)"),
+                            self.action_change_theme)
+        yield SystemCommand(_("Help: keys of this screen"), _("The keys you can use here (F1)"),
+                            self.action_show_keys)
+        yield SystemCommand(_("Quit"), _("Leave the CRM"), self.action_quit)
+
+
+# --- starting from the command line ---------------------------------------------------
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _open(db_url: str):
+    from crm_tui.db import open_database
+    from crm_tui.db import migrations
+
+    database = open_database(db_url, create=True)
+    if migrations.pending_steps(database):
+        migrations.upgrade(database)
+    return database
+
+
+def _load_sample_data() -> Any:
+    """Fill the (new) database with the demo data set, default size."""
+    from crm_tui import demo  # provided beside the CLI
+
+    return demo.fill_demo(demo.DemoSize())
+
+
+def sign_in(username: str) -> tuple[Actor, bool]:
+    """The Actor for an OS login, and whether this is the first user of a new database.
+
+    Raises NotAllowed (one sentence) for an unknown or deactivated login.
+    """
+    from crm_tui.services import users
+
+    if not users.database_has_users():
+        return users.bootstrap_first_admin(username), True
+    return users.identify(username), False
+
+
+def run_app(db_url: str, actor_username: str, language: str, *, today: dt.date | None = None) -> int:
+    """Open the CRM for `actor_username`; returns the exit code for the shell.
+
+    An unknown or deactivated login never sees the application: one sentence, exit 1.
+    """
+    from crm_tui.db import DatabaseOpenError, describe_url
+    from crm_tui.services.errors import ServiceError
+
+    try:
+        set_language(language)
+    except ValueError as exc:
+        _say(str(exc))
+        return 2
+    try:
+        _open(db_url)
+        actor, first_run = sign_in(actor_username)
+    except DatabaseOpenError as exc:
+        _say(str(exc))
+        return 1
+    except ServiceError as exc:
+        _say(exc.message)
+        return 1
+    app = CrmApp(actor, describe_url(db_url), today=today, first_run=first_run,
+                 load_sample=_load_sample_data)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,271 @@
+"""Streaming .xlsx workbooks: typed cells, translated header, never a formula.
+
+Rows are written as they come (openpyxl write-only mode), so a list of any length costs
+the same memory. Every cell is a value (DESIGN.md, "Rendering and export safety"):
+
+- text starting with =, +, -, @, tab or CR is stored as text with Excel's quote prefix,
+  so neither opening nor editing the cell runs it as a formula; so is text that reads
+  like an Excel error code (#N/A);
+- control characters a workbook cannot hold are removed;
+- text longer than a cell holds (32,767 characters) is cut with a visible mark;
+- dates and date-times are Excel dates (dd/mm/yyyy, dd/mm/yyyy hh:mm), numbers are
+  numbers, None is an empty cell;
+- booleans are written as the translated words Yes / No (what the screens show), not
+  TRUE/FALSE, so the sheet reads the same in either language.
+
+The workbook is written to a temporary file beside the target and renamed over it at the
+end: a failed export leaves neither a half-written file nor a damaged older one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import errno
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, TIME_FORMATS
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from crm_tui.export.table import DATE, DATETIME, Column
+from crm_tui.i18n import _
+
+MAX_CELL_CHARACTERS = 32_767
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+MAX_SHEET_TITLE = 31
+MAX_COLUMN_WIDTH = 80
+# Excel reads these first characters as the start of a formula (or of a DDE payload).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_RISKY_FIRST = frozenset("=+-@\t\r#")
+_has_illegal = ILLEGAL_CHARACTERS_RE.search
+_SHEET_TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+class ExportError(Exception):
+    """The file cannot be written; str() is one translated line for the user."""
+
+
+def write_xlsx(path: str | os.PathLike, columns: Sequence[Column], rows: Iterable[Sequence], *,
+               sheet_title: str = "Data") -> int:
+    """Write `rows` (values in the order of `columns`) to a new workbook at `path`.
+
+    Returns the number of data rows written. Raises ExportError when the file cannot be
+    written; any error raised while reading `rows` goes through unchanged. In both cases
+    no file is left at `path` (an older file there stays as it was).
+    """
+    target = Path(path).expanduser()
+    temporary = _temporary_beside(target)
+    try:
+        count = _write_workbook(temporary, columns, rows, sheet_title)
+        _give_normal_permissions(temporary)
+        os.replace(temporary, target)
+    except OSError as exc:
+        _remove_quietly(temporary)
+        raise ExportError(_cannot_write(target, exc)) from exc
+    except BaseException:
+        _remove_quietly(temporary)
+        raise
+    return count
+
+
+def _write_workbook(file: str, columns: Sequence[Column], rows: Iterable[Sequence], sheet_title: str) -> int:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_sheet_title(sheet_title))
+    widths = _column_widths(columns)
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, columns))
+    converters = [_converter_for(sheet, column) for column in columns]
+    count = 0
+    append = sheet.append
+    for row in rows:
+        append([convert(value) for convert, value in zip(converters, row)])
+        count += 1
+    if columns:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    workbook.save(file)
+    return count
+
+
+def _header_cells(sheet, columns: Sequence[Column]) -> list[WriteOnlyCell]:
+    bold = Font(bold=True)
+    cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=safe_text(_(column.label)))
+        cell.data_type = "s"
+        cell.font = bold
+        cells.append(cell)
+    return cells
+
+
+def _column_widths(columns: Sequence[Column]) -> list[float]:
+    return [min(MAX_COLUMN_WIDTH, max(column.width, len(_(column.label)) + 2)) for column in columns]
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = ILLEGAL_CHARACTERS_RE.sub("", str(title)).translate(_SHEET_TITLE_FORBIDDEN).strip("' ")
+    return cleaned[:MAX_SHEET_TITLE] or "Data"
+
+
+# --- cell values --------------------------------------------------------------------
+
+
+def cut_mark() -> str:
+    return " " + _("… [cut]")
+
+
+def safe_text(text: str) -> str:
+    """`text` as a cell can hold it: without control characters, cut to the cell's size."""
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > MAX_CELL_CHARACTERS // 2 and _excel_length(text) > MAX_CELL_CHARACTERS:
+        text = _cut(text, cut_mark())
+    return text
+
+
+def _excel_length(text: str) -> int:
+    """Length as Excel counts it (UTF-16 code units: an emoji counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, mark: str) -> str:
+    room = MAX_CELL_CHARACTERS - _excel_length(mark)
+    kept = text[:room]
+    while (excess := _excel_length(kept) - room) > 0:
+        kept = kept[:len(kept) - excess]
+    return kept + mark
+
+
+class _SheetDate(dt.date):
+    """A date the sheet shows as dd/mm/yyyy (openpyxl picks a date's format by its type)."""
+
+    __slots__ = ()
+
+
+class _SheetDateTime(dt.datetime):
+    """A date and time the sheet shows as dd/mm/yyyy hh:mm."""
+
+    __slots__ = ()
+
+
+# Keyed by these private types only: other workbooks keep openpyxl's own formats.
+TIME_FORMATS[_SheetDate] = DATE_FORMAT
+TIME_FORMATS[_SheetDateTime] = DATETIME_FORMAT
+
+
+def _sheet_date(value: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone().replace(tzinfo=None)
+        return _SheetDateTime(value.year, value.month, value.day, value.hour, value.minute,
+                              value.second, value.microsecond)
+    return _SheetDate.fromordinal(value.toordinal())
+
+
+def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
+    """A function turning one value of `column` into what the sheet gets: the value
+    itself when openpyxl stores it right as is (the common, fast case)."""
+
+    def text_cell(text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet)
+        cell.quotePrefix = True
+        cell.value = text
+        cell.data_type = "s"  # a leading "=" must not become a formula
+        return cell
+
+    def convert(value: Any) -> Any:
+        kind = value.__class__
+        if kind is str:
+            if value and (value[0] in _RISKY_FIRST or len(value) > MAX_CELL_CHARACTERS // 2
+                          or _has_illegal(value)):
+                value = safe_text(value)
+                if value.startswith(FORMULA_STARTS) or value in ERROR_CODES:
+                    return text_cell(value)
+            return value
+        if value is None or kind is int:
+            return value
+        if kind is float:
+            return value if math.isfinite(value) else None
+        if kind is dt.date or kind is dt.datetime:
+            return _sheet_date(value)
+        return _other(value, convert)
+
+    if column.kind in (DATE, DATETIME):
+        def convert_date(value: Any) -> Any:
+            kind = value.__class__
+            if kind is dt.date or kind is dt.datetime:
+                return _sheet_date(value)
+            return convert(value)
+
+        return convert_date
+    return convert
+
+
+def _other(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """The uncommon types: subclasses, booleans, decimals, times, anything else as text."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, str):
+        return convert(str(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return _sheet_date(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return convert(float(value))
+    if isinstance(value, decimal.Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None)
+    return convert(str(value))
+
+
+# --- files --------------------------------------------------------------------------
+
+
+def _temporary_beside(target: Path) -> str:
+    if target.is_dir():
+        raise ExportError(_("Cannot write {path}: {reason}.").format(path=target, reason=_("it is a folder")))
+    folder = target.parent
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise ExportError(_cannot_write(target, exc)) from exc
+    os.close(handle)
+    return name
+
+
+def _give_normal_permissions(file: str) -> None:
+    """mkstemp makes the file private; an export gets the mode a new file normally has."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(file, 0o666 & ~mask)
+
+
+def _remove_quietly(file: str) -> None:
+    try:
+        os.remove(file)
+    except OSError:
+        pass
+
+
+def _cannot_write(target: Path, exc: OSError) -> str:
+    reasons = {
+        errno.EACCES: _("permission denied"),
+        errno.EPERM: _("permission denied"),
+        errno.EROFS: _("the disk is read-only"),
+        errno.ENOENT: _("the folder does not exist"),
+        errno.ENOTDIR: _("the folder does not exist"),
+        errno.ENOSPC: _("the disk is full"),
+        errno.EISDIR: _("it is a folder"),
+    }
+    reason = reasons.get(exc.errno) or (exc.strerror or str(exc)).lower()
+    return _("Cannot write {path}: {reason}.").format(path=target, reason=reason)

@@ -1,0 +1,353 @@
+"""What every catalog screen shares: a searchable list with Add, Modify, Delete, Export.
+
+A catalog screen subclasses CatalogScreen and says what it lists (fetch, COLUMNS), how a
+record is edited (form_fields, save) and removed (delete_record, set_active).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
+
+from crm_tui.export.table import Column
+from crm_tui.i18n import N_, _
+from crm_tui.services.base import Page, PageRequest
+from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
+from crm_tui.widgets.chrome import CrmFooter, StatusLine
+from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
+from crm_tui.widgets.form import Form, FieldSpec
+from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.widgets.safe import plain
+
+
+def yes_no(value: Any) -> str:
+    return _("Yes") if value else _("No")
+
+
+class EditScreen(Screen):
+    """A record's form on its own screen: F8 saves, Esc goes back (asking if changed)."""
+
+    BINDINGS = [
+        Binding("f8", "save", N_("Save"), id="process"),
+        Binding("escape", "back", N_("Back"), id="back"),
+    ]
+
+    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[dict], Any],
+                 record: Any = None, info: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.specs = specs
+        self.save_callable = save
+        self.record = record
+        self.info = info
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(self.title_text)
+        if self.info:
+            yield Static(plain(self.info), classes="info-line", id="info")
+        yield from self.compose_body()
+        with Horizontal(classes="buttons"):
+            yield Button(plain(_("F8 Save")), id="save", variant="primary", compact=True)
+            yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
+        yield CrmFooter()
+
+    def compose_body(self) -> ComposeResult:
+        yield Form(self.specs, self.save_callable, self.record, id="form")
+
+    @property
+    def form(self) -> Form:
+        return self.query_one(Form)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        for widget in self.form.query("Input, TextArea, Select, Checkbox"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        elif event.button.id == "cancel":
+            self.action_back()
+
+    def action_save(self) -> None:
+        self.form.save()
+
+    @on(Form.Saved)
+    def _saved(self, event: Form.Saved) -> None:
+        event.stop()
+        self.app.notify(_("Saved."), markup=False)
+        self.dismiss(event.result)
+
+    def action_back(self) -> None:
+        if not self.form.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(_("Discard the changes?"), yes=_("Discard"), no=_("Keep editing")),
+                             answered)
+
+
+class CatalogScreen(Screen):
+    """A list of records with a search box and the catalog's actions."""
+
+    TITLE_LABEL = N_("Catalog")
+    KIND_LABEL = N_("Record")
+    COLUMNS: list[ColumnSpec] = []
+    DELETE_QUESTION = N_("Delete «{name}»?")
+    EXPORT_FILE = N_("list.xlsx")
+    CAN_DELETE = True
+    CAN_DEACTIVATE = True
+
+    BINDINGS = [
+        Binding("f2", "add", N_("Add"), id="catalog_add"),
+        Binding("f3", "modify", N_("Modify"), id="catalog_modify"),
+        Binding("f4", "delete", N_("Delete"), id="catalog_delete"),
+        Binding("f5", "export", N_("Excel"), id="catalog_export", tooltip=N_("Export to Excel")),
+        Binding("f6", "toggle_active", N_("(De)activate"), id="catalog_toggle_active",
+                tooltip=N_("Activate or deactivate")),
+        Binding("ctrl+f", "search", N_("Search"), show=False, id="catalog_search"),
+        Binding("escape", "back", N_("Back"), id="back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(_(self.TITLE_LABEL))
+        with Vertical(classes="catalog"):
+            with Horizontal(classes="search-row"):
+                yield Label(plain(_("Search:")))
+                yield Input(placeholder=_("key or part of the name"), id="search", compact=True)
+            yield RecordTable(self.COLUMNS, None, id="records")
+            with Horizontal(classes="buttons"):
+                yield Button(plain(_("F2 Add")), id="add", compact=True)
+                yield Button(plain(_("F3 Modify")), id="modify", compact=True)
+                if self.CAN_DELETE:
+                    yield Button(plain(_("F4 Delete")), id="delete", compact=True)
+                yield Button(plain(_("F5 Excel")), id="export", compact=True)
+                if self.CAN_DEACTIVATE:
+                    yield Button(plain(_("F6 (De)activate")), id="toggle_active", compact=True)
+        yield CrmFooter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete" and not self.CAN_DELETE:
+            return False
+        if action == "toggle_active" and not self.CAN_DEACTIVATE:
+            return False
+        return True
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(RecordTable)
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#search", Input).value.strip()
+
+    def on_mount(self) -> None:
+        self.table.set_fetch(self._fetch_current)
+        self.table.focus()
+
+    def _fetch_current(self, request: PageRequest) -> Page:
+        return self.fetch(request, self._search_snapshot)
+
+    _search_snapshot = ""
+
+    # --- to fill in by each catalog --------------------------------------------------
+
+    def fetch(self, request: PageRequest, text: str) -> Page:
+        raise NotImplementedError
+
+    def record_name(self, record: Any) -> str:
+        return getattr(record, "name", "") or str(getattr(record, "id", ""))
+
+    def editor(self, record: Any | None) -> Screen:
+        """The screen that adds (record None) or modifies a record."""
+        raise NotImplementedError
+
+    def delete_record(self, record: Any) -> None:
+        raise NotImplementedError
+
+    def set_active(self, record: Any, active: bool) -> Any:
+        raise NotImplementedError
+
+    def export_columns(self) -> Sequence[Column]:
+        raise NotImplementedError
+
+    def export_rows(self, text: str) -> Iterable[Sequence]:
+        raise NotImplementedError
+
+    def fresh(self, record: Any) -> Any:
+        """The record as it is now in the database (for its current version)."""
+        return record
+
+    # --- search --------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._search_snapshot = event.value.strip()
+        self.table.reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    # --- actions -------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        action = getattr(self, f"action_{event.button.id}", None)
+        if action:
+            action()
+
+    def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
+        event.stop()
+        self._open_editor(event.record)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_add(self) -> None:
+        self._open_editor(None)
+
+    def action_modify(self) -> None:
+        record = self._chosen()
+        if record is not None:
+            self._open_editor(record)
+
+    def _chosen(self) -> Any | None:
+        record = self.table.current_record
+        if record is None:
+            self.app.notify(_("There is no record selected."), severity="warning", markup=False)
+        return record
+
+    def _open_editor(self, record: Any | None) -> None:
+        try:
+            screen = self.editor(self.fresh(record) if record is not None else None)
+        except ServiceError as error:
+            self.app.push_screen(MessageDialog(error.message))
+            self.table.reload(keep_position=True)
+            return
+
+        def closed(result: Any) -> None:
+            if result is not None:
+                self.table.reload(keep_position=record is not None)
+            self.table.focus()
+
+        self.app.push_screen(screen, closed)
+
+    def action_delete(self) -> None:
+        if not self.CAN_DELETE:
+            return
+        record = self._chosen()
+        if record is None:
+            return
+        question = _(self.DELETE_QUESTION).format(name=self.record_name(record))
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(record)
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def _delete(self, record: Any) -> None:
+        try:
+            self.delete_record(record)
+        except NotAllowed as error:
+            self._offer_deactivation(record, error.message)
+            return
+        except (ConflictError, NotFound, ServiceError) as error:
+            self.app.push_screen(MessageDialog(error.message))
+            self.table.reload(keep_position=True)
+            return
+        self.app.notify(_("«{name}» was deleted.").format(name=self.record_name(record)), markup=False)
+        self.table.reload(keep_position=True)
+
+    def _offer_deactivation(self, record: Any, reason: str) -> None:
+        if not self.CAN_DEACTIVATE or not getattr(record, "active", False):
+            self.app.push_screen(MessageDialog(reason))
+            return
+
+        def answered(deactivate: bool | None) -> None:
+            if deactivate:
+                self._set_active(record, False)
+
+        question = "{reason}\n\n{question}".format(reason=reason, question=_("Deactivate it now?"))
+        self.app.push_screen(ConfirmDialog(question, yes=_("Deactivate"), no=_("Cancel")), answered)
+
+    def action_toggle_active(self) -> None:
+        if not self.CAN_DEACTIVATE:
+            return
+        record = self._chosen()
+        if record is not None:
+            self._set_active(record, not getattr(record, "active", True))
+
+    def _set_active(self, record: Any, active: bool) -> None:
+        try:
+            self.set_active(record, active)
+        except ServiceError as error:
+            self.app.push_screen(MessageDialog(error.message))
+            self.table.reload(keep_position=True)
+            return
+        message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
+        self.app.notify(message.format(name=self.record_name(record)), markup=False)
+        self.table.reload(keep_position=True)
+
+    # --- export --------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        suggested = "~/" + _(self.EXPORT_FILE)
+
+        def answered(path: str | None) -> None:
+            if path:
+                self.app.notify(_("Writing {path}…").format(path=path), markup=False)
+                self._export(path, self._search_snapshot)
+
+        self.app.push_screen(AskTextDialog(_("Save the Excel file as:"), suggested), answered)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, path: str, text: str) -> None:
+        from pathlib import Path
+
+        from crm_tui.export.xlsx import ExportError, write_xlsx
+
+        target = Path(path).expanduser()
+        try:
+            count = write_xlsx(target, self.export_columns(), self.export_rows(text),
+                               sheet_title=_(self.TITLE_LABEL))
+        except (ExportError, ServiceError, OSError) as error:
+            self.app.call_from_thread(self.app.notify, str(error), severity="error", markup=False,
+                                      timeout=10)
+            return
+        self.app.call_from_thread(
+            self.app.notify, _("{count} rows exported to {path}").format(count=count, path=target),
+            markup=False, timeout=10)
+
+
+def rows_from_pages(fetch: Callable[[PageRequest], Page], values: Sequence[Callable[[Any], Any]],
+                    page_size: int = 500) -> Iterable[tuple]:
+    """Every record of a paged list as export rows, one page in memory at a time."""
+    request = PageRequest(limit=page_size)
+    while True:
+        page = fetch(request)
+        for record in page.rows:
+            yield tuple(value(record) for value in values)
+        if not page.has_after or not page.rows:
+            return
+        request = PageRequest(after=page.last_cursor, limit=page_size)

@@ -1,0 +1,70 @@
+"""Client catalog: the companies the service is for."""
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
+from crm_tui.services import catalogs
+from crm_tui.services.base import PageRequest
+from crm_tui.widgets.form import BOOL, MULTILINE, FieldSpec
+from crm_tui.widgets.record_table import ColumnSpec
+
+FIELDS = [
+    FieldSpec("name", N_("Name"), required=True, max_length=200),
+    FieldSpec("tax_id", N_("Tax ID"), max_length=20),
+    FieldSpec("phone", N_("Phone"), max_length=40),
+    FieldSpec("email", N_("E-mail"), max_length=200),
+    FieldSpec("address", N_("Address"), MULTILINE),
+    FieldSpec("notes", N_("Notes"), MULTILINE),
+    FieldSpec("active", N_("Active"), BOOL),
+]
+
+
+def proposed_key_text(key: int) -> str:
+    return _("Proposed key: {key} (given for good when you save)").format(key=key)
+
+
+class ClientsScreen(CatalogScreen):
+    TITLE_LABEL = N_("Client catalog")
+    KIND_LABEL = N_("Client")
+    COLUMNS = [
+        ColumnSpec(N_("Key"), lambda r: r.key, 6),
+        ColumnSpec(N_("Name"), lambda r: r.name, 30),
+        ColumnSpec(N_("Phone"), lambda r: r.phone, 14),
+        ColumnSpec(N_("E-mail"), lambda r: r.email, 16),
+        ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
+    ]
+    DELETE_QUESTION = N_("Delete the client «{name}»?")
+    EXPORT_FILE = N_("clients.xlsx")
+
+    def fetch(self, request: PageRequest, text: str):
+        return catalogs.list_clients(request, text)
+
+    def fresh(self, record: Any) -> Any:
+        return catalogs.get_client(record.id)
+
+    def editor(self, record: Any | None) -> EditScreen:
+        actor = self.app.actor
+        if record is None:
+            return EditScreen(_("New client"), FIELDS, lambda values: catalogs.add_client(actor, **values),
+                              {"active": True}, info=proposed_key_text(catalogs.next_client_key()))
+        return EditScreen(_("Client {key} «{name}»").format(key=record.key, name=record.name), FIELDS,
+                          lambda values: catalogs.modify_client(actor, record.id, record.version, **values),
+                          record, info=_("Key: {key}").format(key=record.key))
+
+    def delete_record(self, record: Any) -> None:
+        catalogs.delete_client(self.app.actor, record.id, self.fresh(record).version)
+
+    def set_active(self, record: Any, active: bool) -> Any:
+        return catalogs.set_client_active(self.app.actor, record.id, self.fresh(record).version, active)
+
+    def export_columns(self):
+        return catalogs.CLIENT_COLUMNS
+
+    def export_rows(self, text: str):
+        return catalogs.iter_client_rows(text)
+
+
+def make_screen(app) -> ClientsScreen:
+    return ClientsScreen()

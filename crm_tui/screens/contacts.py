@@ -1,0 +1,75 @@
+"""Contact catalog: the people at each client."""
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
+from crm_tui.screens.clients import proposed_key_text
+from crm_tui.services import catalogs
+from crm_tui.services.base import PageRequest
+from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
+from crm_tui.widgets.record_table import ColumnSpec
+
+
+def client_of(record: Any) -> str:
+    return "{key} {name}".format(key=record.client_key, name=record.client_name)
+
+
+FIELDS = [
+    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
+              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
+    FieldSpec("name", N_("Name"), required=True, max_length=200),
+    FieldSpec("job_title", N_("Job title"), max_length=120),
+    FieldSpec("phone", N_("Phone"), max_length=40),
+    FieldSpec("mobile", N_("Mobile"), max_length=40),
+    FieldSpec("email", N_("E-mail"), max_length=200),
+    FieldSpec("address", N_("Address"), MULTILINE),
+    FieldSpec("notes", N_("Notes"), MULTILINE),
+    FieldSpec("active", N_("Active"), BOOL),
+]
+
+
+class ContactsScreen(CatalogScreen):
+    TITLE_LABEL = N_("Contact catalog")
+    KIND_LABEL = N_("Contact")
+    COLUMNS = [
+        ColumnSpec(N_("Key"), lambda r: r.key, 6),
+        ColumnSpec(N_("Name"), lambda r: r.name, 24),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 20),
+        ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12),
+        ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
+    ]
+    DELETE_QUESTION = N_("Delete the contact «{name}»?")
+    EXPORT_FILE = N_("contacts.xlsx")
+
+    def fetch(self, request: PageRequest, text: str):
+        return catalogs.list_contacts(request, text)
+
+    def fresh(self, record: Any) -> Any:
+        return catalogs.get_contact(record.id)
+
+    def editor(self, record: Any | None) -> EditScreen:
+        actor = self.app.actor
+        if record is None:
+            return EditScreen(_("New contact"), FIELDS, lambda values: catalogs.add_contact(actor, **values),
+                              {"active": True}, info=proposed_key_text(catalogs.next_contact_key()))
+        return EditScreen(_("Contact {key} «{name}»").format(key=record.key, name=record.name), FIELDS,
+                          lambda values: catalogs.modify_contact(actor, record.id, record.version, **values),
+                          record, info=_("Key: {key}").format(key=record.key))
+
+    def delete_record(self, record: Any) -> None:
+        catalogs.delete_contact(self.app.actor, record.id, self.fresh(record).version)
+
+    def set_active(self, record: Any, active: bool) -> Any:
+        return catalogs.set_contact_active(self.app.actor, record.id, self.fresh(record).version, active)
+
+    def export_columns(self):
+        return catalogs.CONTACT_COLUMNS
+
+    def export_rows(self, text: str):
+        return catalogs.iter_contact_rows(text)
+
+
+def make_screen(app) -> ContactsScreen:
+    return ContactsScreen()

@@ -1,0 +1,62 @@
+"""Opportunity types (admins only)."""
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.export.table import BOOLEAN, TEXT, Column
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen, rows_from_pages, yes_no
+from crm_tui.services import catalogs
+from crm_tui.services.base import PageRequest
+from crm_tui.widgets.form import BOOL, FieldSpec
+from crm_tui.widgets.record_table import ColumnSpec
+
+FIELDS = [
+    FieldSpec("name", N_("Name"), required=True, max_length=120),
+    FieldSpec("active", N_("Active"), BOOL),
+]
+
+
+class OpportunityTypesScreen(CatalogScreen):
+    TITLE_LABEL = N_("Opportunity types")
+    KIND_LABEL = N_("Opportunity type")
+    COLUMNS = [
+        ColumnSpec(N_("Name"), lambda r: r.name, 50),
+        ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 8),
+    ]
+    DELETE_QUESTION = N_("Delete the opportunity type «{name}»?")
+    EXPORT_FILE = N_("opportunity-types.xlsx")
+
+    def fetch(self, request: PageRequest, text: str):
+        return catalogs.list_opportunity_types(request, text)
+
+    def fresh(self, record: Any) -> Any:
+        return catalogs.get_opportunity_type(record.id)
+
+    def editor(self, record: Any | None) -> EditScreen:
+        actor = self.app.actor
+        if record is None:
+            return EditScreen(_("New opportunity type"), FIELDS,
+                              lambda values: catalogs.add_opportunity_type(actor, **values), {"active": True})
+        return EditScreen(_("Opportunity type «{name}»").format(name=record.name), FIELDS,
+                          lambda values: catalogs.modify_opportunity_type(actor, record.id, record.version,
+                                                                          **values),
+                          record)
+
+    def delete_record(self, record: Any) -> None:
+        catalogs.delete_opportunity_type(self.app.actor, record.id, self.fresh(record).version)
+
+    def set_active(self, record: Any, active: bool) -> Any:
+        return catalogs.set_opportunity_type_active(self.app.actor, record.id, self.fresh(record).version,
+                                                    active)
+
+    def export_columns(self):
+        return [Column("name", N_("Name"), TEXT, 40), Column("active", N_("Active"), BOOLEAN, 8)]
+
+    def export_rows(self, text: str):
+        return rows_from_pages(lambda request: catalogs.list_opportunity_types(request, text),
+                               [lambda r: r.name, lambda r: r.active])
+
+
+def make_screen(app) -> OpportunityTypesScreen:
+    return OpportunityTypesScreen()

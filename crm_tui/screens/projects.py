@@ -1,0 +1,145 @@
+"""Project catalog: a client's projects, with their pending and completed service orders."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual.app import ComposeResult
+from textual.widgets import TabbedContent, TabPane
+
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen
+from crm_tui.screens.clients import proposed_key_text
+from crm_tui.services import catalogs, orders, users
+from crm_tui.services.base import PageRequest, format_date, format_datetime
+from crm_tui.widgets.dialogs import MessageDialog
+from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec, Form
+from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+
+STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
+
+ORDER_COLUMNS = [
+    ColumnSpec(N_("Number"), lambda o: o.number, 7),
+    ColumnSpec(N_("Status"), lambda o: _(STATUS_LABELS.get(o.status, o.status)), 10),
+    ColumnSpec(N_("Created"), lambda o: format_date(o.created_at), 10),
+    ColumnSpec(N_("Contact"), lambda o: o.contact_name, 18),
+    ColumnSpec(N_("Category"), lambda o: o.category_name, 16),
+]
+
+
+def client_of(record: Any) -> str:
+    return "{key} {name}".format(key=record.client_key, name=record.client_name)
+
+
+def project_fields(chosen_client: Callable[[], int | None]) -> list[FieldSpec]:
+    """The project form; the contact in charge is looked up among the chosen client's contacts."""
+    return [
+        FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
+                  lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
+        FieldSpec("name", N_("Name"), required=True, max_length=200),
+        FieldSpec("start_date", N_("Start date"), DATE),
+        FieldSpec("goal_date", N_("Goal date"), DATE),
+        FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
+                  lookup=lambda text, limit: users.lookup_users(text, limit),
+                  display=lambda r: r.user_in_charge_name),
+        FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
+                  lookup=lambda text, limit: catalogs.lookup_contacts(text, limit, client_id=chosen_client()),
+                  display=lambda r: r.contact_in_charge_name),
+        FieldSpec("description", N_("Description"), MULTILINE),
+    ]
+
+
+def order_summary(order: Any) -> str:
+    """A read-only summary of a service order (its own screen comes in a later version)."""
+    lines = [
+        _("Service order {number}").format(number=order.number),
+        "{label}: {value}".format(label=_("Status"), value=_(STATUS_LABELS.get(order.status, order.status))),
+        "{label}: {value}".format(label=_("Created"), value=format_datetime(order.created_at)),
+        "{label}: {value} ({client})".format(label=_("Contact"), value=order.contact_name,
+                                             client=order.client_name),
+        "{label}: {value}".format(label=_("Category"), value=order.category_name),
+        "{label}: {value}".format(label=_("Assigned to"), value=order.assigned_user_name or "—"),
+        "",
+        order.detail,
+        "",
+        _("The order screen comes in a later version of the CRM."),
+    ]
+    return "\n".join(lines)
+
+
+class ProjectEditScreen(EditScreen):
+    """The project's data and, for a saved project, its pending and completed orders."""
+
+    def compose_body(self) -> ComposeResult:
+        form = Form(self.specs, self.save_callable, self.record, id="form")
+        if self.record is None or not hasattr(self.record, "id"):
+            yield form
+            return
+        project_id = self.record.id
+        with TabbedContent(id="project-tabs"):
+            with TabPane(_("Project"), id="tab-data"):
+                yield form
+            with TabPane(_("Pending orders"), id="tab-pending"):
+                yield RecordTable(ORDER_COLUMNS, lambda request: orders.project_orders(project_id, True, request),
+                                  id="pending-orders")
+            with TabPane(_("Completed orders"), id="tab-completed"):
+                yield RecordTable(ORDER_COLUMNS, lambda request: orders.project_orders(project_id, False, request),
+                                  id="completed-orders")
+
+    def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
+        event.stop()
+        self.app.push_screen(MessageDialog(order_summary(event.record)))
+
+
+class ProjectsScreen(CatalogScreen):
+    TITLE_LABEL = N_("Project catalog")
+    KIND_LABEL = N_("Project")
+    COLUMNS = [
+        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Name"), lambda r: r.name, 24),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 18),
+        ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
+        ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10),
+    ]
+    DELETE_QUESTION = N_("Delete the project «{name}»?")
+    EXPORT_FILE = N_("projects.xlsx")
+    CAN_DEACTIVATE = False
+
+    def fetch(self, request: PageRequest, text: str):
+        return catalogs.list_projects(request, text)
+
+    def fresh(self, record: Any) -> Any:
+        return catalogs.get_project(record.id)
+
+    def editor(self, record: Any | None) -> EditScreen:
+        actor = self.app.actor
+        holder: dict[str, EditScreen] = {}
+
+        def chosen_client() -> int | None:
+            screen = holder.get("screen")
+            return screen.form.raw_value("client_id") if screen is not None else None
+
+        specs = project_fields(chosen_client)
+        if record is None:
+            screen = ProjectEditScreen(_("New project"), specs,
+                                       lambda values: catalogs.add_project(actor, **values), None,
+                                       info=proposed_key_text(catalogs.next_project_key()))
+        else:
+            screen = ProjectEditScreen(
+                _("Project {key} «{name}»").format(key=record.key, name=record.name), specs,
+                lambda values: catalogs.modify_project(actor, record.id, record.version, **values), record,
+                info=_("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record)))
+        holder["screen"] = screen
+        return screen
+
+    def delete_record(self, record: Any) -> None:
+        catalogs.delete_project(self.app.actor, record.id, self.fresh(record).version)
+
+    def export_columns(self):
+        return catalogs.PROJECT_COLUMNS
+
+    def export_rows(self, text: str):
+        return catalogs.iter_project_rows(text)
+
+
+def make_screen(app) -> ProjectsScreen:
+    return ProjectsScreen()

@@ -1,0 +1,76 @@
+"""Users (admins only): who may use the CRM, with which role."""
+from __future__ import annotations
+
+from typing import Any
+
+from crm_tui.export.table import BOOLEAN, TEXT, Column
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen, rows_from_pages, yes_no
+from crm_tui.services import users
+from crm_tui.services.base import PageRequest
+from crm_tui.widgets.form import BOOL, CHOICE, FieldSpec
+from crm_tui.widgets.record_table import ColumnSpec
+
+ROLE_CHOICES = tuple((role, users.ROLE_LABELS[role]) for role in users.ROLES)
+
+
+def user_fields(new: bool) -> list[FieldSpec]:
+    return [
+        FieldSpec("username", N_("Username"), required=True, max_length=64, read_only=not new,
+                  help=N_("The login on the server (as in `whoami`).") if new else ""),
+        FieldSpec("full_name", N_("Full name"), max_length=200),
+        FieldSpec("role", N_("Role"), CHOICE, required=True, choices=ROLE_CHOICES),
+        FieldSpec("active", N_("Active"), BOOL, read_only=new),
+    ]
+
+
+class UsersScreen(CatalogScreen):
+    TITLE_LABEL = N_("Users")
+    KIND_LABEL = N_("User")
+    COLUMNS = [
+        ColumnSpec(N_("Username"), lambda r: r.username, 16),
+        ColumnSpec(N_("Full name"), lambda r: r.full_name, 30),
+        ColumnSpec(N_("Role"), lambda r: r.role_label, 14),
+        ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
+    ]
+    EXPORT_FILE = N_("users.xlsx")
+    CAN_DELETE = False
+
+    def fetch(self, request: PageRequest, text: str):
+        return users.list_users(request, text)
+
+    def fresh(self, record: Any) -> Any:
+        return users.get_user(record.id)
+
+    def record_name(self, record: Any) -> str:
+        return record.username
+
+    def editor(self, record: Any | None) -> EditScreen:
+        actor = self.app.actor
+        if record is None:
+            return EditScreen(
+                _("New user"), user_fields(True),
+                lambda values: users.add_user(actor, values["username"], values["full_name"] or "",
+                                              values["role"] or ""),
+                {"role": "agent", "active": True})
+        return EditScreen(
+            _("User «{name}»").format(name=record.username), user_fields(False),
+            lambda values: users.modify_user(actor, record.id, record.version, full_name=values["full_name"],
+                                             role=values["role"], active=values["active"]),
+            record)
+
+    def set_active(self, record: Any, active: bool) -> Any:
+        return users.set_user_active(self.app.actor, record.id, self.fresh(record).version, active)
+
+    def export_columns(self):
+        return [Column("username", N_("Username"), TEXT, 16), Column("full_name", N_("Full name"), TEXT, 30),
+                Column("role", N_("Role"), TEXT, 14), Column("active", N_("Active"), BOOLEAN, 8)]
+
+    def export_rows(self, text: str):
+        return rows_from_pages(lambda request: users.list_users(request, text),
+                               [lambda r: r.username, lambda r: r.full_name, lambda r: r.role_label,
+                                lambda r: r.active])
+
+
+def make_screen(app) -> UsersScreen:
+    return UsersScreen()

@@ -1,0 +1,388 @@
+"""Activities (calls, visits, e-mails...) and follow-up tasks, numbered by folio.
+
+An activity may schedule a follow-up task and open a service order; both are saved in
+the same transaction as the activity, so either everything is saved or nothing is.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import peewee as pw
+
+from crm_tui.db import counters
+from crm_tui.db.models import Activity, Category, Client, Contact, ServiceOrder, User
+from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
+from crm_tui.i18n import N_, _
+from crm_tui.services import orders
+from crm_tui.services.base import (
+    FIRST_PAGE,
+    Actor,
+    DateRange,
+    Page,
+    PageRequest,
+    iter_keyset,
+    parse_date,
+    parse_datetime,
+    require,
+    stamp_new,
+    update_versioned,
+    writing,
+)
+from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.orders import OrderInput, active_record, check_in_list, free_text, user_name_of
+
+ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
+PENDING, DONE = Activity.PENDING, Activity.DONE
+
+KIND_LABELS = {ACTIVITY: N_("Activity"), TASK: N_("Task")}
+STATUS_LABELS = {PENDING: N_("Pending"), DONE: N_("Done")}
+
+LABELS = {
+    "folio": N_("Folio"),
+    "when": N_("Date and time"),
+    "contact_id": N_("Contact"),
+    "category_id": N_("Category"),
+    "detail": N_("Detail"),
+    "kind": N_("Kind"),
+    "status": N_("Status"),
+    "followup_notes": N_("Follow-up notes"),
+    "due_date": N_("Due date"),
+    "assignee_id": N_("Assigned to"),
+    "user_id": N_("User"),
+    "source_activity_id": N_("Source activity"),
+    "dates": N_("Dates"),
+}
+
+EDITABLE_FIELDS = ("when", "contact_id", "category_id", "detail", "kind", "status", "followup_notes",
+                   "due_date", "assignee_id", "user_id")
+
+
+def label(field_name: str) -> str:
+    return _(LABELS[field_name])
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    id: int
+    folio: int
+    kind: str
+    when: dt.datetime
+    user_id: int
+    user_name: str
+    contact_id: int
+    contact_name: str
+    client_id: int
+    client_name: str
+    category_id: int
+    category_name: str
+    detail: str
+    status: str
+    followup_notes: str
+    due_date: dt.date | None
+    assignee_id: int | None
+    assignee_name: str
+    source_activity_id: int | None
+    source_folio: int | None
+    created_order_id: int | None
+    created_order_number: int | None
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def is_task(self) -> bool:
+        return self.kind == TASK
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    due_date: dt.date | str | None
+    assignee_id: int | None
+    detail: str
+    category_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    dates: DateRange = DateRange()
+    user_id: int | None = None
+    client_id: int | None = None
+    contact_id: int | None = None
+    category_id: int | None = None
+    status: str | None = None
+    kind: str | None = None
+    assignee_id: int | None = None
+
+
+# --- reading ------------------------------------------------------------------------
+
+_Assignee = User.alias("assignee")
+_Source = Activity.alias("source")
+
+
+def _joined(query: pw.ModelSelect) -> pw.ModelSelect:
+    # LEFT joins keep activity the driving table, so paging walks its (when, id) indexes.
+    return (query
+            .join(User, pw.JOIN.LEFT_OUTER, on=(Activity.user == User.id))
+            .switch(Activity)
+            .join(Contact, pw.JOIN.LEFT_OUTER, on=(Activity.contact == Contact.id))
+            .switch(Activity)
+            .join(Client, pw.JOIN.LEFT_OUTER, on=(Activity.client == Client.id))
+            .switch(Activity)
+            .join(Category, pw.JOIN.LEFT_OUTER, on=(Activity.category == Category.id))
+            .switch(Activity)
+            .join(_Assignee, pw.JOIN.LEFT_OUTER, on=(Activity.assignee == _Assignee.id))
+            .switch(Activity)
+            .join(_Source, pw.JOIN.LEFT_OUTER, on=(Activity.source_activity == _Source.id))
+            .switch(Activity)
+            .join(ServiceOrder, pw.JOIN.LEFT_OUTER, on=(Activity.created_order_id == ServiceOrder.id)))
+
+
+def _activity_query() -> pw.ModelSelect:
+    return _joined(Activity.select(
+        Activity,
+        user_name_of(User).alias("user_name"),
+        Contact.name.alias("contact_name"),
+        Client.name.alias("client_name"),
+        Category.name.alias("category_name"),
+        user_name_of(_Assignee).alias("assignee_name"),
+        _Source.folio.alias("source_folio"),
+        ServiceOrder.number.alias("created_order_number"),
+    )).objects()
+
+
+def _activity_record(row: Activity) -> ActivityRecord:
+    return ActivityRecord(
+        id=row.id, folio=row.folio, kind=row.kind, when=row.when, user_id=row.user_id,
+        user_name=row.user_name or "", contact_id=row.contact_id, contact_name=row.contact_name or "",
+        client_id=row.client_id, client_name=row.client_name or "", category_id=row.category_id,
+        category_name=row.category_name or "", detail=row.detail, status=row.status,
+        followup_notes=row.followup_notes, due_date=row.due_date, assignee_id=row.assignee_id,
+        assignee_name=row.assignee_name or "", source_activity_id=row.source_activity_id,
+        source_folio=row.source_folio, created_order_id=row.created_order_id,
+        created_order_number=row.created_order_number, version=row.version,
+        created_at=row.created_at, created_by=row.created_by, updated_at=row.updated_at,
+        updated_by=row.updated_by,
+    )
+
+
+def get_activity(activity_id: int) -> ActivityRecord:
+    row = _activity_query().where(Activity.id == activity_id).first()
+    if row is None:
+        raise NotFound(_("Activity {id} does not exist.").format(id=activity_id))
+    return _activity_record(row)
+
+
+def get_activity_by_folio(folio: int | str) -> ActivityRecord:
+    try:
+        wanted = int(str(folio).strip().lstrip("#"))
+    except ValueError:
+        wanted = 0
+    row = _activity_query().where(Activity.folio == wanted).first() if 0 < wanted < 2**31 else None
+    if row is None:
+        raise NotFound(_("There is no activity with folio {folio}.").format(folio=str(folio)[:20]))
+    return _activity_record(row)
+
+
+def follow_ups(activity_id: int) -> list[ActivityRecord]:
+    """The tasks and activities that came from `activity_id`, oldest first."""
+    rows = (_activity_query().where(Activity.source_activity == activity_id)
+            .order_by(Activity.when, Activity.id))
+    return [_activity_record(r) for r in rows]
+
+
+def _filtered(query: pw.ModelSelect, filters: ActivityFilter) -> pw.ModelSelect:
+    if filters.status:
+        query = query.where(Activity.status == check_in_list(
+            filters.status, STATUS_LABELS, "status", label("status")))
+    if filters.kind:
+        query = query.where(Activity.kind == check_in_list(filters.kind, KIND_LABELS, "kind", label("kind")))
+    for value, column in ((filters.user_id, Activity.user),
+                          (filters.client_id, Activity.client),
+                          (filters.contact_id, Activity.contact),
+                          (filters.category_id, Activity.category),
+                          (filters.assignee_id, Activity.assignee)):
+        if value is not None:
+            query = query.where(column == value)
+    return filters.dates.check("dates", label("dates")).apply(query, Activity.when)
+
+
+def _activities_by_id(ids: list[int]) -> dict[int, ActivityRecord]:
+    return {row.id: _activity_record(row) for row in _activity_query().where(Activity.id.in_(ids))}
+
+
+def list_activities(filters: ActivityFilter = ActivityFilter(),
+                    request: PageRequest = FIRST_PAGE) -> Page[ActivityRecord]:
+    """One page of activities matching `filters`, most recent first."""
+    ids = _filtered(Activity.select(Activity.id, Activity.when), filters)
+    return orders.paged_records(ids, [Activity.when, Activity.id], request, _activities_by_id)
+
+
+# --- export -------------------------------------------------------------------------
+
+ACTIVITY_COLUMNS = [
+    Column("folio", N_("Folio"), INTEGER, 9),
+    Column("kind", N_("Kind"), TEXT, 10),
+    Column("when", N_("Date and time"), DATETIME, 17),
+    Column("status", N_("Status"), TEXT, 10),
+    Column("client", N_("Client"), TEXT, 28),
+    Column("contact", N_("Contact"), TEXT, 24),
+    Column("category", N_("Category"), TEXT, 18),
+    Column("user", N_("User"), TEXT, 20),
+    Column("detail", N_("Detail"), TEXT, 50),
+    Column("followup_notes", N_("Follow-up notes"), TEXT, 40),
+    Column("due_date", N_("Due date"), DATE, 11),
+    Column("assignee", N_("Assigned to"), TEXT, 20),
+    Column("source_folio", N_("Source activity"), INTEGER, 9),
+    Column("order_number", N_("Service order"), INTEGER, 9),
+    Column("created_by", N_("Created by"), TEXT, 14),
+]
+
+
+def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[tuple]:
+    """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest first."""
+    query = _joined(Activity.select(
+        Activity.folio, Activity.kind, Activity.when, Activity.status, Client.name, Contact.name,
+        Category.name, user_name_of(User), Activity.detail, Activity.followup_notes,
+        Activity.due_date, user_name_of(_Assignee), _Source.folio, ServiceOrder.number,
+        Activity.created_by,
+        Activity.when, Activity.id,  # the keyset cursor, dropped from the row
+    ))
+    query = _filtered(query, filters)
+    kinds = {code: _(text) for code, text in KIND_LABELS.items()}
+    statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
+    for row in iter_keyset(query, [Activity.when, Activity.id]):
+        yield (row[0], kinds.get(row[1], row[1]), row[2], statuses.get(row[3], row[3]), *row[4:-2])
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _activity_values(fields: dict[str, Any], current: Activity | None = None) -> dict[str, Any]:
+    """The columns for `fields` (input names), after every check (raises ValidationError)."""
+    when = parse_datetime(fields.get("when"), "when", label("when"), required=True)
+    contact = active_record(Contact, fields.get("contact_id"), "contact_id", label("contact_id"),
+                            required=True, keep_inactive=current.contact_id if current else None)
+    category = active_record(Category, fields.get("category_id"), "category_id", label("category_id"),
+                             required=True, keep_inactive=current.category_id if current else None)
+    detail = require(free_text(fields.get("detail")), "detail", label("detail"))
+    kind = check_in_list(fields.get("kind") or ACTIVITY, KIND_LABELS, "kind", label("kind"))
+    status = check_in_list(fields.get("status") or PENDING, STATUS_LABELS, "status", label("status"))
+    is_task = kind == TASK
+    due_date = parse_date(fields.get("due_date"), "due_date", label("due_date"), required=is_task)
+    assignee = active_record(User, fields.get("assignee_id"), "assignee_id", label("assignee_id"),
+                             required=is_task, keep_inactive=current.assignee_id if current else None)
+    user = active_record(User, fields.get("user_id"), "user_id", label("user_id"), required=True,
+                         keep_inactive=current.user_id if current else None)
+    return {
+        "when": when, "contact": contact.id, "client": contact.client_id, "category": category.id,
+        "detail": detail, "kind": kind, "status": status,
+        "followup_notes": free_text(fields.get("followup_notes")), "due_date": due_date,
+        "assignee": assignee.id if assignee else None, "user": user.id,
+    }
+
+
+def _insert_activity(actor: Actor, values: dict[str, Any], source_activity_id: int | None) -> int:
+    values = dict(values, source_activity=source_activity_id,
+                  folio=counters.take_next(counters.ACTIVITY_FOLIO), **stamp_new(actor))
+    return Activity.insert(values).execute()
+
+
+def _check_source(source_activity_id: Any) -> int | None:
+    source = orders.optional_id(source_activity_id, "source_activity_id", label("source_activity_id"))
+    if source is not None and Activity.get_or_none(Activity.id == source) is None:
+        raise ValidationError(
+            _("{field}: the selected record no longer exists.").format(field=label("source_activity_id")),
+            "source_activity_id")
+    return source
+
+
+def add_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
+                 category_id: int | None, detail: str, kind: str = ACTIVITY, status: str = PENDING,
+                 followup_notes: str = "", due_date: dt.date | str | None = None,
+                 assignee_id: int | None = None, user_id: int | None = None,
+                 source_activity_id: int | None = None, create_task: TaskInput | None = None,
+                 create_order: OrderInput | None = None) -> ActivityRecord:
+    """Save an activity, and with it (same transaction) its follow-up task and/or the
+    service order it opens. If any part is refused, nothing is saved."""
+    values = _activity_values({
+        "when": when, "contact_id": contact_id, "category_id": category_id, "detail": detail,
+        "kind": kind, "status": status, "followup_notes": followup_notes, "due_date": due_date,
+        "assignee_id": assignee_id, "user_id": user_id if user_id is not None else actor.id,
+    })
+    with writing():
+        activity_id = _insert_activity(actor, values, _check_source(source_activity_id))
+        if create_task is not None:
+            _insert_task(actor, values, activity_id, create_task)
+        if create_order is not None:
+            order_id = orders.insert_order(actor, create_order, source_activity_id=activity_id)
+            Activity.update(created_order_id=order_id).where(Activity.id == activity_id).execute()
+    return get_activity(activity_id)
+
+
+def _insert_task(actor: Actor, activity: dict[str, Any], activity_id: int, task: TaskInput) -> int:
+    values = _activity_values({
+        "when": activity["when"], "contact_id": activity["contact"],
+        "category_id": task.category_id if task.category_id is not None else activity["category"],
+        "detail": task.detail, "kind": TASK, "status": PENDING, "due_date": task.due_date,
+        "assignee_id": task.assignee_id, "user_id": activity["user"],
+    })
+    return _insert_activity(actor, values, activity_id)
+
+
+def _current(activity_id: int) -> Activity:
+    row = Activity.get_or_none(Activity.id == activity_id)
+    if row is None:
+        raise NotFound(_("Activity {id} does not exist.").format(id=activity_id))
+    return row
+
+
+def _as_input(row: Activity) -> dict[str, Any]:
+    return {"when": row.when, "contact_id": row.contact_id, "category_id": row.category_id,
+            "detail": row.detail, "kind": row.kind, "status": row.status,
+            "followup_notes": row.followup_notes, "due_date": row.due_date,
+            "assignee_id": row.assignee_id, "user_id": row.user_id}
+
+
+def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any) -> ActivityRecord:
+    """Change the named fields (EDITABLE_FIELDS) of an activity read at `version`."""
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed: {fields}.").format(fields=", ".join(unknown)), unknown[0])
+    with writing():
+        row = _current(activity_id)
+        values = _activity_values({**_as_input(row), **fields}, row)
+        update_versioned(Activity, activity_id, version, actor, values)
+    return get_activity(activity_id)
+
+
+def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
+    """Mark an activity or task done, keeping the notes on how it was followed up."""
+    changes: dict[str, Any] = {"status": DONE}
+    notes = free_text(followup_notes)
+    if notes:
+        changes["followup_notes"] = notes
+    with writing():
+        _current(activity_id)
+        update_versioned(Activity, activity_id, version, actor, changes)
+    return get_activity(activity_id)
+
+
+def mark_pending(actor: Actor, activity_id: int, version: int) -> ActivityRecord:
+    with writing():
+        _current(activity_id)
+        update_versioned(Activity, activity_id, version, actor, {"status": PENDING})
+    return get_activity(activity_id)

@@ -1,0 +1,984 @@
+"""Catalogs: categories, clients, contacts, projects and opportunity types.
+
+Clients, contacts and projects get consecutive keys from the database inside the
+inserting transaction. Every list is a keyset page ordered by key (or by folded name for
+categories and opportunity types); every export streams plain tuples.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import peewee as pw
+
+from crm_tui.db import counters
+from crm_tui.db.connection import database
+from crm_tui.db.models import (
+    Activity,
+    Category,
+    Client,
+    Contact,
+    Opportunity,
+    OpportunityType,
+    Project,
+    ServiceOrder,
+    User,
+)
+from crm_tui.db.text import fold
+from crm_tui.export.table import BOOLEAN, DATE, INTEGER, TEXT, Column
+from crm_tui.i18n import N_, _, ngettext
+from crm_tui.services.base import (
+    FIRST_PAGE,
+    Actor,
+    Page,
+    PageRequest,
+    check_email,
+    clean_line,
+    clean_text,
+    delete_versioned,
+    get_or_raise,
+    iter_keyset,
+    keyset_page,
+    limit_length,
+    parse_date,
+    require,
+    stamp_new,
+    update_versioned,
+    writing,
+)
+from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
+
+FIELD_LABELS = {
+    "key": N_("Key"),
+    "name": N_("Name"),
+    "tax_id": N_("Tax ID"),
+    "phone": N_("Phone"),
+    "email": N_("E-mail"),
+    "address": N_("Address"),
+    "notes": N_("Notes"),
+    "active": N_("Active"),
+    "client_id": N_("Client"),
+    "client_key": N_("Client key"),
+    "client_name": N_("Client name"),
+    "job_title": N_("Job title"),
+    "mobile": N_("Mobile"),
+    "start_date": N_("Start date"),
+    "goal_date": N_("Goal date"),
+    "user_in_charge_id": N_("User in charge"),
+    "contact_in_charge_id": N_("Contact in charge"),
+    "description": N_("Description"),
+}
+
+KIND_CATEGORY = N_("Category")
+KIND_CLIENT = N_("Client")
+KIND_CONTACT = N_("Contact")
+KIND_PROJECT = N_("Project")
+KIND_OPPORTUNITY_TYPE = N_("Opportunity type")
+
+# Keys typed as text longer than this cannot be a key (and would overflow an INTEGER).
+_KEY_TEXT = re.compile(r"[0-9]{1,9}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}(?:\.0*)?")
+
+
+def _label(field: str) -> str:
+    return _(FIELD_LABELS[field])
+
+
+# --- records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryRecord:
+    id: int
+    name: str
+    active: bool
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class OpportunityTypeRecord:
+    id: int
+    name: str
+    active: bool
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    id: int
+    key: int
+    name: str
+    tax_id: str
+    phone: str
+    email: str
+    address: str
+    notes: str
+    active: bool
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} {self.name}"
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    id: int
+    key: int
+    client_id: int
+    client_key: int
+    client_name: str
+    name: str
+    job_title: str
+    phone: str
+    mobile: str
+    email: str
+    address: str
+    notes: str
+    active: bool
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} {self.name} ({self.client_name})"
+
+
+@dataclass(frozen=True)
+class ProjectRecord:
+    id: int
+    key: int
+    client_id: int
+    client_key: int
+    client_name: str
+    name: str
+    start_date: dt.date | None
+    goal_date: dt.date | None
+    user_in_charge_id: int | None
+    user_in_charge_name: str
+    contact_in_charge_id: int | None
+    contact_in_charge_name: str
+    description: str
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} {self.name} ({self.client_name})"
+
+
+def _audit(row: pw.Model) -> dict[str, Any]:
+    return {"version": row.version, "created_at": row.created_at, "created_by": row.created_by,
+            "updated_at": row.updated_at, "updated_by": row.updated_by}
+
+
+def _category_record(row: Category) -> CategoryRecord:
+    return CategoryRecord(id=row.id, name=row.name, active=bool(row.active), **_audit(row))
+
+
+def _opportunity_type_record(row: OpportunityType) -> OpportunityTypeRecord:
+    return OpportunityTypeRecord(id=row.id, name=row.name, active=bool(row.active), **_audit(row))
+
+
+def _client_record(row: Client) -> ClientRecord:
+    return ClientRecord(id=row.id, key=row.key, name=row.name, tax_id=row.tax_id, phone=row.phone,
+                        email=row.email, address=row.address, notes=row.notes, active=bool(row.active),
+                        **_audit(row))
+
+
+def _contact_record(row: Contact) -> ContactRecord:
+    return ContactRecord(id=row.id, key=row.key, client_id=row.client_id, client_key=row.client.key,
+                         client_name=row.client.name, name=row.name, job_title=row.job_title,
+                         phone=row.phone, mobile=row.mobile, email=row.email, address=row.address,
+                         notes=row.notes, active=bool(row.active), **_audit(row))
+
+
+def _user_name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return user.full_name or user.username or ""
+
+
+def _project_record(row: Project) -> ProjectRecord:
+    user = row.user_in_charge if row.user_in_charge_id else None
+    contact = row.contact_in_charge if row.contact_in_charge_id else None
+    return ProjectRecord(
+        id=row.id, key=row.key, client_id=row.client_id, client_key=row.client.key,
+        client_name=row.client.name, name=row.name, start_date=row.start_date, goal_date=row.goal_date,
+        user_in_charge_id=row.user_in_charge_id, user_in_charge_name=_user_name(user),
+        contact_in_charge_id=row.contact_in_charge_id,
+        contact_in_charge_name=contact.name if contact is not None else "",
+        description=row.description, **_audit(row))
+
+
+# --- shared helpers -----------------------------------------------------------------
+
+
+def _merge(allowed: tuple[str, ...], base: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise TypeError(f"unknown field(s): {', '.join(unknown)}")
+    merged = dict(base)
+    merged.update(fields)
+    return merged
+
+
+def _current(row: pw.Model, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def _max_length(model: type[pw.Model], field: str) -> int:
+    return model._meta.fields[field].max_length
+
+
+def _line(values: dict[str, Any], field: str, model: type[pw.Model], required: bool = False) -> str:
+    value = clean_line(values.get(field))
+    if required:
+        require(value, field, _label(field))
+    return limit_length(value, field, _label(field), _max_length(model, field))
+
+
+def _email(values: dict[str, Any], model: type[pw.Model]) -> str:
+    return check_email(_line(values, "email", model), "email", _label("email"))
+
+
+def _folded(name: str, model: type[pw.Model]) -> str:
+    return fold(name)[:_max_length(model, "name_folded")]
+
+
+def _optional_id(value: Any, field: str) -> int | None:
+    if value is None or value == "" or value == 0:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("{field}: choose a record from the list.").format(field=_label(field)), field) from None
+
+
+def _text_condition(text: str, folded_column: pw.Field, key_column: pw.Field | None = None):
+    value = clean_line(text)
+    if not value:
+        return None
+    condition = folded_column.contains(fold(value))
+    if key_column is not None and _KEY_TEXT.fullmatch(value):
+        condition = (key_column == int(value)) | condition
+    return condition
+
+
+def _lookup_condition(text: str, folded_column: pw.Field, key_column: pw.Field | None = None):
+    """A typed key finds that key; anything else is a fragment of the name."""
+    value = clean_line(text)
+    if not value:
+        return None
+    if key_column is not None and _KEY_TEXT.fullmatch(value):
+        return key_column == int(value)
+    return folded_column.contains(fold(value))
+
+
+def _where(query: pw.ModelSelect, *conditions) -> pw.ModelSelect:
+    for condition in conditions:
+        if condition is not None:
+            query = query.where(condition)
+    return query
+
+
+def _active(column: pw.Field, active_only: bool):
+    return (column == True) if active_only else None  # noqa: E712
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(int(limit), 100))
+
+
+def _one(query: pw.ModelSelect, convert: Callable[[Any], Any], what: str, record_id: int):
+    row = query.first()
+    if row is None:
+        raise NotFound(_("{what} {id} does not exist.").format(what=_(what), id=record_id))
+    return convert(row)
+
+
+_USE_PHRASES: dict[str, Callable[[int], str]] = {
+    "contacts": lambda n: ngettext("{count} contact", "{count} contacts", n),
+    "projects": lambda n: ngettext("{count} project", "{count} projects", n),
+    "projects_in_charge": lambda n: ngettext("{count} project in its charge",
+                                             "{count} projects in its charge", n),
+    "activities": lambda n: ngettext("{count} activity", "{count} activities", n),
+    "orders": lambda n: ngettext("{count} service order", "{count} service orders", n),
+    "opportunities": lambda n: ngettext("{count} opportunity", "{count} opportunities", n),
+}
+
+
+def _uses_text(counts: dict[str, int]) -> str:
+    """'12 activities and 3 service orders' for the non-zero counts."""
+    phrases = [_USE_PHRASES[what](n).format(count=n) for what, n in counts.items() if n]
+    if len(phrases) == 1:
+        return phrases[0]
+    return _("{first} and {last}").format(first=", ".join(phrases[:-1]), last=phrases[-1])
+
+
+def _count(column: pw.Field, record_id: int) -> int:
+    return column.model.select().where(column == record_id).count()
+
+
+def _refuse_if_used(counts: dict[str, int], message: str, name: str) -> None:
+    if any(counts.values()):
+        raise NotAllowed(message.format(name=name, uses=_uses_text(counts)))
+
+
+def _require_admin(actor: Actor, what: str) -> None:
+    if not actor.is_admin:
+        raise NotAllowed(_("Only an administrator can change the {what}.").format(what=what))
+
+
+def _keep_counter_at_least(series: str, value: int) -> None:
+    """After storing a key given from outside, the series must not hand it out again."""
+    database.execute_sql(
+        "INSERT INTO counter (name, value) VALUES ({p}, {p}) "
+        "ON CONFLICT (name) DO UPDATE SET value = CASE WHEN counter.value > excluded.value "
+        "THEN counter.value ELSE excluded.value END".format(p=database.param),
+        (series, int(value)),
+    )
+
+
+# --- named catalogs: categories and opportunity types --------------------------------
+
+NAMED_FIELDS = ("name", "active")
+NAMED_DEFAULTS = {"name": "", "active": True}
+
+
+def _clean_named(model: type[pw.Model], values: dict[str, Any], record_id: int | None,
+                 duplicate_message: str) -> dict[str, Any]:
+    name = _line(values, "name", model, required=True)
+    folded = _folded(name, model)
+    clash = model.select().where(model.name_folded == folded)
+    if record_id is not None:
+        clash = clash.where(model.id != record_id)
+    existing = clash.first()
+    if existing is not None:
+        raise ValidationError(duplicate_message.format(name=existing.name), "name")
+    return {"name": name, "name_folded": folded, "active": bool(values.get("active", True))}
+
+
+def _duplicate_category() -> str:
+    return _("The category {name} already exists (names are compared without accents or capitals).")
+
+
+def _duplicate_type() -> str:
+    return _("The opportunity type {name} already exists (names are compared without accents or capitals).")
+
+
+# categories
+
+
+def add_category(actor: Actor, **fields: Any) -> CategoryRecord:
+    with writing():
+        values = _clean_named(Category, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
+                              _duplicate_category())
+        row = Category.create(**values, **stamp_new(actor))
+    return get_category(row.id)
+
+
+def modify_category(actor: Actor, category_id: int, version: int, **fields: Any) -> CategoryRecord:
+    with writing():
+        current = get_or_raise(Category, category_id, _(KIND_CATEGORY))
+        values = _clean_named(Category, _merge(NAMED_FIELDS, _current(current, NAMED_FIELDS), fields),
+                              category_id, _duplicate_category())
+        update_versioned(Category, category_id, version, actor, values)
+    return get_category(category_id)
+
+
+def set_category_active(actor: Actor, category_id: int, version: int, active: bool) -> CategoryRecord:
+    return modify_category(actor, category_id, version, active=bool(active))
+
+
+def delete_category(actor: Actor, category_id: int, version: int) -> None:
+    with writing():
+        row = get_or_raise(Category, category_id, _(KIND_CATEGORY))
+        counts = {"activities": _count(Activity.category, category_id),
+                  "orders": _count(ServiceOrder.category, category_id)}
+        _refuse_if_used(counts, _("The category {name} cannot be deleted: it is used by {uses}. "
+                                  "Deactivate it instead."), row.name)
+        delete_versioned(Category, category_id, version)
+
+
+def get_category(category_id: int) -> CategoryRecord:
+    return _one(Category.select().where(Category.id == category_id), _category_record, KIND_CATEGORY,
+                category_id)
+
+
+def list_categories(request: PageRequest = FIRST_PAGE, text: str = "",
+                    active_only: bool = False) -> Page[CategoryRecord]:
+    query = _where(Category.select(), _text_condition(text, Category.name_folded),
+                   _active(Category.active, active_only))
+    return keyset_page(query, [Category.name_folded, Category.id], False, request, _category_record)
+
+
+def lookup_categories(text: str, limit: int = 10, active_only: bool = True) -> list[CategoryRecord]:
+    query = _where(Category.select(), _lookup_condition(text, Category.name_folded),
+                   _active(Category.active, active_only))
+    return [_category_record(r) for r in query.order_by(Category.name_folded, Category.id).limit(_limit(limit))]
+
+
+# opportunity types (admins only)
+
+
+def add_opportunity_type(actor: Actor, **fields: Any) -> OpportunityTypeRecord:
+    _require_admin(actor, _("opportunity types"))
+    with writing():
+        values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
+                              _duplicate_type())
+        row = OpportunityType.create(**values, **stamp_new(actor))
+    return get_opportunity_type(row.id)
+
+
+def modify_opportunity_type(actor: Actor, type_id: int, version: int, **fields: Any) -> OpportunityTypeRecord:
+    _require_admin(actor, _("opportunity types"))
+    with writing():
+        current = get_or_raise(OpportunityType, type_id, _(KIND_OPPORTUNITY_TYPE))
+        values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, _current(current, NAMED_FIELDS), fields),
+                              type_id, _duplicate_type())
+        update_versioned(OpportunityType, type_id, version, actor, values)
+    return get_opportunity_type(type_id)
+
+
+def set_opportunity_type_active(actor: Actor, type_id: int, version: int,
+                                active: bool) -> OpportunityTypeRecord:
+    return modify_opportunity_type(actor, type_id, version, active=bool(active))
+
+
+def delete_opportunity_type(actor: Actor, type_id: int, version: int) -> None:
+    _require_admin(actor, _("opportunity types"))
+    with writing():
+        row = get_or_raise(OpportunityType, type_id, _(KIND_OPPORTUNITY_TYPE))
+        counts = {"opportunities": _count(Opportunity.type, type_id)}
+        _refuse_if_used(counts, _("The opportunity type {name} cannot be deleted: it is used by {uses}. "
+                                  "Deactivate it instead."), row.name)
+        delete_versioned(OpportunityType, type_id, version)
+
+
+def get_opportunity_type(type_id: int) -> OpportunityTypeRecord:
+    return _one(OpportunityType.select().where(OpportunityType.id == type_id), _opportunity_type_record,
+                KIND_OPPORTUNITY_TYPE, type_id)
+
+
+def list_opportunity_types(request: PageRequest = FIRST_PAGE, text: str = "",
+                           active_only: bool = False) -> Page[OpportunityTypeRecord]:
+    query = _where(OpportunityType.select(), _text_condition(text, OpportunityType.name_folded),
+                   _active(OpportunityType.active, active_only))
+    return keyset_page(query, [OpportunityType.name_folded, OpportunityType.id], False, request,
+                       _opportunity_type_record)
+
+
+def lookup_opportunity_types(text: str, limit: int = 10,
+                             active_only: bool = True) -> list[OpportunityTypeRecord]:
+    query = _where(OpportunityType.select(), _lookup_condition(text, OpportunityType.name_folded),
+                   _active(OpportunityType.active, active_only))
+    ordered = query.order_by(OpportunityType.name_folded, OpportunityType.id).limit(_limit(limit))
+    return [_opportunity_type_record(r) for r in ordered]
+
+
+# --- clients ------------------------------------------------------------------------
+
+CLIENT_FIELDS = ("name", "tax_id", "phone", "email", "address", "notes", "active")
+CLIENT_DEFAULTS = {"name": "", "tax_id": "", "phone": "", "email": "", "address": "", "notes": "",
+                   "active": True}
+
+
+def _clean_client(values: dict[str, Any]) -> dict[str, Any]:
+    name = _line(values, "name", Client, required=True)
+    return {
+        "name": name,
+        "name_folded": _folded(name, Client),
+        "tax_id": _line(values, "tax_id", Client),
+        "phone": _line(values, "phone", Client),
+        "email": _email(values, Client),
+        "address": clean_text(values.get("address")),
+        "notes": clean_text(values.get("notes")),
+        "active": bool(values.get("active", True)),
+    }
+
+
+def _insert_client(actor: Actor, values: dict[str, Any], key: int | None = None) -> int:
+    if key is None:
+        key = counters.take_next(counters.CLIENT_KEY)
+    else:
+        _keep_counter_at_least(counters.CLIENT_KEY, key)
+    return Client.create(key=key, **values, **stamp_new(actor)).id
+
+
+def _update_client(actor: Actor, row: Client, version: int, fields: dict[str, Any]) -> None:
+    values = _clean_client(_merge(CLIENT_FIELDS, _current(row, CLIENT_FIELDS), fields))
+    update_versioned(Client, row.id, version, actor, values)
+
+
+def next_client_key() -> int:
+    return counters.peek_next(counters.CLIENT_KEY)
+
+
+def add_client(actor: Actor, **fields: Any) -> ClientRecord:
+    values = _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields))
+    with writing():
+        client_id = _insert_client(actor, values)
+    return get_client(client_id)
+
+
+def modify_client(actor: Actor, client_id: int, version: int, **fields: Any) -> ClientRecord:
+    with writing():
+        _update_client(actor, get_or_raise(Client, client_id, _(KIND_CLIENT)), version, fields)
+    return get_client(client_id)
+
+
+def set_client_active(actor: Actor, client_id: int, version: int, active: bool) -> ClientRecord:
+    return modify_client(actor, client_id, version, active=bool(active))
+
+
+def delete_client(actor: Actor, client_id: int, version: int) -> None:
+    with writing():
+        row = get_or_raise(Client, client_id, _(KIND_CLIENT))
+        counts = {"contacts": _count(Contact.client, client_id),
+                  "projects": _count(Project.client, client_id),
+                  "activities": _count(Activity.client, client_id),
+                  "orders": _count(ServiceOrder.client, client_id),
+                  "opportunities": _count(Opportunity.client, client_id)}
+        _refuse_if_used(counts, _("The client {name} cannot be deleted: it has {uses}. "
+                                  "Deactivate it instead."), row.name)
+        delete_versioned(Client, client_id, version)
+
+
+def get_client(client_id: int) -> ClientRecord:
+    return _one(Client.select().where(Client.id == client_id), _client_record, KIND_CLIENT, client_id)
+
+
+def find_client_by_key(key: int) -> ClientRecord | None:
+    row = Client.get_or_none(Client.key == int(key))
+    return _client_record(row) if row else None
+
+
+def _client_filters(text: str, active_only: bool) -> list:
+    return [_text_condition(text, Client.name_folded, Client.key), _active(Client.active, active_only)]
+
+
+def list_clients(request: PageRequest = FIRST_PAGE, text: str = "",
+                 active_only: bool = False) -> Page[ClientRecord]:
+    query = _where(Client.select(), *_client_filters(text, active_only))
+    return keyset_page(query, [Client.key], False, request, _client_record)
+
+
+def lookup_clients(text: str, limit: int = 10, active_only: bool = True) -> list[ClientRecord]:
+    query = _where(Client.select(), _lookup_condition(text, Client.name_folded, Client.key),
+                   _active(Client.active, active_only))
+    return [_client_record(r) for r in query.order_by(Client.key).limit(_limit(limit))]
+
+
+# --- contacts -----------------------------------------------------------------------
+
+CONTACT_FIELDS = ("client_id", "name", "job_title", "phone", "mobile", "email", "address", "notes", "active")
+CONTACT_DEFAULTS = {"client_id": None, "name": "", "job_title": "", "phone": "", "mobile": "", "email": "",
+                    "address": "", "notes": "", "active": True}
+
+
+def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
+    client_id = _optional_id(values.get("client_id"), "client_id")
+    if client_id is None:
+        raise ValidationError(_("{field} is required.").format(field=_label("client_id")), "client_id")
+    name = _line(values, "name", Contact, required=True)
+    cleaned = {
+        "client": client_id,
+        "name": name,
+        "name_folded": _folded(name, Contact),
+        "job_title": _line(values, "job_title", Contact),
+        "phone": _line(values, "phone", Contact),
+        "mobile": _line(values, "mobile", Contact),
+        "email": _email(values, Contact),
+        "address": clean_text(values.get("address")),
+        "notes": clean_text(values.get("notes")),
+        "active": bool(values.get("active", True)),
+    }
+    if not Client.select().where(Client.id == client_id).exists():
+        raise ValidationError(
+            _("{field}: the client chosen no longer exists.").format(field=_label("client_id")), "client_id")
+    return cleaned
+
+
+def _contact_query() -> pw.ModelSelect:
+    return Contact.select(Contact, Client.id, Client.key, Client.name).join(Client)
+
+
+def _insert_contact(actor: Actor, values: dict[str, Any], key: int | None = None) -> int:
+    if key is None:
+        key = counters.take_next(counters.CONTACT_KEY)
+    else:
+        _keep_counter_at_least(counters.CONTACT_KEY, key)
+    return Contact.create(key=key, **values, **stamp_new(actor)).id
+
+
+def _update_contact(actor: Actor, row: Contact, version: int, fields: dict[str, Any]) -> None:
+    values = _clean_contact(_merge(CONTACT_FIELDS, _current(row, CONTACT_FIELDS), fields))
+    update_versioned(Contact, row.id, version, actor, values)
+
+
+def next_contact_key() -> int:
+    return counters.peek_next(counters.CONTACT_KEY)
+
+
+def add_contact(actor: Actor, **fields: Any) -> ContactRecord:
+    with writing():
+        values = _clean_contact(_merge(CONTACT_FIELDS, CONTACT_DEFAULTS, fields))
+        contact_id = _insert_contact(actor, values)
+    return get_contact(contact_id)
+
+
+def modify_contact(actor: Actor, contact_id: int, version: int, **fields: Any) -> ContactRecord:
+    with writing():
+        _update_contact(actor, get_or_raise(Contact, contact_id, _(KIND_CONTACT)), version, fields)
+    return get_contact(contact_id)
+
+
+def set_contact_active(actor: Actor, contact_id: int, version: int, active: bool) -> ContactRecord:
+    return modify_contact(actor, contact_id, version, active=bool(active))
+
+
+def delete_contact(actor: Actor, contact_id: int, version: int) -> None:
+    with writing():
+        row = get_or_raise(Contact, contact_id, _(KIND_CONTACT))
+        counts = {"activities": _count(Activity.contact, contact_id),
+                  "orders": _count(ServiceOrder.contact, contact_id),
+                  "opportunities": _count(Opportunity.contact, contact_id),
+                  "projects_in_charge": _count(Project.contact_in_charge, contact_id)}
+        _refuse_if_used(counts, _("The contact {name} cannot be deleted: it has {uses}. "
+                                  "Deactivate it instead."), row.name)
+        delete_versioned(Contact, contact_id, version)
+
+
+def get_contact(contact_id: int) -> ContactRecord:
+    return _one(_contact_query().where(Contact.id == contact_id), _contact_record, KIND_CONTACT, contact_id)
+
+
+def find_contact_by_key(key: int) -> ContactRecord | None:
+    row = _contact_query().where(Contact.key == int(key)).first()
+    return _contact_record(row) if row else None
+
+
+def _contact_filters(text: str, active_only: bool, client_id: int | None) -> list:
+    return [_text_condition(text, Contact.name_folded, Contact.key), _active(Contact.active, active_only),
+            (Contact.client == client_id) if client_id else None]
+
+
+def list_contacts(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+                  client_id: int | None = None) -> Page[ContactRecord]:
+    query = _where(_contact_query(), *_contact_filters(text, active_only, client_id))
+    return keyset_page(query, [Contact.key], False, request, _contact_record)
+
+
+def lookup_contacts(text: str, limit: int = 10, client_id: int | None = None,
+                    active_only: bool = True) -> list[ContactRecord]:
+    query = _where(_contact_query(), _lookup_condition(text, Contact.name_folded, Contact.key),
+                   _active(Contact.active, active_only),
+                   (Contact.client == client_id) if client_id else None)
+    return [_contact_record(r) for r in query.order_by(Contact.key).limit(_limit(limit))]
+
+
+# --- projects -----------------------------------------------------------------------
+
+PROJECT_FIELDS = ("client_id", "name", "start_date", "goal_date", "user_in_charge_id",
+                  "contact_in_charge_id", "description")
+PROJECT_DEFAULTS = {"client_id": None, "name": "", "start_date": None, "goal_date": None,
+                    "user_in_charge_id": None, "contact_in_charge_id": None, "description": ""}
+
+
+def _check_user_in_charge(user_id: int | None, unchanged: bool) -> None:
+    if user_id is None:
+        return
+    user = User.get_or_none(User.id == user_id)
+    if user is None or (not user.active and not unchanged):
+        raise ValidationError(
+            _("{field}: choose an active user.").format(field=_label("user_in_charge_id")), "user_in_charge_id")
+
+
+def _check_contact_in_charge(contact_id: int | None, client_id: int) -> None:
+    if contact_id is None:
+        return
+    contact = Contact.get_or_none(Contact.id == contact_id)
+    if contact is None or contact.client_id != client_id:
+        raise ValidationError(
+            _("{field}: choose a contact of the project's client.").format(field=_label("contact_in_charge_id")),
+            "contact_in_charge_id")
+
+
+def _clean_project(values: dict[str, Any], current: Project | None = None) -> dict[str, Any]:
+    client_id = _optional_id(values.get("client_id"), "client_id")
+    if client_id is None:
+        raise ValidationError(_("{field} is required.").format(field=_label("client_id")), "client_id")
+    if not Client.select().where(Client.id == client_id).exists():
+        raise ValidationError(
+            _("{field}: the client chosen no longer exists.").format(field=_label("client_id")), "client_id")
+    name = _line(values, "name", Project, required=True)
+    start = parse_date(values.get("start_date"), "start_date", _label("start_date"))
+    goal = parse_date(values.get("goal_date"), "goal_date", _label("goal_date"))
+    if start and goal and goal < start:
+        raise ValidationError(
+            _("{field} cannot be before the start date.").format(field=_label("goal_date")), "goal_date")
+    user_id = _optional_id(values.get("user_in_charge_id"), "user_in_charge_id")
+    _check_user_in_charge(user_id, current is not None and current.user_in_charge_id == user_id)
+    contact_id = _optional_id(values.get("contact_in_charge_id"), "contact_in_charge_id")
+    _check_contact_in_charge(contact_id, client_id)
+    return {"client": client_id, "name": name, "name_folded": _folded(name, Project), "start_date": start,
+            "goal_date": goal, "user_in_charge": user_id, "contact_in_charge": contact_id,
+            "description": clean_text(values.get("description"))}
+
+
+def _project_query() -> pw.ModelSelect:
+    return (Project.select(Project, Client.id, Client.key, Client.name, User.id, User.username,
+                           User.full_name, Contact.id, Contact.name)
+            .join(Client, on=Project.client)
+            .switch(Project).join(User, pw.JOIN.LEFT_OUTER, on=Project.user_in_charge)
+            .switch(Project).join(Contact, pw.JOIN.LEFT_OUTER, on=Project.contact_in_charge))
+
+
+def next_project_key() -> int:
+    return counters.peek_next(counters.PROJECT_KEY)
+
+
+def add_project(actor: Actor, **fields: Any) -> ProjectRecord:
+    with writing():
+        values = _clean_project(_merge(PROJECT_FIELDS, PROJECT_DEFAULTS, fields))
+        key = counters.take_next(counters.PROJECT_KEY)
+        project_id = Project.create(key=key, **values, **stamp_new(actor)).id
+    return get_project(project_id)
+
+
+def modify_project(actor: Actor, project_id: int, version: int, **fields: Any) -> ProjectRecord:
+    with writing():
+        row = get_or_raise(Project, project_id, _(KIND_PROJECT))
+        values = _clean_project(_merge(PROJECT_FIELDS, _current(row, PROJECT_FIELDS), fields), row)
+        update_versioned(Project, project_id, version, actor, values)
+    return get_project(project_id)
+
+
+def delete_project(actor: Actor, project_id: int, version: int) -> None:
+    with writing():
+        row = get_or_raise(Project, project_id, _(KIND_PROJECT))
+        counts = {"orders": _count(ServiceOrder.project, project_id)}
+        _refuse_if_used(counts, _("The project {name} cannot be deleted: it has {uses}."), row.name)
+        delete_versioned(Project, project_id, version)
+
+
+def get_project(project_id: int) -> ProjectRecord:
+    return _one(_project_query().where(Project.id == project_id), _project_record, KIND_PROJECT, project_id)
+
+
+def list_projects(request: PageRequest = FIRST_PAGE, text: str = "",
+                  client_id: int | None = None) -> Page[ProjectRecord]:
+    query = _where(_project_query(), _text_condition(text, Project.name_folded, Project.key),
+                   (Project.client == client_id) if client_id else None)
+    return keyset_page(query, [Project.key], False, request, _project_record)
+
+
+def lookup_projects(text: str, limit: int = 10, client_id: int | None = None) -> list[ProjectRecord]:
+    query = _where(_project_query(), _lookup_condition(text, Project.name_folded, Project.key),
+                   (Project.client == client_id) if client_id else None)
+    return [_project_record(r) for r in query.order_by(Project.key).limit(_limit(limit))]
+
+
+# --- export -------------------------------------------------------------------------
+
+CLIENT_COLUMNS = [
+    Column("key", N_("Key"), INTEGER, 8),
+    Column("name", N_("Name"), TEXT, 40),
+    Column("tax_id", N_("Tax ID"), TEXT, 16),
+    Column("phone", N_("Phone"), TEXT, 16),
+    Column("email", N_("E-mail"), TEXT, 30),
+    Column("address", N_("Address"), TEXT, 40),
+    Column("notes", N_("Notes"), TEXT, 40),
+    Column("active", N_("Active"), BOOLEAN, 8),
+]
+
+CONTACT_COLUMNS = [
+    Column("key", N_("Key"), INTEGER, 8),
+    Column("name", N_("Name"), TEXT, 32),
+    Column("client_key", N_("Client key"), INTEGER, 10),
+    Column("client_name", N_("Client name"), TEXT, 32),
+    Column("job_title", N_("Job title"), TEXT, 20),
+    Column("phone", N_("Phone"), TEXT, 16),
+    Column("mobile", N_("Mobile"), TEXT, 16),
+    Column("email", N_("E-mail"), TEXT, 30),
+    Column("address", N_("Address"), TEXT, 40),
+    Column("notes", N_("Notes"), TEXT, 40),
+    Column("active", N_("Active"), BOOLEAN, 8),
+]
+
+PROJECT_COLUMNS = [
+    Column("key", N_("Key"), INTEGER, 8),
+    Column("name", N_("Name"), TEXT, 32),
+    Column("client_key", N_("Client key"), INTEGER, 10),
+    Column("client_name", N_("Client name"), TEXT, 32),
+    Column("start_date", N_("Start date"), DATE, 12),
+    Column("goal_date", N_("Goal date"), DATE, 12),
+    Column("user_in_charge", N_("User in charge"), TEXT, 24),
+    Column("contact_in_charge", N_("Contact in charge"), TEXT, 24),
+    Column("description", N_("Description"), TEXT, 40),
+]
+
+
+def iter_client_rows(text: str = "", active_only: bool = False) -> Iterator[tuple]:
+    """Every client matching the filters, as tuples in CLIENT_COLUMNS order, by key."""
+    query = _where(Client.select(Client.key, Client.name, Client.tax_id, Client.phone, Client.email,
+                                 Client.address, Client.notes, Client.active, Client.key),
+                   *_client_filters(text, active_only)).tuples()
+    for row in iter_keyset(query, [Client.key]):
+        yield row[:-1]
+
+
+def iter_contact_rows(text: str = "", active_only: bool = False,
+                      client_id: int | None = None) -> Iterator[tuple]:
+    """Every contact matching the filters, as tuples in CONTACT_COLUMNS order, by key."""
+    query = _where(Contact.select(Contact.key, Contact.name, Client.key, Client.name, Contact.job_title,
+                                  Contact.phone, Contact.mobile, Contact.email, Contact.address,
+                                  Contact.notes, Contact.active, Contact.key).join(Client),
+                   *_contact_filters(text, active_only, client_id)).tuples()
+    for row in iter_keyset(query, [Contact.key]):
+        yield row[:-1]
+
+
+def iter_project_rows(text: str = "", client_id: int | None = None) -> Iterator[tuple]:
+    """Every project matching the filters, as tuples in PROJECT_COLUMNS order, by key."""
+    query = _where(Project.select(Project.key, Project.name, Client.key, Client.name, Project.start_date,
+                                  Project.goal_date, User.full_name, User.username, Contact.name,
+                                  Project.description, Project.key)
+                   .join(Client, on=Project.client)
+                   .switch(Project).join(User, pw.JOIN.LEFT_OUTER, on=Project.user_in_charge)
+                   .switch(Project).join(Contact, pw.JOIN.LEFT_OUTER, on=Project.contact_in_charge),
+                   _text_condition(text, Project.name_folded, Project.key),
+                   (Project.client == client_id) if client_id else None).tuples()
+    for (key, name, client_key, client_name, start, goal, user_full_name, username, contact_name,
+         description, _cursor) in iter_keyset(query, [Project.key]):
+        yield (key, name, client_key, client_name, start, goal, user_full_name or username or "",
+               contact_name or "", description)
+
+
+# --- import -------------------------------------------------------------------------
+
+_TRUE_WORDS = {"1", "true", "yes", "y", "x", "si", "s", "verdadero", "active", "activo", "activa"}
+_FALSE_WORDS = {"0", "false", "no", "n", "falso", "inactive", "inactivo", "inactiva"}
+
+
+def _import_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _import_key(values: dict[str, str], field: str) -> int | None:
+    text = clean_line(values.get(field))
+    if not text:
+        return None
+    if not _WHOLE_NUMBER.fullmatch(text) or int(float(text)) == 0:
+        raise ValidationError(
+            _("{field}: {value} is not a valid key (a whole number from 1).").format(
+                field=_label(field), value=text[:40]), field)
+    return int(float(text))
+
+
+def _import_active(values: dict[str, str]) -> bool | None:
+    text = fold(clean_line(values.get("active")))
+    if not text:
+        return None
+    if text in _TRUE_WORDS or text == fold(_("Yes")):
+        return True
+    if text in _FALSE_WORDS or text == fold(_("No")):
+        return False
+    raise ValidationError(
+        _("{field}: {value} is neither yes nor no.").format(field=_label("active"), value=text[:40]), "active")
+
+
+def _import_fields(values: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
+    """The columns present in the row; absent columns keep what the record has."""
+    fields: dict[str, Any] = {n: values[n] for n in names if n in values and n != "active"}
+    active = _import_active(values)
+    if active is not None:
+        fields["active"] = active
+    return fields
+
+
+def _import_client_of_contact(actor: Actor, values: dict[str, str]) -> int:
+    key = _import_key(values, "client_key")
+    name = clean_line(values.get("client_name"))
+    if key is not None:
+        row = Client.get_or_none(Client.key == key)
+        if row is not None:
+            return row.id
+    if name:
+        row = (Client.select().where(Client.name_folded == _folded(name, Client))
+               .order_by(Client.key).first())
+        if row is not None:
+            return row.id
+    if not name:
+        field = "client_name" if key is not None else "client_key"
+        raise ValidationError(
+            _("{field} is required to find or create the contact's client.").format(field=_label(field)), field)
+    values_for_client = _clean_client({"name": name})
+    return _insert_client(actor, values_for_client, key)
+
+
+def _normalized_row(values: dict[str, Any]) -> dict[str, str]:
+    return {str(k): _import_text(v) for k, v in values.items()}
+
+
+def import_contact_row(actor: Actor, values: dict[str, str]) -> ContactRecord:
+    """Add or update one contact from a row keyed by CONTACT_COLUMNS keys (what `crm export
+    contacts` writes); the client is found by key, then by name, or else created."""
+    row = _normalized_row(values)
+    with writing():
+        key = _import_key(row, "key")
+        fields = _import_fields(row, CONTACT_FIELDS)
+        fields["client_id"] = _import_client_of_contact(actor, row)
+        existing = Contact.get_or_none(Contact.key == key) if key is not None else None
+        if existing is not None:
+            _update_contact(actor, existing, existing.version, fields)
+            contact_id = existing.id
+        else:
+            cleaned = _clean_contact(_merge(CONTACT_FIELDS, CONTACT_DEFAULTS, fields))
+            contact_id = _insert_contact(actor, cleaned, key)
+    return get_contact(contact_id)
+
+
+def import_client_row(actor: Actor, values: dict[str, str]) -> ClientRecord:
+    """Add or update one client from a row keyed by CLIENT_COLUMNS keys."""
+    row = _normalized_row(values)
+    with writing():
+        key = _import_key(row, "key")
+        fields = _import_fields(row, CLIENT_FIELDS)
+        existing = Client.get_or_none(Client.key == key) if key is not None else None
+        if existing is not None:
+            _update_client(actor, existing, existing.version, fields)
+            client_id = existing.id
+        else:
+            client_id = _insert_client(actor, _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields)), key)
+    return get_client(client_id)

@@ -1,0 +1,459 @@
+"""Sales opportunities: numbering, the status lifecycle and its history, lists, export.
+
+new -> waiting (a comment and the next contact date) / working (the follow-up comment) /
+closed (the invoice number) / lost (why it was lost and what to improve). closed and
+lost are final. Every change of status is an OpportunityEvent in the history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import peewee as pw
+
+from crm_tui.db import counters
+from crm_tui.db.models import Client, Contact, Opportunity, OpportunityEvent, OpportunityType, User, now
+from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
+from crm_tui.i18n import N_, _
+from crm_tui.services.base import (
+    FIRST_PAGE,
+    Actor,
+    DateRange,
+    Page,
+    PageRequest,
+    clean_line,
+    clean_text,
+    format_date,
+    get_or_raise,
+    iter_keyset,
+    keyset_page,
+    limit_length,
+    parse_date,
+    require,
+    stamp_new,
+    update_versioned,
+    writing,
+)
+from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+
+NEW, WAITING, WORKING, CLOSED, LOST = Opportunity.STATUSES
+STATUSES = Opportunity.STATUSES
+FINAL_STATUSES = (CLOSED, LOST)
+
+STATUS_LABELS = {
+    NEW: N_("New"),
+    WAITING: N_("Waiting"),
+    WORKING: N_("Working"),
+    CLOSED: N_("Closed"),
+    LOST: N_("Lost"),
+}
+
+# Field name -> N_() label, as forms and messages name them.
+LABELS = {
+    "contact_id": N_("Contact"),
+    "type_id": N_("Opportunity type"),
+    "agent_id": N_("Agent"),
+    "subject": N_("Subject"),
+    "observations": N_("Observations"),
+    "found_us_by": N_("How they found us"),
+    "status": N_("Status"),
+    "comment": N_("Comment"),
+    "next_contact_date": N_("Next contact date"),
+    "invoice_number": N_("Invoice number"),
+    "why_lost": N_("Why it was lost"),
+    "to_improve": N_("What to improve"),
+    "created": N_("Created"),
+    "next_contact": N_("Next contact"),
+}
+
+# What each target status asks for, besides the status itself.
+REQUIRED_FOR = {
+    WAITING: ("comment", "next_contact_date"),
+    WORKING: ("comment",),
+    CLOSED: ("invoice_number",),
+    LOST: ("why_lost", "to_improve"),
+}
+
+EDITABLE_FIELDS = ("subject", "observations", "found_us_by", "type_id", "agent_id", "contact_id")
+
+
+def status_label(status: str) -> str:
+    """The translated name of a status code ("" for the start of the history)."""
+    label = STATUS_LABELS.get(status)
+    return _(label) if label else status
+
+
+def _label(name: str) -> str:
+    return _(LABELS[name])
+
+
+# --- records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpportunityRecord:
+    id: int
+    number: int
+    contact_id: int
+    contact_name: str
+    client_id: int
+    client_name: str
+    type_id: int
+    type_name: str
+    agent_id: int
+    agent_name: str
+    subject: str
+    observations: str
+    found_us_by: str
+    status: str
+    next_contact_date: dt.date | None
+    invoice_number: str
+    why_lost: str
+    to_improve: str
+    version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    when: dt.datetime
+    user_id: int
+    user_name: str
+    from_status: str
+    to_status: str
+    comment: str
+    next_contact_date: dt.date | None
+    invoice_number: str
+    why_lost: str
+    to_improve: str
+
+
+@dataclass(frozen=True)
+class OpportunityDetail:
+    opportunity: OpportunityRecord
+    events: list[EventRecord] = field(default_factory=list)
+
+
+def _user_name(user: User) -> str:
+    return user.full_name or user.username
+
+
+def _record_query() -> pw.ModelSelect:
+    return (Opportunity
+            .select(Opportunity, Contact.id, Contact.name, Client.id, Client.name,
+                    OpportunityType.id, OpportunityType.name, User.id, User.username, User.full_name)
+            .join(Contact, on=(Opportunity.contact == Contact.id))
+            .switch(Opportunity).join(Client, on=(Opportunity.client == Client.id))
+            .switch(Opportunity).join(OpportunityType, on=(Opportunity.type == OpportunityType.id))
+            .switch(Opportunity).join(User, on=(Opportunity.agent == User.id)))
+
+
+def _to_record(row: Opportunity) -> OpportunityRecord:
+    return OpportunityRecord(
+        id=row.id, number=row.number,
+        contact_id=row.contact_id, contact_name=row.contact.name,
+        client_id=row.client_id, client_name=row.client.name,
+        type_id=row.type_id, type_name=row.type.name,
+        agent_id=row.agent_id, agent_name=_user_name(row.agent),
+        subject=row.subject, observations=row.observations, found_us_by=row.found_us_by,
+        status=row.status, next_contact_date=row.next_contact_date,
+        invoice_number=row.invoice_number, why_lost=row.why_lost, to_improve=row.to_improve,
+        version=row.version, created_at=row.created_at, created_by=row.created_by,
+        updated_at=row.updated_at, updated_by=row.updated_by,
+    )
+
+
+def _to_event(row: OpportunityEvent) -> EventRecord:
+    return EventRecord(
+        id=row.id, when=row.when, user_id=row.user_id, user_name=_user_name(row.user),
+        from_status=row.from_status, to_status=row.to_status, comment=row.comment,
+        next_contact_date=row.next_contact_date, invoice_number=row.invoice_number,
+        why_lost=row.why_lost, to_improve=row.to_improve,
+    )
+
+
+def _read_record(opportunity_id: int) -> OpportunityRecord:
+    row = _record_query().where(Opportunity.id == opportunity_id).first()
+    if row is None:
+        raise NotFound(_("{what} {id} does not exist.").format(what=_("Opportunity"), id=opportunity_id))
+    return _to_record(row)
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+def _max_length(name: str) -> int:
+    return getattr(Opportunity, name).max_length
+
+
+def _check_line(name: str, value: Any, required: bool = False) -> str:
+    text = clean_line(value)
+    if required:
+        require(text, name, _label(name))
+    return limit_length(text, name, _label(name), _max_length(name))
+
+
+def _check_contact(contact_id: Any) -> Contact:
+    contact = Contact.get_or_none(Contact.id == _as_id(contact_id, "contact_id"))
+    if contact is None:
+        raise ValidationError(_("{field}: the record chosen does not exist.").format(
+            field=_label("contact_id")), "contact_id")
+    if not contact.active:
+        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
+            field=_label("contact_id"), name=contact.name), "contact_id")
+    return contact
+
+
+def _check_type(type_id: Any) -> OpportunityType:
+    kind = OpportunityType.get_or_none(OpportunityType.id == _as_id(type_id, "type_id"))
+    if kind is None:
+        raise ValidationError(_("{field}: the record chosen does not exist.").format(
+            field=_label("type_id")), "type_id")
+    if not kind.active:
+        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
+            field=_label("type_id"), name=kind.name), "type_id")
+    return kind
+
+
+def _check_agent(agent_id: Any) -> User:
+    user = User.get_or_none(User.id == _as_id(agent_id, "agent_id"))
+    if user is None:
+        raise ValidationError(_("{field}: the record chosen does not exist.").format(
+            field=_label("agent_id")), "agent_id")
+    if not user.active:
+        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
+            field=_label("agent_id"), name=_user_name(user)), "agent_id")
+    return user
+
+
+def _as_id(value: Any, name: str) -> int:
+    if value is None or value == "":
+        raise ValidationError(_("{field} is required.").format(field=_label(name)), name)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(_("{field}: the record chosen does not exist.").format(
+            field=_label(name)), name) from None
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def add_opportunity(actor: Actor, *, contact_id: int, type_id: int, subject: str,
+                    observations: str = "", found_us_by: str = "",
+                    agent_id: int | None = None) -> OpportunityRecord:
+    """A new opportunity (status new) with the next number; the history starts with it."""
+    subject = _check_line("subject", subject, required=True)
+    found_us_by = _check_line("found_us_by", found_us_by)
+    observations = clean_text(observations)
+    with writing():
+        contact = _check_contact(contact_id)
+        kind = _check_type(type_id)
+        agent = _check_agent(actor.id if agent_id is None else agent_id)
+        stamps = stamp_new(actor)
+        opportunity = Opportunity.create(
+            number=counters.take_next(counters.OPPORTUNITY_NUMBER),
+            contact=contact.id, client=contact.client_id, type=kind.id, agent=agent.id,
+            subject=subject, observations=observations, found_us_by=found_us_by,
+            status=NEW, **stamps)
+        OpportunityEvent.create(opportunity=opportunity.id, when=stamps["created_at"], user=actor.id,
+                                from_status="", to_status=NEW, **stamps)
+        return _read_record(opportunity.id)
+
+
+def modify_opportunity(actor: Actor, opportunity_id: int, version: int, **fields: Any) -> OpportunityRecord:
+    """Change the describing fields (not the status: that is change_status)."""
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: {fields}.").format(
+            fields=", ".join(unknown)))
+    changes: dict[str, Any] = {}
+    if "subject" in fields:
+        changes["subject"] = _check_line("subject", fields["subject"], required=True)
+    if "found_us_by" in fields:
+        changes["found_us_by"] = _check_line("found_us_by", fields["found_us_by"])
+    if "observations" in fields:
+        changes["observations"] = clean_text(fields["observations"])
+    with writing():
+        current = get_or_raise(Opportunity, opportunity_id, _("Opportunity"))
+        if "contact_id" in fields and _as_id(fields["contact_id"], "contact_id") != current.contact_id:
+            contact = _check_contact(fields["contact_id"])
+            changes.update(contact=contact.id, client=contact.client_id)
+        if "type_id" in fields and _as_id(fields["type_id"], "type_id") != current.type_id:
+            changes["type"] = _check_type(fields["type_id"]).id
+        if "agent_id" in fields and _as_id(fields["agent_id"], "agent_id") != current.agent_id:
+            changes["agent"] = _check_agent(fields["agent_id"]).id
+        update_versioned(Opportunity, opportunity_id, version, actor, changes)
+        return _read_record(opportunity_id)
+
+
+def change_status(actor: Actor, opportunity_id: int, version: int, to_status: str, *,
+                  comment: str = "", next_contact_date: str | dt.date | None = None,
+                  invoice_number: str = "", why_lost: str = "",
+                  to_improve: str = "") -> OpportunityRecord:
+    """Move the opportunity to `to_status` with what that status asks for, as an event.
+
+    Only the fields that belong to the target status are kept: the invoice number on
+    closed, why lost / what to improve on lost, the next contact date on waiting and
+    working (cleared on the final states). The comment is kept on every change.
+    """
+    values = _status_values(to_status, comment, next_contact_date, invoice_number, why_lost, to_improve)
+    with writing():
+        current = get_or_raise(Opportunity, opportunity_id, _("Opportunity"))
+        if current.status in FINAL_STATUSES:
+            raise ConflictError(
+                _("Opportunity {number} is already {status}; a closed or lost opportunity "
+                  "cannot change its status any more.").format(
+                    number=current.number, status=status_label(current.status)))
+        update_versioned(Opportunity, opportunity_id, version, actor, {
+            "status": to_status,
+            "next_contact_date": values["next_contact_date"],
+            "invoice_number": values["invoice_number"],
+            "why_lost": values["why_lost"],
+            "to_improve": values["to_improve"],
+        })
+        stamps = stamp_new(actor)
+        OpportunityEvent.create(opportunity=opportunity_id, when=stamps["created_at"], user=actor.id,
+                                from_status=current.status, to_status=to_status, **values, **stamps)
+        return _read_record(opportunity_id)
+
+
+def _status_values(to_status: str, comment: Any, next_contact_date: Any, invoice_number: Any,
+                   why_lost: Any, to_improve: Any) -> dict[str, Any]:
+    """Check what `to_status` needs and return the event's fields."""
+    if to_status not in REQUIRED_FOR:
+        raise ValidationError(
+            _("{field} must be one of: {choices}.").format(
+                field=_label("status"), choices=", ".join(status_label(s) for s in REQUIRED_FOR)),
+            "status")
+    values = {
+        "comment": clean_text(comment),
+        "next_contact_date": parse_date(next_contact_date, "next_contact_date", _label("next_contact_date")),
+        "invoice_number": _check_line("invoice_number", invoice_number),
+        "why_lost": clean_text(why_lost),
+        "to_improve": clean_text(to_improve),
+    }
+    for name in REQUIRED_FOR[to_status]:
+        if not values[name]:
+            raise ValidationError(
+                _("{field} is required to set the opportunity as {status}.").format(
+                    field=_label(name), status=status_label(to_status)), name)
+    day = values["next_contact_date"]
+    if day is not None and to_status in (WAITING, WORKING) and day < dt.date.today():
+        raise ValidationError(
+            _("{field} cannot be in the past ({date}).").format(
+                field=_label("next_contact_date"), date=format_date(day)), "next_contact_date")
+    if to_status not in (WAITING, WORKING):
+        values["next_contact_date"] = None
+    if to_status != CLOSED:
+        values["invoice_number"] = ""
+    if to_status != LOST:
+        values["why_lost"] = values["to_improve"] = ""
+    return values
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def history(opportunity_id: int) -> list[EventRecord]:
+    """The changes of status of an opportunity, oldest first."""
+    rows = (OpportunityEvent
+            .select(OpportunityEvent, User.id, User.username, User.full_name)
+            .join(User, on=(OpportunityEvent.user == User.id))
+            .where(OpportunityEvent.opportunity == opportunity_id)
+            .order_by(OpportunityEvent.when, OpportunityEvent.id))
+    return [_to_event(row) for row in rows]
+
+
+def get_opportunity(opportunity_id: int) -> OpportunityDetail:
+    record = _read_record(opportunity_id)
+    return OpportunityDetail(record, history(opportunity_id))
+
+
+@dataclass(frozen=True)
+class OpportunityFilter:
+    """What a list of opportunities shows: by default the new ones."""
+
+    status: str | None = NEW  # None: any status
+    type_id: int | None = None
+    agent_id: int | None = None
+    client_id: int | None = None
+    contact_id: int | None = None
+    created: DateRange = DateRange()
+    next_contact: DateRange = DateRange()
+
+
+def _filtered(query: pw.Select, filters: OpportunityFilter) -> pw.Select:
+    if filters.status is not None:
+        if filters.status not in STATUSES:
+            raise ValidationError(
+                _("{field} must be one of: {choices}.").format(
+                    field=_label("status"), choices=", ".join(status_label(s) for s in STATUSES)),
+                "status")
+        query = query.where(Opportunity.status == filters.status)
+    for column, value in ((Opportunity.type, filters.type_id), (Opportunity.agent, filters.agent_id),
+                          (Opportunity.client, filters.client_id), (Opportunity.contact, filters.contact_id)):
+        if value is not None:
+            query = query.where(column == value)
+    query = filters.created.check("created", _label("created")).apply(query, Opportunity.created_at)
+    next_contact = filters.next_contact.check("next_contact", _label("next_contact"))
+    # A date column is compared with dates: on SQLite '2026-01-05' sorts before
+    # '2026-01-05 00:00:00', so DateRange.apply (made for timestamps) would skip the first day.
+    if next_contact.start:
+        query = query.where(Opportunity.next_contact_date >= next_contact.start)
+    if next_contact.end:
+        query = query.where(Opportunity.next_contact_date <= next_contact.end)
+    return query
+
+
+def list_opportunities(filters: OpportunityFilter = OpportunityFilter(),
+                       request: PageRequest = FIRST_PAGE) -> Page[OpportunityRecord]:
+    """One page of the opportunities that pass `filters`, newest number first."""
+    return keyset_page(_filtered(_record_query(), filters), [Opportunity.number], True, request, _to_record)
+
+
+# --- export -------------------------------------------------------------------------
+
+OPPORTUNITY_COLUMNS = [
+    Column("number", N_("Number"), INTEGER, 8),
+    Column("status", N_("Status"), TEXT, 10),
+    Column("created_at", N_("Created"), DATETIME, 17),
+    Column("client", N_("Client"), TEXT, 30),
+    Column("contact", N_("Contact"), TEXT, 28),
+    Column("type", N_("Opportunity type"), TEXT, 18),
+    Column("agent", N_("Agent"), TEXT, 22),
+    Column("subject", N_("Subject"), TEXT, 40),
+    Column("next_contact_date", N_("Next contact date"), DATE, 12),
+    Column("invoice_number", N_("Invoice number"), TEXT, 14),
+    Column("found_us_by", N_("How they found us"), TEXT, 20),
+    Column("observations", N_("Observations"), TEXT, 50),
+    Column("why_lost", N_("Why it was lost"), TEXT, 40),
+    Column("to_improve", N_("What to improve"), TEXT, 40),
+]
+
+
+def iter_opportunity_rows(filters: OpportunityFilter = OpportunityFilter()) -> Iterator[tuple]:
+    """Every opportunity that passes `filters` as a row of OPPORTUNITY_COLUMNS, newest first."""
+    agent_name = pw.Case(None, [(User.full_name != "", User.full_name)], User.username)
+    query = (Opportunity
+             .select(Opportunity.number, Opportunity.status, Opportunity.created_at, Client.name,
+                     Contact.name, OpportunityType.name, agent_name, Opportunity.subject,
+                     Opportunity.next_contact_date, Opportunity.invoice_number, Opportunity.found_us_by,
+                     Opportunity.observations, Opportunity.why_lost, Opportunity.to_improve,
+                     Opportunity.number)
+             .join(Contact, on=(Opportunity.contact == Contact.id))
+             .switch(Opportunity).join(Client, on=(Opportunity.client == Client.id))
+             .switch(Opportunity).join(OpportunityType, on=(Opportunity.type == OpportunityType.id))
+             .switch(Opportunity).join(User, on=(Opportunity.agent == User.id)))
+    labels = {code: status_label(code) for code in STATUSES}
+    for row in iter_keyset(_filtered(query, filters), [Opportunity.number], descending=True):
+        yield (row[0], labels.get(row[1], row[1]), *row[2:-1])

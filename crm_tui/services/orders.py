@@ -1,0 +1,648 @@
+"""Service orders: open -> finished -> closed, with work entries and customer reviews.
+
+An order is open until a service entry marks the service finished; the customer's
+verification then closes it (with a rating and comments) or sends it back to open.
+Reopening keeps every entry and review and counts how many times it happened.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, TypeVar
+
+import peewee as pw
+
+from crm_tui.db import counters
+from crm_tui.db.models import (
+    Activity,
+    Category,
+    Client,
+    Contact,
+    OrderReview,
+    Project,
+    ServiceEntry,
+    ServiceOrder,
+    User,
+    now,
+)
+from crm_tui.export.table import DATETIME, INTEGER, TEXT, Column
+from crm_tui.i18n import N_, _
+from crm_tui.services.base import (
+    FIRST_PAGE,
+    Actor,
+    DateRange,
+    Page,
+    PageRequest,
+    clean_text,
+    iter_keyset,
+    keyset_page,
+    parse_datetime,
+    require,
+    stamp_new,
+    update_versioned,
+    writing,
+)
+from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+
+T = TypeVar("T")
+
+OPEN, FINISHED, CLOSED = ServiceOrder.OPEN, ServiceOrder.FINISHED, ServiceOrder.CLOSED
+STATUSES = (OPEN, FINISHED, CLOSED)
+PRIORITIES = ServiceOrder.PRIORITIES
+PENDING_STATUSES = (OPEN, FINISHED)
+
+STATUS_LABELS = {OPEN: N_("Open"), FINISHED: N_("Finished"), CLOSED: N_("Closed")}
+PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
+REVIEW_ACTION_LABELS = {OrderReview.VERIFY: N_("Verification"), OrderReview.REOPEN: N_("Reopened")}
+
+MIN_RATING, MAX_RATING = 1, 5
+MAX_MINUTES = 99_999
+
+# Form field -> label, so every message names the field the way the form shows it.
+LABELS = {
+    "number": N_("Order number"),
+    "contact_id": N_("Contact"),
+    "category_id": N_("Category"),
+    "detail": N_("Detail"),
+    "priority": N_("Priority"),
+    "assigned_user_id": N_("Technician"),
+    "appointment_at": N_("Appointment"),
+    "project_id": N_("Project"),
+    "equipment": N_("Equipment received"),
+    "status": N_("Status"),
+    "when": N_("Date and time"),
+    "work_done": N_("Work done"),
+    "minutes": N_("Minutes spent"),
+    "user_id": N_("User"),
+    "rating": N_("Rating"),
+    "customer_comments": N_("Customer comments"),
+    "created": N_("Created on"),
+    "finished": N_("Finished on"),
+    "source_activity_id": N_("Source activity"),
+}
+
+
+def label(field_name: str) -> str:
+    return _(LABELS[field_name])
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def priority_label(priority: str) -> str:
+    return _(PRIORITY_LABELS[priority]) if priority in PRIORITY_LABELS else priority
+
+
+# --- records ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    id: int
+    number: int
+    status: str
+    priority: str
+    project_id: int | None
+    project_name: str
+    contact_id: int
+    contact_name: str
+    client_id: int
+    client_name: str
+    assigned_user_id: int | None
+    assigned_user_name: str
+    appointment_at: dt.datetime | None
+    category_id: int
+    category_name: str
+    detail: str
+    equipment: str
+    created_at: dt.datetime
+    created_by: str
+    finished_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    rating: int | None
+    customer_comments: str
+    times_reopened: int
+    source_activity_id: int | None
+    version: int
+    updated_at: dt.datetime
+    updated_by: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    id: int
+    order_id: int
+    when: dt.datetime
+    user_id: int
+    user_name: str
+    work_done: str
+    minutes: int | None
+    service_finished: bool
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    id: int
+    order_id: int
+    when: dt.datetime
+    user_id: int
+    user_name: str
+    action: str
+    customer_comments: str
+    closed: bool
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    order: OrderRecord
+    entries: list[EntryRecord] = field(default_factory=list)
+    reviews: list[ReviewRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OrderInput:
+    contact_id: int | None
+    category_id: int | None
+    detail: str
+    priority: str = "normal"
+    assigned_user_id: int | None = None
+    appointment_at: dt.datetime | str | None = None
+    project_id: int | None = None
+    equipment: str = ""
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    status: str | None = None
+    user_id: int | None = None
+    client_id: int | None = None
+    contact_id: int | None = None
+    project_id: int | None = None
+    category_id: int | None = None
+    created: DateRange = DateRange()
+    finished: DateRange = DateRange()
+
+
+# --- shared checks (activities use them too) ------------------------------------------
+
+
+def free_text(value: Any) -> str:
+    """Free text as typed; NUL is dropped because PostgreSQL text cannot hold it."""
+    return clean_text(value).replace("\x00", "")
+
+
+def optional_id(value: Any, field_name: str, field_label: str) -> int | None:
+    """An id from a form or the command line: None/"" for none, else a positive integer."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if isinstance(value, bool) or not 0 < number <= 2**62:
+        raise ValidationError(
+            _("{field}: choose a record from the list.").format(field=field_label), field_name)
+    return number
+
+
+def active_record(model: type[pw.Model], value: Any, field_name: str, field_label: str, *,
+                  required: bool, keep_inactive: int | None = None) -> pw.Model | None:
+    """The record `value` points at; it must exist and be active (unless it is the one
+    the record already had, `keep_inactive`, so old records can still be edited)."""
+    record_id = optional_id(value, field_name, field_label)
+    if record_id is None:
+        if required:
+            raise ValidationError(_("{field} is required.").format(field=field_label), field_name)
+        return None
+    record = model.get_or_none(model.id == record_id)
+    if record is None:
+        raise ValidationError(
+            _("{field}: the selected record no longer exists.").format(field=field_label), field_name)
+    if not getattr(record, "active", True) and record_id != keep_inactive:
+        raise ValidationError(
+            _("{field}: {name} is inactive; choose another one.").format(
+                field=field_label, name=_record_name(record)), field_name)
+    return record
+
+
+def _record_name(record: pw.Model) -> str:
+    if isinstance(record, User):
+        return record.full_name or record.username
+    return getattr(record, "name", str(record.id))
+
+
+def user_name_of(alias: Any = User) -> pw.Node:
+    """The name people read for a user: the full name, or the login when it is blank."""
+    return pw.fn.COALESCE(pw.fn.NULLIF(alias.full_name, ""), alias.username)
+
+
+def check_in_list(value: Any, choices: dict[str, str], field_name: str, field_label: str) -> str:
+    code = "" if value is None else str(value).strip()
+    if code not in choices:
+        raise ValidationError(
+            _("{field} must be one of: {choices}.").format(
+                field=field_label, choices=", ".join(_(text) for text in choices.values())), field_name)
+    return code
+
+
+# --- reading ------------------------------------------------------------------------
+
+_Assigned = User.alias("assigned_user")
+
+
+def _order_query() -> pw.ModelSelect:
+    # LEFT joins keep service_order the driving table, so paging walks its number index.
+    return (ServiceOrder
+            .select(ServiceOrder,
+                    Project.name.alias("project_name"),
+                    Contact.name.alias("contact_name"),
+                    Client.name.alias("client_name"),
+                    user_name_of(_Assigned).alias("assigned_user_name"),
+                    Category.name.alias("category_name"))
+            .join(Project, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.project == Project.id))
+            .switch(ServiceOrder)
+            .join(Contact, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.contact == Contact.id))
+            .switch(ServiceOrder)
+            .join(Client, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.client == Client.id))
+            .switch(ServiceOrder)
+            .join(_Assigned, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.assigned_user == _Assigned.id))
+            .switch(ServiceOrder)
+            .join(Category, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.category == Category.id))
+            .objects())
+
+
+def _order_record(row: ServiceOrder) -> OrderRecord:
+    return OrderRecord(
+        id=row.id, number=row.number, status=row.status, priority=row.priority,
+        project_id=row.project_id, project_name=row.project_name or "",
+        contact_id=row.contact_id, contact_name=row.contact_name or "",
+        client_id=row.client_id, client_name=row.client_name or "",
+        assigned_user_id=row.assigned_user_id, assigned_user_name=row.assigned_user_name or "",
+        appointment_at=row.appointment_at, category_id=row.category_id,
+        category_name=row.category_name or "", detail=row.detail, equipment=row.equipment,
+        created_at=row.created_at, created_by=row.created_by, finished_at=row.finished_at,
+        closed_at=row.closed_at, rating=row.rating, customer_comments=row.customer_comments,
+        times_reopened=row.times_reopened, source_activity_id=row.source_activity_id,
+        version=row.version, updated_at=row.updated_at, updated_by=row.updated_by,
+    )
+
+
+def _read_order(order_id: int) -> OrderRecord:
+    row = _order_query().where(ServiceOrder.id == order_id).first()
+    if row is None:
+        raise NotFound(_("Service order {id} does not exist.").format(id=order_id))
+    return _order_record(row)
+
+
+def _entries(order_id: int) -> list[EntryRecord]:
+    rows = (ServiceEntry
+            .select(ServiceEntry, user_name_of().alias("user_name"))
+            .join(User, on=(ServiceEntry.user == User.id))
+            .where(ServiceEntry.order == order_id)
+            .order_by(ServiceEntry.when, ServiceEntry.id)
+            .objects())
+    return [EntryRecord(id=r.id, order_id=r.order_id, when=r.when, user_id=r.user_id,
+                        user_name=r.user_name or "", work_done=r.work_done, minutes=r.minutes,
+                        service_finished=bool(r.service_finished)) for r in rows]
+
+
+def _reviews(order_id: int) -> list[ReviewRecord]:
+    rows = (OrderReview
+            .select(OrderReview, user_name_of().alias("user_name"))
+            .join(User, on=(OrderReview.user == User.id))
+            .where(OrderReview.order == order_id)
+            .order_by(OrderReview.when, OrderReview.id)
+            .objects())
+    return [ReviewRecord(id=r.id, order_id=r.order_id, when=r.when, user_id=r.user_id,
+                         user_name=r.user_name or "", action=r.action,
+                         customer_comments=r.customer_comments, closed=bool(r.closed),
+                         rating=r.rating) for r in rows]
+
+
+def get_order(order_id: int) -> OrderDetail:
+    order = _read_order(order_id)
+    return OrderDetail(order, _entries(order.id), _reviews(order.id))
+
+
+def get_order_by_number(number: int | str) -> OrderDetail:
+    wanted = _order_number(number)
+    row = ServiceOrder.select(ServiceOrder.id).where(ServiceOrder.number == wanted).first()
+    if row is None:
+        raise NotFound(_("There is no service order number {number}.").format(number=wanted))
+    return get_order(row.id)
+
+
+def _order_number(value: int | str) -> int:
+    try:
+        number = int(str(value).strip().lstrip("#"))
+    except ValueError:
+        number = 0
+    if number <= 0 or number > 2**31 - 1:
+        raise ValidationError(
+            _("{field} must be a whole number greater than zero.").format(field=label("number")), "number")
+    return number
+
+
+def lookup_orders(text: str, limit: int = 10) -> list[OrderRecord]:
+    """Orders for a look-up box: the one with that number first, then newest whose detail
+    contains the text (ignoring case)."""
+    typed = clean_text(text).strip()
+    if not typed or limit <= 0:
+        return []
+    found: list[OrderRecord] = []
+    digits = typed.lstrip("#")
+    if digits.isdigit() and len(digits) < 10:
+        row = _order_query().where(ServiceOrder.number == int(digits)).first()
+        if row is not None:
+            found.append(_order_record(row))
+    rows = (_order_query()
+            .where(ServiceOrder.detail.contains(typed))
+            .order_by(ServiceOrder.number.desc())
+            .limit(limit))
+    seen = {record.id for record in found}
+    found.extend(_order_record(r) for r in rows if r.id not in seen)
+    return found[:limit]
+
+
+def _filtered(query: pw.ModelSelect, filters: OrderFilter) -> pw.ModelSelect:
+    if filters.status:
+        query = query.where(ServiceOrder.status == check_in_list(
+            filters.status, STATUS_LABELS, "status", label("status")))
+    for value, column in ((filters.user_id, ServiceOrder.assigned_user),
+                          (filters.client_id, ServiceOrder.client),
+                          (filters.contact_id, ServiceOrder.contact),
+                          (filters.project_id, ServiceOrder.project),
+                          (filters.category_id, ServiceOrder.category)):
+        if value is not None:
+            query = query.where(column == value)
+    query = filters.created.check("created", label("created")).apply(query, ServiceOrder.created_at)
+    query = filters.finished.check("finished", label("finished")).apply(query, ServiceOrder.finished_at)
+    return query
+
+
+def paged_records(ids_query: pw.ModelSelect, keys: list[pw.Field], request: PageRequest,
+                  fetch: Callable[[list[int]], dict[int, T]]) -> Page[T]:
+    """Keyset-page `ids_query` (one table, ids and keys only), then read the page's rows.
+
+    Choosing the page on the bare table keeps a sort, when the planner needs one, small;
+    the joins for names run only for the rows shown.
+    """
+    page = keyset_page(ids_query, keys, True, request, lambda row: row.id)
+    found = fetch(page.rows) if page.rows else {}
+    # A row deleted between the two reads is left out, with its cursor.
+    kept = [(found[i], cursor) for i, cursor in zip(page.rows, page.cursors) if i in found]
+    return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept],
+                page.has_before, page.has_after)
+
+
+def _orders_by_id(ids: list[int]) -> dict[int, OrderRecord]:
+    return {row.id: _order_record(row) for row in _order_query().where(ServiceOrder.id.in_(ids))}
+
+
+def _order_ids() -> pw.ModelSelect:
+    return ServiceOrder.select(ServiceOrder.id, ServiceOrder.number)
+
+
+def list_orders(filters: OrderFilter = OrderFilter(), request: PageRequest = FIRST_PAGE) -> Page[OrderRecord]:
+    """One page of orders matching `filters`, newest number first."""
+    return paged_records(_filtered(_order_ids(), filters), [ServiceOrder.number], request, _orders_by_id)
+
+
+def project_orders(project_id: int, pending: bool, request: PageRequest = FIRST_PAGE) -> Page[OrderRecord]:
+    """A project's pending (open or finished) or completed (closed) orders."""
+    statuses = PENDING_STATUSES if pending else (CLOSED,)
+    query = _order_ids().where((ServiceOrder.project == project_id) & ServiceOrder.status.in_(statuses))
+    return paged_records(query, [ServiceOrder.number], request, _orders_by_id)
+
+
+# --- export -------------------------------------------------------------------------
+
+ORDER_COLUMNS = [
+    Column("number", N_("Number"), INTEGER, 9),
+    Column("status", N_("Status"), TEXT, 11),
+    Column("priority", N_("Priority"), TEXT, 9),
+    Column("created_at", N_("Created on"), DATETIME, 17),
+    Column("client", N_("Client"), TEXT, 28),
+    Column("contact", N_("Contact"), TEXT, 24),
+    Column("project", N_("Project"), TEXT, 22),
+    Column("category", N_("Category"), TEXT, 18),
+    Column("technician", N_("Technician"), TEXT, 20),
+    Column("appointment_at", N_("Appointment"), DATETIME, 17),
+    Column("detail", N_("Detail"), TEXT, 50),
+    Column("equipment", N_("Equipment received"), TEXT, 30),
+    Column("finished_at", N_("Finished on"), DATETIME, 17),
+    Column("closed_at", N_("Closed on"), DATETIME, 17),
+    Column("rating", N_("Rating"), INTEGER, 8),
+    Column("customer_comments", N_("Customer comments"), TEXT, 40),
+    Column("times_reopened", N_("Times reopened"), INTEGER, 9),
+    Column("created_by", N_("Created by"), TEXT, 14),
+]
+
+
+def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
+    """Every order matching `filters` as a tuple in ORDER_COLUMNS order, by number."""
+    query = (ServiceOrder
+             .select(ServiceOrder.number, ServiceOrder.status, ServiceOrder.priority,
+                     ServiceOrder.created_at, Client.name, Contact.name, Project.name,
+                     Category.name, user_name_of(_Assigned), ServiceOrder.appointment_at,
+                     ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
+                     ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
+                     ServiceOrder.times_reopened, ServiceOrder.created_by,
+                     ServiceOrder.number)  # the keyset cursor, dropped from the row
+             .join(Project, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.project == Project.id))
+             .switch(ServiceOrder)
+             .join(Contact, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.contact == Contact.id))
+             .switch(ServiceOrder)
+             .join(Client, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.client == Client.id))
+             .switch(ServiceOrder)
+             .join(_Assigned, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.assigned_user == _Assigned.id))
+             .switch(ServiceOrder)
+             .join(Category, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.category == Category.id)))
+    query = _filtered(query, filters)
+    statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
+    priorities = {code: _(text) for code, text in PRIORITY_LABELS.items()}
+    for row in iter_keyset(query, [ServiceOrder.number]):
+        yield (row[0], statuses.get(row[1], row[1]), priorities.get(row[2], row[2]), *row[3:-1])
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _order_values(data: OrderInput, current: ServiceOrder | None = None) -> dict[str, Any]:
+    """The columns `data` stands for, after every check (raises ValidationError)."""
+    contact = active_record(Contact, data.contact_id, "contact_id", label("contact_id"), required=True,
+                            keep_inactive=current.contact_id if current else None)
+    category = active_record(Category, data.category_id, "category_id", label("category_id"),
+                             required=True, keep_inactive=current.category_id if current else None)
+    detail = require(free_text(data.detail), "detail", label("detail"))
+    priority = check_in_list(data.priority or "normal", PRIORITY_LABELS, "priority", label("priority"))
+    technician = active_record(User, data.assigned_user_id, "assigned_user_id", label("assigned_user_id"),
+                               required=False,
+                               keep_inactive=current.assigned_user_id if current else None)
+    appointment = parse_datetime(data.appointment_at, "appointment_at", label("appointment_at"))
+    project = active_record(Project, data.project_id, "project_id", label("project_id"), required=False)
+    if project is not None and project.client_id != contact.client_id:
+        raise ValidationError(
+            _("{field}: project {project} belongs to another client, not to {contact}'s.").format(
+                field=label("project_id"), project=project.name, contact=contact.name), "project_id")
+    return {
+        "contact": contact.id, "client": contact.client_id, "category": category.id, "detail": detail,
+        "priority": priority, "assigned_user": technician.id if technician else None,
+        "appointment_at": appointment, "project": project.id if project else None,
+        "equipment": free_text(data.equipment),
+    }
+
+
+def insert_order(actor: Actor, data: OrderInput, source_activity_id: int | None = None) -> int:
+    """Insert an order inside the caller's writing transaction and return its id."""
+    values = _order_values(data)
+    if source_activity_id is not None:
+        if Activity.get_or_none(Activity.id == source_activity_id) is None:
+            raise ValidationError(
+                _("{field}: the selected record no longer exists.").format(
+                    field=label("source_activity_id")), "source_activity_id")
+    values.update(stamp_new(actor), number=counters.take_next(counters.ORDER_NUMBER), status=OPEN,
+                  source_activity=source_activity_id)
+    return ServiceOrder.insert(values).execute()
+
+
+def add_order(actor: Actor, data: OrderInput, source_activity_id: int | None = None) -> OrderRecord:
+    with writing():
+        order_id = insert_order(actor, data, source_activity_id)
+    return _read_order(order_id)
+
+
+def _current(order_id: int) -> ServiceOrder:
+    row = ServiceOrder.get_or_none(ServiceOrder.id == order_id)
+    if row is None:
+        raise NotFound(_("Service order {id} does not exist.").format(id=order_id))
+    return row
+
+
+def _refuse_status(row: ServiceOrder, message: str) -> None:
+    raise ConflictError(message.format(number=row.number, status=status_label(row.status).lower()))
+
+
+def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) -> OrderRecord:
+    """Change an open order's data (refused once finished or closed)."""
+    with writing():
+        row = _current(order_id)
+        if row.status != OPEN:
+            _refuse_status(row, _("Order {number} is {status}: only open orders can be changed."))
+        update_versioned(ServiceOrder, order_id, version, actor, _order_values(data, row))
+    return _read_order(order_id)
+
+
+def _minutes(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        minutes = int(str(value).strip())
+    except ValueError:
+        minutes = -1
+    if isinstance(value, float) and not value.is_integer():
+        minutes = -1
+    if not 0 <= minutes <= MAX_MINUTES:
+        raise ValidationError(
+            _("{field} must be a whole number from 0 to {maximum}.").format(
+                field=label("minutes"), maximum=MAX_MINUTES), "minutes")
+    return minutes
+
+
+def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | None, work_done: str,
+                     minutes: int | str | None = None, service_finished: bool = False,
+                     user_id: int | None = None, version: int | None = None) -> EntryRecord:
+    """Log work on an open order; `service_finished` finishes the order at `when`.
+
+    The order's version moves on, so someone editing it meanwhile gets a conflict.
+    `version`, when given, must be the one the caller read.
+    """
+    moment = parse_datetime(when, "when", label("when"), required=True)
+    work = require(free_text(work_done), "work_done", label("work_done"))
+    spent = _minutes(minutes)
+    with writing():
+        row = _current(order_id)
+        if row.status != OPEN:
+            _refuse_status(row, _("Order {number} is {status}: work can only be logged on open orders."))
+        technician = active_record(User, user_id if user_id is not None else actor.id, "user_id",
+                                   label("user_id"), required=True)
+        changes: dict[str, Any] = {}
+        if service_finished:
+            changes.update(status=FINISHED, finished_at=moment)
+        update_versioned(ServiceOrder, order_id, row.version if version is None else version, actor,
+                         changes)
+        entry_id = ServiceEntry.insert(
+            order=order_id, when=moment, user=technician.id, work_done=work, minutes=spent,
+            service_finished=bool(service_finished), **stamp_new(actor)).execute()
+    return next(e for e in _entries(order_id) if e.id == entry_id)
+
+
+def _rating(value: Any) -> int:
+    if value is None or value == "":
+        raise ValidationError(_("{field} is required.").format(field=label("rating")), "rating")
+    try:
+        rating = int(str(value).strip())
+    except ValueError:
+        rating = 0
+    if not MIN_RATING <= rating <= MAX_RATING:
+        raise ValidationError(
+            _("{field} must be a whole number from {low} to {high}.").format(
+                field=label("rating"), low=MIN_RATING, high=MAX_RATING), "rating")
+    return rating
+
+
+def _add_review(actor: Actor, order_id: int, action: str, comments: str, closed: bool,
+                rating: int | None, moment: dt.datetime) -> None:
+    OrderReview.insert(order=order_id, when=moment, user=actor.id, action=action,
+                       customer_comments=comments, closed=closed, rating=rating,
+                       **stamp_new(actor)).execute()
+
+
+def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rating: int | str | None = None,
+                 customer_comments: str = "") -> OrderRecord:
+    """The customer's verification of a finished order: closed with a rating and comments,
+    or not satisfied, which puts the order back to open."""
+    comments = free_text(customer_comments)
+    if closed:
+        score = _rating(rating)
+        require(comments, "customer_comments", label("customer_comments"))
+    else:
+        score = None
+    with writing():
+        row = _current(order_id)
+        if row.status != FINISHED:
+            _refuse_status(row, _("Order {number} is {status}: only finished orders can be verified."))
+        moment = now()
+        if closed:
+            changes = {"status": CLOSED, "closed_at": moment, "rating": score, "customer_comments": comments}
+        else:
+            changes = _reopening(row, comments)
+        update_versioned(ServiceOrder, order_id, version, actor, changes)
+        _add_review(actor, order_id, OrderReview.VERIFY, comments, bool(closed), score, moment)
+    return _read_order(order_id)
+
+
+def _reopening(row: ServiceOrder, comments: str) -> dict[str, Any]:
+    changes = {"status": OPEN, "finished_at": None, "closed_at": None, "rating": None,
+               "times_reopened": row.times_reopened + 1}
+    if comments:
+        changes["customer_comments"] = comments
+    return changes
+
+
+def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments: str = "") -> OrderRecord:
+    """Put a finished or closed order back to open; its entries and reviews stay."""
+    comments = free_text(customer_comments)
+    with writing():
+        row = _current(order_id)
+        if row.status not in (FINISHED, CLOSED):
+            _refuse_status(row, _("Order {number} is {status}: only finished or closed orders can be reopened."))
+        update_versioned(ServiceOrder, order_id, version, actor, _reopening(row, comments))
+        _add_review(actor, order_id, OrderReview.REOPEN, comments, False, None, now())
+    return _read_order(order_id)

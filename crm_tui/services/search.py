@@ -1,0 +1,124 @@
+"""Concept search for the screens and `crm search`: hits resolved to orders and activities."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from crm_tui.db import database
+from crm_tui.db import search as index
+from crm_tui.db.models import Activity, Client, Contact, ServiceOrder
+
+ORDER = index.ORDER
+ACTIVITY = index.ACTIVITY
+
+# Line breaks and tabs would break a one-line snippet; each becomes one space so the
+# highlight offsets still count characters of the text shown.
+_FLATTEN = str.maketrans({"\n": " ", "\r": " ", "\t": " ", "\x0b": " ", "\x0c": " "})
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    kind: str  # ORDER or ACTIVITY
+    id: int
+    number: int  # order number or activity folio
+    when: dt.datetime  # when the order was created / when the activity took place
+    contact_name: str
+    client_name: str
+    status: str  # the record's status code (open/finished/closed, pending/done)
+    snippet: str  # plain text around the match
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in snippet
+
+
+@dataclass(frozen=True)
+class _Summary:
+    number: int
+    when: dt.datetime
+    contact_name: str
+    client_name: str
+    status: str
+
+
+def split_snippet(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """Plain text and the (start, end) offsets of the parts the index marked as hits."""
+    text: list[str] = []
+    highlights: list[tuple[int, int]] = []
+    length = 0
+    start: int | None = None
+    for piece in _pieces(marked):
+        if piece == index.HIT_START:
+            start = length if start is None else start
+        elif piece == index.HIT_END:
+            if start is not None and length > start:
+                highlights.append((start, length))
+            start = None
+        else:
+            flat = piece.translate(_FLATTEN)
+            text.append(flat)
+            length += len(flat)
+    if start is not None and length > start:
+        highlights.append((start, length))
+    return "".join(text), highlights
+
+
+def _pieces(marked: str):
+    piece_start = 0
+    for position, char in enumerate(marked):
+        if char in (index.HIT_START, index.HIT_END):
+            if position > piece_start:
+                yield marked[piece_start:position]
+            yield char
+            piece_start = position + 1
+    if piece_start < len(marked):
+        yield marked[piece_start:]
+
+
+def _orders(ids: set[int]) -> dict[int, _Summary]:
+    if not ids:
+        return {}
+    rows = (ServiceOrder
+            .select(ServiceOrder.id, ServiceOrder.number, ServiceOrder.created_at, ServiceOrder.status,
+                    Contact.name, Client.name.alias("client_name"))
+            .join(Contact, on=(ServiceOrder.contact == Contact.id))
+            .switch(ServiceOrder).join(Client, on=(ServiceOrder.client == Client.id))
+            .where(ServiceOrder.id.in_(sorted(ids)))
+            .tuples())
+    return {row[0]: _Summary(row[1], row[2], row[4], row[5], row[3]) for row in rows}
+
+
+def _activities(ids: set[int]) -> dict[int, _Summary]:
+    if not ids:
+        return {}
+    rows = (Activity
+            .select(Activity.id, Activity.folio, Activity.when, Activity.status,
+                    Contact.name, Client.name.alias("client_name"))
+            .join(Contact, on=(Activity.contact == Contact.id))
+            .switch(Activity).join(Client, on=(Activity.client == Client.id))
+            .where(Activity.id.in_(sorted(ids)))
+            .tuples())
+    return {row[0]: _Summary(row[1], row[2], row[4], row[5], row[3]) for row in rows}
+
+
+def concept_search(text: str, limit: int = 50) -> list[SearchResult]:
+    """Orders and activities whose details, service entries or activity text match `text`.
+
+    Best match first; accents and case do not matter; any input is accepted (operators and
+    punctuation are ignored, a text in double quotes is a phrase). No words: no results.
+    """
+    if not isinstance(text, str) or limit <= 0:
+        return []
+    hits = index.search(database, text, limit)
+    found = {
+        ORDER: _orders({hit.target_id for hit in hits if hit.target_kind == ORDER}),
+        ACTIVITY: _activities({hit.target_id for hit in hits if hit.target_kind == ACTIVITY}),
+    }
+    results = []
+    for hit in hits:
+        summary = found.get(hit.target_kind, {}).get(hit.target_id)
+        if summary is None:  # deleted since the index was read
+            continue
+        snippet, highlights = split_snippet(hit.snippet)
+        results.append(SearchResult(
+            kind=hit.target_kind, id=hit.target_id, number=summary.number, when=summary.when,
+            contact_name=summary.contact_name, client_name=summary.client_name,
+            status=summary.status, snippet=snippet, highlights=highlights))
+    return results

@@ -1,0 +1,47 @@
+"""What frames every screen: the status line at the top and the translated footer."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
+
+from crm_tui.i18n import _
+from crm_tui.widgets.safe import plain
+
+
+class StatusLine(Static):
+    """One line: the CRM, who is using it, which database, today's date.
+
+    The app provides the text through `status_line_text()`; a screen may add its title.
+    """
+
+    DEFAULT_CSS = """
+    StatusLine { dock: top; height: 1; width: 100%; }
+    """
+
+    def __init__(self, title: str = "", *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.title_text = title
+
+    def on_mount(self) -> None:
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        provider = getattr(self.app, "status_line_text", None)
+        text = provider() if callable(provider) else "CRM"
+        if self.title_text:
+            text = f"{text} │ {self.title_text}"
+        self.update(plain(text, one_line=True))
+
+
+class CrmFooter(Footer):
+    """The footer, with every binding description in the user's language."""
+
+    def __init__(self) -> None:
+        super().__init__(compact=True, show_command_palette=True)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and widget.description:
+                widget.description = _(widget.description)
+            yield widget

@@ -1,0 +1,311 @@
+"""A form built from field specs: validates as you type, saves with F8, knows if it is dirty."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
+
+from crm_tui.i18n import _
+from crm_tui.services.errors import ServiceError, ValidationError
+from crm_tui.widgets.dates import DateInput, DateTimeInput
+from crm_tui.widgets.lookup import LookupField, describe_record
+from crm_tui.widgets.safe import plain
+
+TEXT = "text"
+MULTILINE = "multiline"
+DATE = "date"
+DATETIME = "datetime"
+CHOICE = "choice"
+LOOKUP = "lookup"
+BOOL = "bool"
+KINDS = (TEXT, MULTILINE, DATE, DATETIME, CHOICE, LOOKUP, BOOL)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a form. `label` is an N_() marked string, translated when shown."""
+
+    name: str
+    label: str
+    kind: str = TEXT
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[tuple[Any, str], ...] = ()  # (value, N_ label) for kind=choice
+    lookup: Callable[..., list] | None = None  # lookup(text, limit) for kind=lookup
+    describe: Callable[[Any], str] = describe_record  # how a looked-up record reads
+    display: Callable[[Any], str] | None = None  # text of the saved choice, from the record
+    read_only: bool = False
+    help: str = ""  # N_() marked hint shown under the field
+
+
+@dataclass
+class _FieldState:
+    spec: FieldSpec
+    touched: bool = False
+    error: str = ""
+
+
+class Form(VerticalScroll):
+    """Fields from specs, one under the other, each with its error line."""
+
+    class Saved(Message):
+        def __init__(self, form: "Form", result: Any) -> None:
+            super().__init__()
+            self.form = form
+            self.result = result
+
+        @property
+        def control(self) -> "Form":
+            return self.form
+
+    def __init__(self, specs: list[FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
+                 record: Any = None, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.specs = {spec.name: spec for spec in specs}
+        self.save_callable = save
+        self.record = record
+        self._states = {spec.name: _FieldState(spec) for spec in specs}
+        self._snapshot: dict[str, Any] = {}
+
+    # --- building ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="form-error", classes="form-error")
+        for spec in self.specs.values():
+            marker = " *" if spec.required else ""
+            classes = "field-row -tall" if spec.kind == MULTILINE else "field-row"
+            with Horizontal(classes=classes, id=f"row-{spec.name}"):
+                yield Label(plain(_(spec.label) + marker), classes="field-label", id=f"label-{spec.name}")
+                yield self._make_widget(spec)
+            if spec.help:
+                yield Static(plain(_(spec.help)), classes="field-help")
+            yield Static("", id=f"error-{spec.name}", classes="field-error")
+
+    def _make_widget(self, spec: FieldSpec) -> Widget:
+        widget_id = f"field-{spec.name}"
+        if spec.kind == MULTILINE:
+            widget = TextArea(id=widget_id, soft_wrap=True, show_line_numbers=False, classes="multiline",
+                              compact=True)
+        elif spec.kind == DATE:
+            widget = DateInput(id=widget_id, compact=True)
+        elif spec.kind == DATETIME:
+            widget = DateTimeInput(id=widget_id, compact=True)
+        elif spec.kind == CHOICE:
+            widget = Select([(plain(_(label)), value) for value, label in spec.choices], id=widget_id,
+                            allow_blank=not spec.required, prompt=_("Choose"), compact=True)
+        elif spec.kind == LOOKUP:
+            widget = LookupField(spec.lookup, spec.describe, id=widget_id)
+        elif spec.kind == BOOL:
+            widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
+        else:
+            widget = Input(id=widget_id, compact=True)
+        if spec.read_only:
+            widget.disabled = True
+        return widget
+
+    def on_mount(self) -> None:
+        if self.record is not None:
+            self.fill(self.record)
+        self._snapshot = self.values()
+
+    # --- values --------------------------------------------------------------------
+
+    def widget_for(self, name: str) -> Widget:
+        return self.query_one(f"#field-{name}")
+
+    def raw_value(self, name: str) -> Any:
+        spec = self.specs[name]
+        widget = self.widget_for(name)
+        if spec.kind == MULTILINE:
+            return widget.text
+        if spec.kind == CHOICE:
+            return None if widget.value is Select.NULL else widget.value
+        if spec.kind == LOOKUP:
+            return widget.value
+        if spec.kind == BOOL:
+            return widget.value
+        return widget.value
+
+    def values(self) -> dict[str, Any]:
+        """What the form holds, dates parsed (a date that does not parse stays text)."""
+        result: dict[str, Any] = {}
+        for name, spec in self.specs.items():
+            value = self.raw_value(name)
+            if spec.kind in (DATE, DATETIME):
+                try:
+                    value = self.widget_for(name).parsed(_(spec.label))
+                except ValidationError:
+                    pass
+            result[name] = value
+        return result
+
+    def fill(self, record: Any) -> None:
+        """Show a record's values (attributes or dict keys named like the fields)."""
+        for name, spec in self.specs.items():
+            value = record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+            self.set_value(name, value, record)
+        self._snapshot = self.values()
+
+    def set_value(self, name: str, value: Any, record: Any = None) -> None:
+        spec = self.specs[name]
+        widget = self.widget_for(name)
+        if spec.kind == MULTILINE:
+            widget.load_text("" if value is None else str(value))
+        elif spec.kind in (DATE, DATETIME):
+            if isinstance(value, (dt.date, dt.datetime)) or value is None:
+                widget.set_date(value)
+            else:
+                widget.value = str(value)
+        elif spec.kind == CHOICE:
+            widget.value = Select.NULL if value in (None, "") else value
+        elif spec.kind == LOOKUP:
+            text = spec.display(record) if (spec.display and record is not None and value) else ""
+            widget.set_choice(value, text)
+        elif spec.kind == BOOL:
+            widget.value = bool(value)
+        else:
+            widget.value = "" if value is None else str(value)
+
+    @property
+    def dirty(self) -> bool:
+        return self.values() != self._snapshot
+
+    def mark_clean(self) -> None:
+        self._snapshot = self.values()
+
+    # --- validation ----------------------------------------------------------------
+
+    def check_field(self, name: str) -> str:
+        """The error of one field as it stands ("" when fine)."""
+        spec = self.specs[name]
+        label = _(spec.label)
+        value = self.raw_value(name)
+        if spec.kind in (DATE, DATETIME):
+            try:
+                parsed = self.widget_for(name).parsed(label)
+            except ValidationError as error:
+                return error.message
+            if spec.required and parsed is None:
+                return _("{field} is required.").format(field=label)
+            return ""
+        if spec.kind == LOOKUP:
+            lookup: LookupField = self.widget_for(name)
+            if value is None and lookup.text.strip():
+                return _("{field}: choose one of the matches (type part of the name, then Enter).").format(
+                    field=label)
+            if spec.required and value is None:
+                return _("{field} is required.").format(field=label)
+            return ""
+        if spec.kind == BOOL:
+            return ""
+        text = "" if value is None else str(value)
+        stripped = text.strip() if spec.kind == TEXT else text.rstrip()
+        if spec.required and not stripped:
+            return _("{field} is required.").format(field=label)
+        if spec.max_length and len(stripped) > spec.max_length:
+            return _("{field} can have at most {maximum} characters ({length} typed).").format(
+                field=label, maximum=spec.max_length, length=len(stripped))
+        return ""
+
+    def show_field_error(self, name: str, message: str) -> None:
+        self._states[name].error = message
+        error_line = self.query_one(f"#error-{name}", Static)
+        error_line.update(plain(message))
+        error_line.set_class(bool(message), "-shown")
+        self.widget_for(name).set_class(bool(message), "-invalid")
+
+    def show_form_error(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(plain(message))
+        self.query_one("#form-error", Static).set_class(bool(message), "-shown")
+
+    def validate_all(self) -> bool:
+        first_bad = None
+        for name in self.specs:
+            message = self.check_field(name)
+            self._states[name].touched = True
+            self.show_field_error(name, message)
+            if message and first_bad is None:
+                first_bad = name
+        if first_bad is not None:
+            self.widget_for(first_bad).focus()
+            return False
+        return True
+
+    def errors(self) -> dict[str, str]:
+        return {name: state.error for name, state in self._states.items() if state.error}
+
+    def _field_name_of(self, widget: Widget | None) -> str | None:
+        while widget is not None and widget is not self:
+            if widget.id and widget.id.startswith("field-") and widget.id[6:] in self.specs:
+                return widget.id[6:]
+            widget = widget.parent
+        return None
+
+    def _edited(self, widget: Widget | None) -> None:
+        name = self._field_name_of(widget)
+        if name is None:
+            return
+        state = self._states[name]
+        if not state.touched and not self._has_content(name):
+            return
+        state.touched = True
+        self.show_field_error(name, self.check_field(name))
+
+    def _has_content(self, name: str) -> bool:
+        value = self.raw_value(name)
+        return value not in (None, "", False)
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(LookupField.Changed)
+    def _changed(self, event: Message) -> None:
+        control = getattr(event, "control", None)
+        self._edited(control)
+
+    # --- saving --------------------------------------------------------------------
+
+    def resolve_field(self, field_name: str | None) -> str | None:
+        """The form field a service's ValidationError.field refers to."""
+        if not field_name:
+            return None
+        for candidate in (field_name, f"{field_name}_id", field_name.removesuffix("_id")):
+            if candidate in self.specs:
+                return candidate
+        return None
+
+    def save(self) -> Any:
+        """Validate, then call the save callable; errors are shown where they belong.
+
+        Returns the callable's result, or None when nothing was saved.
+        """
+        self.show_form_error("")
+        if not self.validate_all():
+            self.show_form_error(_("Some fields need attention (see below)."))
+            return None
+        if self.save_callable is None:
+            return None
+        try:
+            result = self.save_callable(self.values())
+        except ValidationError as error:
+            name = self.resolve_field(error.field)
+            if name is not None:
+                self.show_field_error(name, error.message)
+                self.widget_for(name).focus()
+            self.show_form_error(error.message)
+            return None
+        except ServiceError as error:
+            self.show_form_error(error.message)
+            self.app.notify(error.message, severity="error", markup=False)
+            return None
+        self.mark_clean()
+        self.post_message(self.Saved(self, result))
+        return result

@@ -1,0 +1,73 @@
+"""Shared pieces of the Textual (Pilot) tests: a SQLite database and an app on it (no tests here)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from textual import events
+
+from crm_tui.app import CrmApp
+from crm_tui.db import close_database, migrations, open_database
+from crm_tui.services import Actor, users
+
+TODAY = dt.date(2026, 11, 27)
+DB_LABEL = "crm-test.db"
+SIZE = (80, 24)
+HOSTILE = "[bold]x[/] [@click=app.quit] =1+1 😀"
+
+
+class MemoryConfig:
+    """Stands in for the config file."""
+
+    def __init__(self, values: dict | None = None) -> None:
+        self.values = dict(values or {})
+        self.saved: list[dict] = []
+
+    def load(self) -> dict:
+        return dict(self.values)
+
+    def save(self, values: dict) -> None:
+        self.values = dict(values)
+        self.saved.append(dict(values))
+
+
+def make_app(actor: Actor, config: MemoryConfig | None = None, **kwargs) -> CrmApp:
+    store = config or MemoryConfig()
+    return CrmApp(actor, DB_LABEL, today=TODAY, config=(store.load, store.save), **kwargs)
+
+
+async def settle(pilot) -> None:
+    """Let pending workers (page loads, look-ups, exports) finish and the screen update."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a terminal)."""
+    for character in text:
+        if ord(character) > 0xFFFF:
+            pilot.app.focused.post_message(events.Paste(character))
+            await pilot.pause()
+        else:
+            await pilot.press(character)
+
+
+async def open_item(pilot, item_id: str) -> None:
+    pilot.app.open_menu(item_id)
+    await settle(pilot)
+
+
+@pytest.fixture
+def ui_db(tmp_path):
+    """A SQLite database for the Textual tests (the screens do not depend on the backend)."""
+    database = open_database(str(tmp_path / "ui.db"), create=True)
+    migrations.upgrade(database)
+    yield database
+    close_database()
+
+
+@pytest.fixture
+def ui_admin(ui_db) -> Actor:
+    return users.bootstrap_first_admin("ana", "Ana Admin")
