@@ -48,7 +48,7 @@ async def type_text(pilot, text: str) -> None:
     """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a terminal)."""
     for character in text:
         if ord(character) > 0xFFFF:
-            pilot.app.focused.post_message(events.Paste(character))
+            pilot.app.post_message(events.Paste(character))
             await pilot.pause()
         else:
             await pilot.press(character)

@@ -536,6 +536,8 @@ def test_import_adds_contacts_and_clients(db, agent, client):
     assert catalogs.add_client(agent, name="Siguiente").key == 41
     by_key = catalogs.import_contact_row(agent, {"name": "Eva", "client_key": "40", "client_name": "otro nombre"})
     assert by_key.client_name == "Nueva SA"
+    kept_client = catalogs.import_contact_row(agent, {"key": "50", "name": "Luis Ortega"})
+    assert (kept_client.client_name, kept_client.name, kept_client.active) == ("Nueva SA", "Luis Ortega", False)
 
 
 def test_import_rejects_bad_rows_naming_the_field(db, agent, client):

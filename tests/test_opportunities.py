@@ -139,7 +139,7 @@ def test_spanish_dates_and_messages(world, agent):
     i18n.set_language("es")
     with pytest.raises(ValidationError) as error:
         ops.change_status(agent, record.id, record.version, "waiting", next_contact_date=SOON)
-    assert str(error.value) == "Comentario es obligatorio para poner la oportunidad en En espera."
+    assert str(error.value) == "Para pasar la oportunidad a «En espera» falta el campo «Comentario»."
     with pytest.raises(ConflictError):
         ops.change_status(agent, record.id, record.version + 5, "working", comment="x")
     changed = ops.change_status(agent, record.id, record.version, "waiting", comment="Llamar",
@@ -350,7 +350,7 @@ def test_export_rows_match_the_columns(world, agent):
     assert (rows[1]["client"], rows[1]["contact"], rows[1]["agent"]) == (
         "Grupo Ferretero del Norte", "Lucía Hernández", "Técnico de Campo")
     assert rows[1]["observations"] == "=HYPERLINK(\"x\")"
-    assert [row["number"] for row in ops.iter_opportunity_rows()] == [2]
+    assert [row[0] for row in ops.iter_opportunity_rows()] == [2]
 
 
 def test_export_streams_more_rows_than_one_chunk(world, agent):
@@ -368,3 +368,25 @@ def test_agent_shown_by_username_when_without_full_name(world):
     record = add(nameless, world)
     assert record.agent_name == "sinnombre"
     assert next(ops.iter_opportunity_rows())[6] == "sinnombre"
+
+
+def test_export_to_a_workbook(world, agent, tmp_path):
+    from openpyxl import load_workbook
+
+    from crm_tui.export.xlsx import write_xlsx
+
+    record = add(agent, world, subject="=1+1 cámaras 📷")
+    ops.change_status(agent, record.id, record.version, "waiting", comment="x", next_contact_date=SOON)
+    target = tmp_path / "oportunidades.xlsx"
+    i18n.set_language("es")
+    written = write_xlsx(target, ops.OPPORTUNITY_COLUMNS, ops.iter_opportunity_rows(OpportunityFilter(status=None)),
+                         sheet_title="Oportunidades")
+    sheet = load_workbook(target).active
+    assert written == 1
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Número", "Estado", "Creada"]
+    row = dict(zip([c.key for c in ops.OPPORTUNITY_COLUMNS], sheet[2]))
+    assert row["number"].value == 1
+    assert row["status"].value == "En espera"
+    assert (row["subject"].value, row["subject"].data_type) == ("=1+1 cámaras 📷", "s")
+    assert row["next_contact_date"].is_date and row["next_contact_date"].value.date() == SOON

@@ -125,6 +125,12 @@ def open_database(url: str, create: bool = False) -> peewee.Database:
 def close_database() -> None:
     current = database.obj
     if current is not None and not current.is_closed():
+        if isinstance(current, peewee.SqliteDatabase):
+            # SQLite's advice for long-lived files: refresh planner statistics where stale.
+            try:
+                current.execute_sql("PRAGMA optimize")
+            except peewee.DatabaseError:
+                pass
         current.close()
 
 

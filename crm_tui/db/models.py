@@ -159,7 +159,7 @@ class ServiceOrder(Audited):
     detail = pw.TextField(default="")
     equipment = pw.TextField(default="")
     status = pw.CharField(max_length=10, default=OPEN)
-    finished_at = pw.DateTimeField(null=True, index=True)
+    finished_at = pw.DateTimeField(null=True)
     closed_at = pw.DateTimeField(null=True)
     rating = pw.SmallIntegerField(null=True)
     customer_comments = pw.TextField(default="")
@@ -174,7 +174,9 @@ class ServiceOrder(Audited):
             (("contact", "number"), False),
             (("project", "status", "number"), False),
             (("category", "number"), False),
-            (("created_at",), False),
+            # Lists filtered by a date range are shown in that date's order.
+            (("created_at", "number"), False),
+            (("finished_at", "number"), False),
         )
 
 

@@ -86,13 +86,26 @@ def _write_workbook(file: str, columns: Sequence[Column], rows: Iterable[Sequenc
     converters = [_converter_for(sheet, column) for column in columns]
     count = 0
     append = sheet.append
-    for row in rows:
-        append([convert(value) for convert, value in zip(converters, row)])
-        count += 1
+    try:
+        for row in rows:
+            append([convert(value) for convert, value in zip(converters, row)])
+            count += 1
+    except BaseException:
+        _discard(sheet)
+        raise
     if columns:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     workbook.save(file)
     return count
+
+
+def _discard(sheet) -> None:
+    """Finish and delete openpyxl's own temporary file of a sheet that will not be saved."""
+    try:
+        sheet.close()
+        sheet._writer.cleanup()
+    except Exception:  # already in trouble: the caller's error is the one to report
+        pass
 
 
 def _header_cells(sheet, columns: Sequence[Column]) -> list[WriteOnlyCell]:
@@ -267,5 +280,7 @@ def _cannot_write(target: Path, exc: OSError) -> str:
         errno.ENOSPC: _("the disk is full"),
         errno.EISDIR: _("it is a folder"),
     }
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR) and target.parent.is_dir():
+        reasons.pop(exc.errno)  # the folder is there: the system's own words say more
     reason = reasons.get(exc.errno) or (exc.strerror or str(exc)).lower()
     return _("Cannot write {path}: {reason}.").format(path=target, reason=reason)

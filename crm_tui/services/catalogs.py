@@ -31,6 +31,7 @@ from crm_tui.export.table import BOOLEAN, DATE, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import (
     FIRST_PAGE,
+    MAX_PAGE_SIZE,
     Actor,
     Page,
     PageRequest,
@@ -274,6 +275,14 @@ def _folded(name: str, model: type[pw.Model]) -> str:
     return fold(name)[:_max_length(model, "name_folded")]
 
 
+def _flag(value: Any) -> bool:
+    """A yes/no field; text such as "False" or "no" (from a form or a sheet) means no."""
+    if isinstance(value, str):
+        parsed = _yes_or_no(value)
+        return True if parsed is None else parsed
+    return True if value is None else bool(value)
+
+
 def _optional_id(value: Any, field: str) -> int | None:
     if value is None or value == "" or value == 0:
         return None
@@ -316,7 +325,7 @@ def _active(column: pw.Field, active_only: bool):
 
 
 def _limit(limit: int) -> int:
-    return max(1, min(int(limit), 100))
+    return max(1, min(int(limit), MAX_PAGE_SIZE))
 
 
 def _one(query: pw.ModelSelect, convert: Callable[[Any], Any], what: str, record_id: int):
@@ -385,7 +394,7 @@ def _clean_named(model: type[pw.Model], values: dict[str, Any], record_id: int |
     existing = clash.first()
     if existing is not None:
         raise ValidationError(duplicate_message.format(name=existing.name), "name")
-    return {"name": name, "name_folded": folded, "active": bool(values.get("active", True))}
+    return {"name": name, "name_folded": folded, "active": _flag(values.get("active", True))}
 
 
 def _duplicate_category() -> str:
@@ -523,7 +532,7 @@ def _clean_client(values: dict[str, Any]) -> dict[str, Any]:
         "email": _email(values, Client),
         "address": clean_text(values.get("address")),
         "notes": clean_text(values.get("notes")),
-        "active": bool(values.get("active", True)),
+        "active": _flag(values.get("active", True)),
     }
 
 
@@ -621,7 +630,7 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
         "email": _email(values, Contact),
         "address": clean_text(values.get("address")),
         "notes": clean_text(values.get("notes")),
-        "active": bool(values.get("active", True)),
+        "active": _flag(values.get("active", True)),
     }
     if not Client.select().where(Client.id == client_id).exists():
         raise ValidationError(
@@ -906,8 +915,9 @@ def _import_key(values: dict[str, str], field: str) -> int | None:
     return int(float(text))
 
 
-def _import_active(values: dict[str, str]) -> bool | None:
-    text = fold(clean_line(values.get("active")))
+def _yes_or_no(value: str) -> bool | None:
+    """True / False for the usual ways of writing yes and no; None for blank text."""
+    text = fold(clean_line(value))
     if not text:
         return None
     if text in _TRUE_WORDS or text == fold(_("Yes")):
@@ -916,6 +926,10 @@ def _import_active(values: dict[str, str]) -> bool | None:
         return False
     raise ValidationError(
         _("{field}: {value} is neither yes nor no.").format(field=_label("active"), value=text[:40]), "active")
+
+
+def _import_active(values: dict[str, str]) -> bool | None:
+    return _yes_or_no(values.get("active", ""))
 
 
 def _import_fields(values: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
@@ -958,8 +972,10 @@ def import_contact_row(actor: Actor, values: dict[str, str]) -> ContactRecord:
     with writing():
         key = _import_key(row, "key")
         fields = _import_fields(row, CONTACT_FIELDS)
-        fields["client_id"] = _import_client_of_contact(actor, row)
         existing = Contact.get_or_none(Contact.key == key) if key is not None else None
+        names_a_client = bool(clean_line(row.get("client_key")) or clean_line(row.get("client_name")))
+        if existing is None or names_a_client:
+            fields["client_id"] = _import_client_of_contact(actor, row)
         if existing is not None:
             _update_contact(actor, existing, existing.version, fields)
             contact_id = existing.id

@@ -406,12 +406,25 @@ def _orders_by_id(ids: list[int]) -> dict[int, OrderRecord]:
 
 
 def _order_ids() -> pw.ModelSelect:
-    return ServiceOrder.select(ServiceOrder.id, ServiceOrder.number)
+    return ServiceOrder.select(ServiceOrder.id, ServiceOrder.number, ServiceOrder.created_at,
+                               ServiceOrder.finished_at)
 
 
 def list_orders(filters: OrderFilter = OrderFilter(), request: PageRequest = FIRST_PAGE) -> Page[OrderRecord]:
-    """One page of orders matching `filters`, newest number first."""
-    return paged_records(_filtered(_order_ids(), filters), [ServiceOrder.number], request, _orders_by_id)
+    """One page of orders matching `filters`, newest first.
+
+    Filtered by a finished or created date range, the list is in that date's order, so
+    one index serves both the range and the order; otherwise by number.
+    """
+    return paged_records(_filtered(_order_ids(), filters), _list_keys(filters), request, _orders_by_id)
+
+
+def _list_keys(filters: OrderFilter) -> list[pw.Field]:
+    if filters.finished.start or filters.finished.end:
+        return [ServiceOrder.finished_at, ServiceOrder.number]
+    if filters.created.start or filters.created.end:
+        return [ServiceOrder.created_at, ServiceOrder.number]
+    return [ServiceOrder.number]
 
 
 def project_orders(project_id: int, pending: bool, request: PageRequest = FIRST_PAGE) -> Page[OrderRecord]:

@@ -1,0 +1,396 @@
+#!/usr/bin/env python3
+"""Performance measures of crm_tui on a large SQLite database, each against a target.
+
+    python benchmarks/run.py [--db PATH] [--rebuild] [--orders 1000000] [--quick] [--check]
+
+Builds (or reuses, when its counts are right) a database of `--orders` service orders with
+their service entries, as many activities and a fifth as many contacts, made by the demo
+generator, then prints one table: measure | value | baseline | ratio | target | ok.
+See benchmarks/README.md for what each measure means.
+
+A measure is one function in MEASURES that returns rows of the table; the service it
+measures is imported lazily, so a measure whose service does not exist yet prints
+"n/a (module missing)" instead of failing.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from crm_tui.db import close_database, database, migrations, open_database  # noqa: E402
+from crm_tui.services.demo import DemoSize, fill_demo  # noqa: E402
+
+DATA = HERE / "data"
+DEFAULT_ORDERS = 1_000_000
+QUICK_ORDERS = 20_000
+RUNS = 7  # timed runs per measure (after one warm-up run); the median is reported
+SEARCH_WORDS = 30
+BASELINE_WORDS = 8  # each baseline run is a full scan: a few words are enough for its median
+EXPORT_ROWS = 100_000
+MISSING = "n/a (module missing)"
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str
+    baseline: str = ""
+    ratio: str = ""
+    target: str = ""
+    ok: str = ""
+
+
+@dataclass
+class Bench:
+    """What the measures share: the database and how it was built."""
+
+    path: Path
+    orders: int
+    quick: bool
+    build_seconds: float = 0.0
+    build_cpu_seconds: float = 0.0
+    build_load: str = ""
+    built_now: bool = False
+    rows_written: int = 0
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def service(module: str, name: str) -> Callable | None:
+    """A service function, or None while its module (or the function) does not exist yet."""
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+def median_ms(action: Callable[[], Any], runs: int = RUNS) -> float:
+    action()  # warm-up: the same cache state for every measure
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f} ms" if value < 100 else f"{value:.0f} ms"
+
+
+def verdict(good: bool) -> str:
+    return "yes" if good else "NO"
+
+
+def load_average() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "?"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def scalar(sql: str, params: tuple = ()) -> Any:
+    return database.execute_sql(sql, params).fetchone()[0]
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+def expected_counts(orders: int) -> dict[str, int]:
+    size = DemoSize.scaled(orders)
+    return {"service_order": size.orders, "activity": size.activities, "contact": size.contacts}
+
+
+def sidecar(path: Path) -> Path:
+    return path.with_suffix(".json")
+
+
+def usable(path: Path, orders: int) -> bool:
+    if not path.exists() or not sidecar(path).exists():
+        return False
+    try:
+        open_database(str(path))
+        if migrations.schema_version() != migrations.LATEST_VERSION:
+            return False
+        return all(scalar(f'SELECT COUNT(*) FROM "{table}"') == count
+                   for table, count in expected_counts(orders).items())
+    except Exception:
+        return False
+    finally:
+        close_database()
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        candidate = Path(f"{path}{suffix}")
+        if candidate.exists():
+            candidate.unlink()
+    if sidecar(path).exists():
+        sidecar(path).unlink()
+
+
+def build(bench: Bench) -> None:
+    remove_database(bench.path)
+    bench.path.parent.mkdir(parents=True, exist_ok=True)
+    load_before = load_average()
+    last_stage = [""]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage != last_stage[0]:
+            last_stage[0] = stage
+            print(f"  {time.perf_counter() - started:6.1f} s  {stage}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    cpu_before = os.times()
+    db = open_database(str(bench.path), create=True)
+    migrations.upgrade(db)
+    summary = fill_demo(DemoSize.scaled(bench.orders), progress)
+    close_database()
+    bench.build_seconds = time.perf_counter() - started
+    cpu_after = os.times()
+    bench.build_cpu_seconds = sum(after - before for after, before in zip(cpu_after[:4], cpu_before[:4]))
+    bench.build_load = f"{load_before} -> {load_average()}"
+    bench.rows_written = summary.total
+    bench.built_now = True
+    sidecar(bench.path).write_text(json.dumps({
+        "orders": bench.orders, "seconds": bench.build_seconds, "cpu_seconds": bench.build_cpu_seconds,
+        "load": bench.build_load, "rows": bench.rows_written}))
+
+
+def prepare(bench: Bench, rebuild: bool) -> None:
+    if rebuild or not usable(bench.path, bench.orders):
+        print(f"Building {bench.path} ({bench.orders:,} orders)...", file=sys.stderr, flush=True)
+        build(bench)
+    else:
+        facts = json.loads(sidecar(bench.path).read_text())
+        bench.build_seconds = facts["seconds"]
+        bench.build_cpu_seconds = facts.get("cpu_seconds", 0.0)
+        bench.build_load = facts.get("load", "")
+        bench.rows_written = facts.get("rows", 0)
+    open_database(str(bench.path))
+
+
+# --- measures ----------------------------------------------------------------------------
+
+
+def measure_build(bench: Bench) -> list[Row]:
+    how = "built now" if bench.built_now else "reused; built earlier"
+    rate = bench.rows_written / bench.build_seconds if bench.build_seconds else 0
+    return [Row(
+        f"build database ({bench.orders:,} orders; {how}; cpu {bench.build_cpu_seconds:.0f} s; "
+        f"load {bench.build_load})",
+        f"{bench.build_seconds:.1f} s", f"{bench.rows_written:,} rows", f"{rate:,.0f} rows/s",
+        "<= 90 s", verdict(bench.build_seconds <= 90))]
+
+
+_WORD = re.compile(r"[^\W\d_]{5,}")
+_COMMON = {"desde", "sobre", "todos", "cuando", "porque", "entre", "hasta", "tiene", "también"}
+
+
+def sample_words(count: int = SEARCH_WORDS) -> list[str]:
+    """Words a user would type, taken from random order details, entries and activities."""
+    rng = random.Random(11)
+    texts: list[str] = []
+    for table, column in (("service_order", "detail"), ("service_entry", "work_done"), ("activity", "detail")):
+        highest = scalar(f'SELECT MAX(id) FROM "{table}"') or 0
+        ids = sorted(rng.sample(range(1, highest + 1), min(highest, 200)))
+        marks = ", ".join([database.param] * len(ids))
+        texts += [row[0] for row in database.execute_sql(
+            f'SELECT "{column}" FROM "{table}" WHERE id IN ({marks})', ids).fetchall()]
+    words = sorted({w for text in texts for w in _WORD.findall(text) if w.lower() not in _COMMON})
+    return rng.sample(words, min(count, len(words)))
+
+
+def measure_search(bench: Bench) -> list[Row]:
+    concept = service("crm_tui.services.search", "concept_search")
+    if concept is None:
+        from crm_tui.db import search as index
+
+        def concept(word: str) -> Any:
+            return index.search(database, word)
+
+    words = sample_words()
+    bench.cache["words"] = words
+    per_word = [median_ms(lambda w=word: concept(w), runs=5) for word in words]
+    like = ('SELECT (SELECT COUNT(*) FROM service_order WHERE detail LIKE {p}) '
+            '+ (SELECT COUNT(*) FROM service_entry WHERE work_done LIKE {p}) '
+            '+ (SELECT COUNT(*) FROM activity WHERE detail LIKE {p})').format(p=database.param)
+    baseline = [median_ms(lambda w=word: database.execute_sql(like, (f"%{w}%",) * 3).fetchone(), runs=1)
+                for word in words[:BASELINE_WORDS]]
+    value, base = statistics.median(per_word), statistics.median(baseline)
+    ratio = base / value if value else 0
+    return [Row(f"concept search, median of {len(words)} words (worst {ms(max(per_word))}); "
+                f"baseline LIKE scan of {len(baseline)}",
+                ms(value), ms(base), f"{ratio:.0f}x", "<= 10 ms, >= 20x",
+                verdict(value <= 10 and ratio >= 20))]
+
+
+def _page_rows(label: str, module: str, function: str, make_args: Callable[[], tuple]) -> list[Row]:
+    lister = service(module, function)
+    if lister is None:
+        return [Row(f"{label}, first page", MISSING, target="<= 30 ms"),
+                Row(f"{label}, last page", MISSING, target="<= 30 ms")]
+    from crm_tui.services.base import FIRST_PAGE, PageRequest
+
+    rows = []
+    for which, request in (("first page", FIRST_PAGE), ("last page", PageRequest(last=True))):
+        try:
+            args = make_args()
+            value = median_ms(lambda: lister(*args, request=request))
+            rows.append(Row(f"{label}, {which}", ms(value), target="<= 30 ms", ok=verdict(value <= 30)))
+        except Exception as exc:  # a service being written may still fail: show it, go on
+            rows.append(Row(f"{label}, {which}", f"error: {type(exc).__name__}: {str(exc)[:60]}",
+                            target="<= 30 ms", ok="NO"))
+    return rows
+
+
+def _filter(module: str, name: str, **values: Any) -> tuple:
+    kind = service(module, name)
+    return (kind(**values),) if kind is not None else ()
+
+
+def biggest_client() -> int:
+    return scalar("SELECT client_id FROM service_order GROUP BY client_id ORDER BY COUNT(*) DESC LIMIT 1")
+
+
+def measure_lists(bench: Bench) -> list[Row]:
+    orders, activities = "crm_tui.services.orders", "crm_tui.services.activities"
+    return [
+        *_page_rows("orders list", orders, "list_orders", lambda: _filter(orders, "OrderFilter")),
+        *_page_rows("activities list", activities, "list_activities",
+                    lambda: _filter(activities, "ActivityFilter")),
+        *_page_rows("contacts list", "crm_tui.services.catalogs", "list_contacts", lambda: ()),
+        *_page_rows("opportunities list (every status)", "crm_tui.services.opportunities", "list_opportunities",
+                    lambda: _filter("crm_tui.services.opportunities", "OpportunityFilter", status=None)),
+    ]
+
+
+def measure_filtered_lists(bench: Bench) -> list[Row]:
+    orders = "crm_tui.services.orders"
+    return [
+        *_page_rows("orders list, status open", orders, "list_orders",
+                    lambda: _filter(orders, "OrderFilter", status="open")),
+        *_page_rows("orders list, biggest client", orders, "list_orders",
+                    lambda: _filter(orders, "OrderFilter", client_id=biggest_client())),
+    ]
+
+
+def measure_export(bench: Bench) -> list[Row]:
+    label = f"export {EXPORT_ROWS:,} orders to xlsx"
+    rows_of = service("crm_tui.services.orders", "iter_order_rows")
+    columns = getattr(importlib.import_module("crm_tui.services.orders"), "ORDER_COLUMNS", None) \
+        if rows_of is not None else None
+    write_xlsx = service("crm_tui.export.xlsx", "write_xlsx")
+    if rows_of is None or columns is None or write_xlsx is None:
+        return [Row(label, MISSING, target="<= 1.15x"), Row("export peak memory (tracemalloc)", MISSING,
+                                                            target="<= 100 MiB")]
+    from openpyxl import Workbook
+
+    folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+
+    def project() -> None:
+        write_xlsx(folder / "project.xlsx", columns, itertools.islice(rows_of(), EXPORT_ROWS))
+
+    fetched = list(itertools.islice(rows_of(), EXPORT_ROWS))
+
+    def baseline() -> None:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Data")
+        for row in fetched:
+            sheet.append(row)
+        workbook.save(folder / "baseline.xlsx")
+
+    runs = 3 if not bench.quick else 2
+    # Alternate the two so a change of machine load falls on both sides alike.
+    project_times, baseline_times = [], []
+    project()
+    baseline()
+    for _ in range(runs):
+        for action, times in ((project, project_times), (baseline, baseline_times)):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    value, base = statistics.median(project_times), statistics.median(baseline_times)
+    del fetched
+    tracemalloc.start()
+    project()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    for file in folder.iterdir():
+        file.unlink()
+    folder.rmdir()
+    peak_mib = peak / 2**20
+    ratio = value / base if base else 0
+    return [Row(label + " (project path incl. reading; baseline: fetched tuples, plain openpyxl)",
+                f"{value:.2f} s", f"{base:.2f} s", f"{ratio:.2f}x", "<= 1.15x", verdict(ratio <= 1.15)),
+            Row("export peak memory (tracemalloc, Python allocations)", f"{peak_mib:.1f} MiB",
+                target="<= 100 MiB", ok=verdict(peak_mib <= 100))]
+
+
+# Adding a measure is adding one function here: it takes the Bench and returns rows.
+MEASURES: list[Callable[[Bench], list[Row]]] = [
+    measure_build,
+    measure_search,
+    measure_lists,
+    measure_filtered_lists,
+    measure_export,
+]
+
+
+# --- output ------------------------------------------------------------------------------
+
+HEADERS = ("measure", "value", "baseline", "ratio", "target", "ok")
+
+
+def render(rows: list[Row]) -> str:
+    cells = [HEADERS] + [(r.measure, r.value, r.baseline, r.ratio, r.target, r.ok) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
+    lines = [" | ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="the benchmark database (default: benchmarks/data/bench.db)")
+    parser.add_argument("--rebuild", action="store_true", help="build the database again even if it is usable")
+    parser.add_argument("--orders", type=int, help=f"service orders to generate (default {DEFAULT_ORDERS:,})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a small database ({QUICK_ORDERS:,} orders) for a smoke run")
+    parser.add_argument("--check", action="store_true", help="exit with 1 when a measure misses its target")
+    args = parser.parse_args(argv)
+    orders = args.orders or (QUICK_ORDERS if args.quick else DEFAULT_ORDERS)
+    default_name = "bench-quick.db" if args.quick else "bench.db"
+    bench = Bench(path=Path(args.db) if args.db else DATA / default_name, orders=orders, quick=args.quick)
+    prepare(bench, args.rebuild)
+    rows: list[Row] = []
+    for measure in MEASURES:
+        rows.extend(measure(bench))
+    close_database()
+    print(f"crm_tui benchmarks: {bench.path} | {os.cpu_count()} cores | load average now {load_average()}")
+    print(render(rows))
+    missed = [row for row in rows if row.ok == "NO"]
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
