@@ -582,3 +582,11 @@ def test_unknown_field_names_are_a_programming_error(db, agent):
     with pytest.raises(TypeError):
         catalogs.add_client(agent, name="X", colour="red")
     assert Client.select().count() == 0
+
+
+def test_active_flag_given_as_text_is_read_as_yes_or_no(db, agent, client):
+    assert catalogs.add_contact(agent, client_id=client.id, name="Uno", active="False").active is False
+    assert catalogs.add_contact(agent, client_id=client.id, name="Dos", active="sí").active is True
+    with pytest.raises(ValidationError) as invalid:
+        catalogs.add_contact(agent, client_id=client.id, name="Tres", active="quizá")
+    assert invalid.value.field == "active"
