@@ -197,8 +197,9 @@ def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         kind = value.__class__
         if kind is str:
+            # isprintable() (fast, in C) vouches for most text; only the rest is searched.
             if value and (value[0] in _RISKY_FIRST or len(value) > MAX_CELL_CHARACTERS // 2
-                          or _has_illegal(value)):
+                          or (not value.isprintable() and _has_illegal(value))):
                 value = safe_text(value)
                 if value.startswith(FORMULA_STARTS) or value in ERROR_CODES:
                     return text_cell(value)

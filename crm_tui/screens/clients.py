@@ -29,10 +29,10 @@ class ClientsScreen(CatalogScreen):
     TITLE_LABEL = N_("Client catalog")
     KIND_LABEL = N_("Client")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 6),
-        ColumnSpec(N_("Name"), lambda r: r.name, 30),
-        ColumnSpec(N_("Phone"), lambda r: r.phone, 14),
-        ColumnSpec(N_("E-mail"), lambda r: r.email, 16),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Name"), lambda r: r.name, 28),
+        ColumnSpec(N_("Phone"), lambda r: r.phone, 13),
+        ColumnSpec(N_("E-mail"), lambda r: r.email, 14),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
     ]
     DELETE_QUESTION = N_("Delete the client «{name}»?")

@@ -34,7 +34,7 @@ class ContactsScreen(CatalogScreen):
     TITLE_LABEL = N_("Contact catalog")
     KIND_LABEL = N_("Contact")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 6),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5),
         ColumnSpec(N_("Name"), lambda r: r.name, 24),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 20),
         ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12),

@@ -298,6 +298,13 @@ class DateRange:
         return self
 
     def apply(self, query: pw.ModelSelect, column: pw.Field) -> pw.ModelSelect:
+        if isinstance(column, pw.DateField):
+            # Dates compare as dates; as text on SQLite, '2026-01-05' < '2026-01-05 00:00:00'.
+            if self.start:
+                query = query.where(column >= self.start)
+            if self.end:
+                query = query.where(column <= self.end)
+            return query
         if self.start:
             query = query.where(column >= dt.datetime.combine(self.start, dt.time()))
         if self.end:

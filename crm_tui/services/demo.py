@@ -941,7 +941,7 @@ def _write_users(size: DemoSize, clock_day: str) -> tuple[tuple[tuple[int, str, 
     has_admin = any(u.role == User.ADMIN and u.active for u in existing.values())
     users: list[tuple[int, str, str]] = []
     written = 0
-    for attempt in range(size.users * 20):
+    for _attempt in range(size.users * 20):
         if len(users) >= size.users:
             break
         first, surname, second = (rng.choice(FIRST_NAMES), rng.choice(SURNAMES), rng.choice(SURNAMES))

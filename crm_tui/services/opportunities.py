@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import peewee as pw
 
 from crm_tui.db import counters
-from crm_tui.db.models import Client, Contact, Opportunity, OpportunityEvent, OpportunityType, User, now
+from crm_tui.db.models import Client, Contact, Opportunity, OpportunityEvent, OpportunityType, User
 from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import (

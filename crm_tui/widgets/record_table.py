@@ -283,7 +283,7 @@ class RecordTable(DataTable, Generic[R]):
             first_from_end = last_from_end + count - 1
             if last_from_end == 1:
                 return _("last {count} rows").format(count=count)
-            return _("rows {first}–{last} from the end").format(first=first_from_end, last=last_from_end)
+            return _("rows {first}–{last} from the end").format(first=last_from_end, last=first_from_end)
         first = window.first_number
         return _("rows {first}–{last}").format(first=first, last=first + count - 1)
 

@@ -1,0 +1,56 @@
+"""What the screens look like at 80x24 (baseline SVGs in tests/__snapshots__).
+
+Regenerate after a deliberate change with: pytest tests/test_app_snapshots.py --snapshot-update
+"""
+from __future__ import annotations
+
+import pytest
+
+from crm_tui import i18n
+from crm_tui.services import catalogs
+from test_app_support import HOSTILE, SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
+
+
+@pytest.fixture
+def filled(ui_admin):
+    for name in ("Abarrotes Lupita", "Café Colibrí", HOSTILE):
+        client = catalogs.add_client(ui_admin, name=name, phone="55 0000 0000", email="hola@example.com")
+    catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa [b]Díaz", phone="55 1111 2222")
+    catalogs.add_category(ui_admin, name="Instalación")
+    return ui_admin
+
+
+def test_home_in_spanish(filled, snap_compare):
+    i18n.set_language("es")
+
+    async def ready(pilot):
+        await settle(pilot)
+
+    assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)
+
+
+def test_client_list(filled, snap_compare):
+    async def ready(pilot):
+        await open_item(pilot, "clients")
+
+    assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)
+
+
+def test_new_contact_form_in_spanish(filled, snap_compare):
+    i18n.set_language("es")
+
+    async def ready(pilot):
+        await open_item(pilot, "contacts")
+        await pilot.press("f2")
+        await settle(pilot)
+
+    assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)
+
+
+def test_help_of_the_category_list(filled, snap_compare):
+    async def ready(pilot):
+        await open_item(pilot, "categories")
+        await pilot.press("f1")
+        await settle(pilot)
+
+    assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)

@@ -1,0 +1,252 @@
+"""The reusable widgets on their own: paged table, form, dates, look-up, dialogs."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from crm_tui.services.base import Page, PageRequest
+from crm_tui.services.errors import ConflictError, ValidationError
+from crm_tui.widgets.dates import CalendarPicker, DateInput
+from crm_tui.widgets.dialogs import ConfirmDialog
+from crm_tui.widgets.form import BOOL, DATE, LOOKUP, FieldSpec, Form
+from crm_tui.widgets.lookup import LookupField
+from crm_tui.widgets.record_table import MAX_PAGES, ColumnSpec, RecordTable
+from test_app_support import HOSTILE, settle, type_text
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    name: str
+
+
+class NumberList:
+    """A keyset-paged list of `count` rows, counting what it is asked for."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = [Row(i, f"Row {i}") for i in range(1, count + 1)]
+        self.requests: list[PageRequest] = []
+
+    def __call__(self, request: PageRequest) -> Page:
+        self.requests.append(request)
+        limit = request.limit
+        if request.last:
+            chosen = self.rows[-limit:]
+        elif request.before is not None:
+            earlier = [r for r in self.rows if r.id < request.before[0]]
+            chosen = earlier[-limit:]
+        elif request.after is not None:
+            chosen = [r for r in self.rows if r.id > request.after[0]][:limit]
+        else:
+            chosen = self.rows[:limit]
+        has_before = bool(chosen) and chosen[0].id > 1
+        has_after = bool(chosen) and chosen[-1].id < len(self.rows)
+        return Page(list(chosen), [(r.id,) for r in chosen], has_before, has_after)
+
+
+class TableApp(App):
+    def __init__(self, fetch) -> None:
+        super().__init__()
+        self.fetch = fetch
+        self.selected = []
+
+    def compose(self) -> ComposeResult:
+        yield RecordTable([ColumnSpec("Name", lambda r: r.name)], self.fetch, page_size=50)
+
+    def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
+        self.selected.append(event.record)
+
+
+def ids(table: RecordTable) -> list[int]:
+    return [r.id for r in table.records]
+
+
+async def test_the_table_reads_one_page_at_a_time_and_keeps_at_most_three():
+    fetch = NumberList(1_000)
+    app = TableApp(fetch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        table.focus()
+        assert ids(table)[0] == 1 and len(table.records) == 50
+        assert table.position == "rows 1–50"
+        table.move_cursor(row=49)
+        await pilot.press("down")
+        await settle(pilot)
+        assert table.current_record.id == 51
+        assert table.position == "rows 1–100"
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await settle(pilot)
+        await pilot.press("end")  # jump to the last page
+        await settle(pilot)
+        assert fetch.requests[-1].last
+        assert ids(table)[-1] == 1_000 and table.current_record.id == 1_000
+        assert table.position == "last 50 rows"
+        table.move_cursor(row=0)
+        await pilot.press("up")  # past the first row: the page before
+        await settle(pilot)
+        assert table.current_record.id == 950
+        assert table.position == "last 100 rows"
+        for _ in range(10):
+            table.move_cursor(row=0)
+            await pilot.press("up")
+            await settle(pilot)
+        assert len(table.records) <= MAX_PAGES * 50
+        assert table.current_record.id == 450
+        assert table.position == "rows 451–600 from the end"
+        await pilot.press("home")
+        await settle(pilot)
+        assert ids(table)[:2] == [1, 2] and table.position == "rows 1–50"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.selected == [Row(1, "Row 1")]
+
+
+async def test_the_table_shows_text_literally():
+    class OneRow(NumberList):
+        def __init__(self):
+            super().__init__(0)
+            self.rows = [Row(1, HOSTILE), Row(2, "line\nbreak\x1b[31m")]
+
+    app = TableApp(OneRow())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        assert table.get_row_at(0)[0].plain == HOSTILE
+        assert "\x1b" not in table.get_row_at(1)[0].plain and "\n" not in table.get_row_at(1)[0].plain
+
+
+class FormApp(App):
+    def __init__(self, specs, save) -> None:
+        super().__init__()
+        self.specs = specs
+        self.save = save
+        self.saved = []
+
+    def compose(self) -> ComposeResult:
+        yield Form(self.specs, self.save)
+
+    def on_form_saved(self, event: Form.Saved) -> None:
+        self.saved.append(event.result)
+
+
+SPECS = [
+    FieldSpec("name", "Name", required=True, max_length=5),
+    FieldSpec("when", "When", DATE),
+    FieldSpec("done", "Done", BOOL),
+]
+
+
+async def test_the_form_validates_as_you_type_and_tracks_changes():
+    app = FormApp(SPECS, lambda values: values)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(Form)
+        assert not form.dirty
+        form.widget_for("name").focus()
+        await type_text(pilot, "abcdef")
+        await pilot.pause()
+        assert form.errors()["name"] == "Name can have at most 5 characters (6 typed)."
+        assert form.dirty
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert "name" not in form.errors()
+        form.widget_for("when").focus()
+        await type_text(pilot, "31/31/2026")
+        await pilot.pause()
+        assert "is not a valid date" in form.errors()["when"]
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, "2026-12-31")
+        await pilot.press("f8")  # no binding here: call save as the screens do
+        form.save()
+        await pilot.pause()
+        assert app.saved == [{"name": "abcde", "when": dt.date(2026, 12, 31), "done": False}]
+        assert not form.dirty
+
+
+async def test_the_form_shows_service_errors_where_they_belong():
+    def refuse(values):
+        if values["name"] == "dup":
+            raise ValidationError("That name exists.", "name")
+        raise ConflictError("Someone changed it [bold]first[/].")
+
+    app = FormApp(SPECS, refuse)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(Form)
+        form.widget_for("name").focus()
+        await type_text(pilot, "dup")
+        form.save()
+        await pilot.pause()
+        assert form.errors() == {"name": "That name exists."}
+        await pilot.press("backspace")
+        form.save()
+        await pilot.pause()
+        assert str(form.query_one("#form-error", Static).render()) == "Someone changed it [bold]first[/]."
+        assert app.saved == []
+
+
+async def test_the_calendar_picks_a_date_with_the_keyboard():
+    class DateApp(App):
+        def compose(self) -> ComposeResult:
+            yield DateInput(id="day")
+
+    app = DateApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = app.query_one(DateInput)
+        field.value = "2026-11-27"
+        field.focus()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, CalendarPicker)
+        await pilot.press("right", "down", "pagedown", "enter")
+        await pilot.pause()
+        assert field.value == "2027-01-05"
+
+
+async def test_the_lookup_keeps_the_id_of_the_record_chosen():
+    people = [Row(7, "Ana [b]López"), Row(9, "Andrés")]
+
+    class LookupApp(App):
+        def compose(self) -> ComposeResult:
+            yield LookupField(lambda text, limit: [p for p in people if text.lower() in p.name.lower()],
+                              id="who")
+
+    app = LookupApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        lookup = app.query_one(LookupField)
+        lookup.focus()
+        await type_text(pilot, "an")
+        await settle(pilot)
+        assert lookup.options.option_count == 2
+        assert str(lookup.options.get_option_at_index(0).prompt) == "Ana [b]López"
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert lookup.value == 9 and lookup.text == "Andrés"
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert lookup.value is None
+
+
+async def test_the_confirm_dialog_shows_the_question_literally():
+    class DialogApp(App):
+        def on_mount(self) -> None:
+            self.push_screen(ConfirmDialog(f"Delete «{HOSTILE}»?"), self.answered)
+            self.answer = None
+
+        def answered(self, value):
+            self.answer = value
+
+    app = DialogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        question = app.screen.query_one("#question", Static)
+        assert str(question.render()) == f"Delete «{HOSTILE}»?"
+        await pilot.click("#question")
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.answer is True
