@@ -62,7 +62,7 @@ class CrmApp(App[int]):
     ]
 
     def __init__(self, actor: Actor, database_label: str, *, today: dt.date | None = None,
-                 first_run: bool = False, load_sample: Callable[[], Any] | None = None,
+                 first_run: bool = False, load_sample: Callable[..., Any] | None = None,
                  config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None) -> None:
         super().__init__()
         self.actor = actor
@@ -200,11 +200,11 @@ def _open(db_url: str):
     return database
 
 
-def _load_sample_data() -> Any:
+def _load_sample_data(progress: Callable[[str, int, int], None] | None = None) -> Any:
     """Fill the (new) database with the demo data set, default size."""
-    from crm_tui import demo  # provided beside the CLI
+    from crm_tui.services import demo
 
-    return demo.fill_demo(demo.DemoSize())
+    return demo.fill_demo(demo.DemoSize(), progress=progress)
 
 
 def sign_in(username: str) -> tuple[Actor, bool]:

@@ -122,7 +122,8 @@ async def test_a_new_database_offers_sample_data_to_its_first_admin(ui_db):
     actor, first_run = sign_in("root")
     assert first_run and actor.is_admin
 
-    def load_sample():
+    def load_sample(progress):
+        progress("Categories", 1, 1)
         catalogs.add_category(actor, name="Demostración")
 
     app = make_app(actor, first_run=True, load_sample=load_sample)

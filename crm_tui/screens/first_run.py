@@ -15,7 +15,8 @@ from crm_tui.widgets.safe import plain
 
 
 class FirstRunScreen(Screen):
-    def __init__(self, load_sample: Callable[[], Any] | None) -> None:
+    def __init__(self, load_sample: Callable[..., Any] | None) -> None:
+        """`load_sample(progress)` fills the database; progress(stage, done, total) reports."""
         super().__init__()
         self.load_sample = load_sample
 
@@ -53,12 +54,20 @@ class FirstRunScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def _fill(self) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
+            self.app.call_from_thread(self._progress, stage, done, total)
+
         try:
-            self.load_sample()
+            self.load_sample(progress)
         except Exception as exc:  # shown in the screen; the user may still start empty
             self.app.call_from_thread(self._failed, str(exc) or exc.__class__.__name__)
             return
         self.app.call_from_thread(self._done)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        text = "{stage} {done}/{total}".format(stage=stage, done=done, total=total) if total else stage
+        self.query_one("#progress", Static).update(
+            plain(_("Loading sample data… this takes a moment.") + "\n" + text))
 
     def _failed(self, message: str) -> None:
         self.query_one("#loading").display = False
