@@ -382,21 +382,25 @@ def command_init(args: argparse.Namespace) -> int:
         print(_("Upgraded from schema version {before} to {after}.").format(
             before=result.before, after=result.after))
     if result.shared_path:
-        print(_sharing_hint(Path(result.shared_path)))
+        print(_sharing_hint(Path(result.shared_path), result.folder_keeps_group))
     return EXIT_OK
 
 
-def _sharing_hint(path: Path) -> str:
+def _sharing_hint(path: Path, folder_keeps_group: bool) -> str:
     folder = path.parent
     try:
         group = grp.getgrgid(folder.stat().st_gid).gr_name
     except (KeyError, OSError):
         group = "crm"
-    return _("Shared with the group {group} of {folder}: the file and its -wal/-shm are readable and "
-             "writable by that group, and new files there keep it. Put each person in that group "
-             "(sudo usermod -aG {group} LOGIN); if it is not a team group, make one first: "
-             "sudo groupadd crm && sudo chgrp crm {folder} && sudo chmod 2770 {folder}, "
-             "then run crm init again.").format(folder=folder, group=group)
+    if folder_keeps_group:
+        return _("Shared with the group {group} of {folder}: the file and its -wal/-shm are readable "
+                 "and writable by that group, and new files there keep it. Put each person in that "
+                 "group (sudo usermod -aG {group} LOGIN).").format(folder=folder, group=group)
+    return _("The file is readable and writable by the group {group}, but the folder {folder} does "
+             "not keep its group on new files, so a second person would find the -wal/-shm files "
+             "read-only. For a shared database use a team folder: sudo groupadd crm && "
+             "sudo install -d -m 2770 -g crm /srv/crm, then crm init --db /srv/crm/crm.db."
+             ).format(folder=folder, group=group)
 
 
 # --- demo ---------------------------------------------------------------------------

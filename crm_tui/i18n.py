@@ -6,7 +6,6 @@ must be marked with `N_()` and translated where it is shown.
 from __future__ import annotations
 
 import gettext
-import locale
 import os
 from pathlib import Path
 
@@ -20,18 +19,17 @@ _language = DEFAULT_LANGUAGE
 
 
 def language_from_environment() -> str:
-    """The language the locale asks for, when it is one we have; Spanish otherwise."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+    """The language the locale asks for, when it is one we have; Spanish otherwise.
+
+    The first locale variable that is set decides (as gettext reads them); "C" or a
+    language we lack falls back to Spanish, the language of the office.
+    """
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable, "")
         if value:
             code = value.split(":")[0][:2].lower()
-            if code in LANGUAGES:
-                return code
-    try:
-        code = (locale.getlocale()[0] or "")[:2].lower()
-    except ValueError:
-        code = ""
-    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+            return code if code in LANGUAGES else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
 
 
 def set_language(language: str | None = None) -> str:

@@ -148,12 +148,22 @@ def test_commands_refuse_a_database_that_needs_upgrading(tmp_path, capsys):
 
 def test_init_shares_a_sqlite_file_with_the_folders_group(tmp_path, capsys):
     url = str(tmp_path / "shared" / "crm.db")
-    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared").mkdir(mode=0o2770)
+    os.chmod(tmp_path / "shared", 0o2770)
     code, out, _err = run(capsys, "--db", url, "init")
     assert code == 0
     assert stat.S_IMODE(os.stat(url).st_mode) == 0o660
-    assert os.stat(tmp_path / "shared").st_mode & stat.S_ISGID
     assert "Shared with the group" in out and "usermod -aG" in out
+
+
+def test_init_reports_a_folder_that_does_not_keep_its_group_and_leaves_it_alone(tmp_path, capsys):
+    folder = tmp_path / "plain"
+    folder.mkdir(mode=0o755)
+    os.chmod(folder, 0o755)
+    code, out, _err = run(capsys, "--db", str(folder / "crm.db"), "init")
+    assert code == 0
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o755
+    assert "does not keep its group" in out and "install -d -m 2770" in out
 
 
 # --- users --------------------------------------------------------------------------

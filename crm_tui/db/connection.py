@@ -147,25 +147,24 @@ def write_transaction():
     return database.atomic()
 
 
-def share_with_group(path: str) -> None:
-    """Make a SQLite file and its -wal/-shm usable by everyone in the folder's group."""
+def share_with_group(path: str) -> bool:
+    """Make a SQLite file and its -wal/-shm readable and writable by the folder's group.
+
+    Returns whether the folder keeps its group on new files (setgid); without it the
+    -wal/-shm made by one person are read-only for the next. The folder itself is the
+    admin's to set up, so it is reported, never changed.
+    """
     file = Path(path)
+    directory_group = file.parent.stat().st_gid
     for candidate in (file, Path(f"{file}-wal"), Path(f"{file}-shm")):
         if candidate.exists():
             try:
                 candidate.chmod(0o660)
-                directory_group = file.parent.stat().st_gid
                 if candidate.stat().st_gid != directory_group:
                     os.chown(candidate, -1, directory_group)
             except PermissionError:
                 pass
-    directory = file.parent
-    try:
-        mode = directory.stat().st_mode
-        if not mode & stat.S_ISGID and os.access(directory, os.W_OK):
-            directory.chmod(mode | stat.S_ISGID)
-    except PermissionError:
-        pass
+    return bool(file.parent.stat().st_mode & stat.S_ISGID)
 
 
 def _first_line(exc: BaseException) -> str:

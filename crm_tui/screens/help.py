@@ -37,7 +37,9 @@ def screen_keys(screen: Screen) -> list[tuple[str, str]]:
     for key, active in screen.active_bindings.items():
         binding = active.binding
         text = binding.tooltip or binding.description
-        if binding.system or not text:
+        # Only the CRM's own actions (they carry ids): Textual's editing keys of a text
+        # field are standard and their descriptions are not in our catalogs.
+        if binding.system or not text or not binding.id:
             continue
         keys = by_description.setdefault(_(text), [])
         name = key_name(key)

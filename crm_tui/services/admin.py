@@ -41,6 +41,7 @@ class UpgradeResult:
     after: int
     latest: int
     shared_path: str | None  # the SQLite file made usable by the folder's group, if any
+    folder_keeps_group: bool = False  # the folder is setgid: new -wal/-shm files keep its group
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,13 @@ def initialise_database(url: str, share: bool = True) -> UpgradeResult:
         raise DatabaseOpenError(_newer_schema_message(before))
     before, after = migrations.upgrade(db)
     shared = None
+    keeps_group = False
     if share and kind == "sqlite" and target != ":memory:":
         # Make the -wal and -shm files exist now, so they get the group's mode too.
         db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)")
         shared = str(Path(target).expanduser().resolve())
-        share_with_group(shared)
-    return UpgradeResult(before, after, migrations.LATEST_VERSION, shared)
+        keeps_group = share_with_group(shared)
+    return UpgradeResult(before, after, migrations.LATEST_VERSION, shared, keeps_group)
 
 
 def _check_folder_for(file: Path) -> None:

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from crm_tui.i18n import _
+from crm_tui.i18n import N_, _
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 from crm_tui.widgets.safe import cell
 
@@ -52,8 +52,8 @@ class RecordTable(DataTable, Generic[R]):
     """A DataTable fed by `fetch(PageRequest) -> Page`; posts RecordSelected on Enter."""
 
     BINDINGS = [
-        Binding("home", "first_page", show=False),
-        Binding("end", "last_page", show=False),
+        Binding("home", "first_page", N_("First rows of the list"), show=False, id="list_first"),
+        Binding("end", "last_page", N_("Last rows of the list"), show=False, id="list_last"),
     ]
 
     position = reactive("")
