@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Performance measures of crm_tui on a large SQLite database, each against a target.
 
-    python benchmarks/run.py [--db PATH] [--rebuild] [--orders 1000000] [--quick] [--check]
+    python benchmarks/run.py [--db PATH] [--rebuild] [--orders 1000000] [--quick] [--check] [--only search,export]
 
 Builds (or reuses, when its counts are right) a database of `--orders` service orders with
 their service entries, as many activities and a fifth as many contacts, made by the demo
@@ -356,6 +356,21 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
 ]
 
 
+def measure_names() -> list[str]:
+    return [measure.__name__.removeprefix("measure_") for measure in MEASURES]
+
+
+def chosen_measures(only: str | None, parser: argparse.ArgumentParser) -> list[Callable[[Bench], list[Row]]]:
+    if not only:
+        return MEASURES
+    by_name = dict(zip(measure_names(), MEASURES))
+    names = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        parser.error(f"unknown measure(s): {', '.join(unknown)}; known: {', '.join(by_name)}")
+    return [by_name[name] for name in names]
+
+
 # --- output ------------------------------------------------------------------------------
 
 HEADERS = ("measure", "value", "baseline", "ratio", "target", "ok")
@@ -377,13 +392,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help=f"a small database ({QUICK_ORDERS:,} orders) for a smoke run")
     parser.add_argument("--check", action="store_true", help="exit with 1 when a measure misses its target")
+    parser.add_argument("--only", metavar="NAMES",
+                        help="comma-separated measures to run (of: " + ", ".join(measure_names()) + ")")
     args = parser.parse_args(argv)
+    measures = chosen_measures(args.only, parser)
     orders = args.orders or (QUICK_ORDERS if args.quick else DEFAULT_ORDERS)
     default_name = "bench-quick.db" if args.quick else "bench.db"
     bench = Bench(path=Path(args.db) if args.db else DATA / default_name, orders=orders, quick=args.quick)
     prepare(bench, args.rebuild)
     rows: list[Row] = []
-    for measure in MEASURES:
+    for measure in measures:
         rows.extend(measure(bench))
     close_database()
     print(f"crm_tui benchmarks: {bench.path} | {os.cpu_count()} cores | load average now {load_average()}")

@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlparse
 
 import peewee
 
+from crm_tui.i18n import _
+
 # Every model is bound to this proxy; open_database() points it at a real database.
 database = peewee.DatabaseProxy()
 
@@ -35,10 +37,10 @@ def parse_url(url: str) -> tuple[str, str]:
         # As in SQLAlchemy: sqlite:///relative.db and sqlite:////absolute/path.db
         return "sqlite", unquote(text[len("sqlite:///"):])
     if text.startswith("sqlite://"):
-        raise DatabaseOpenError(f"Not a SQLite URL: {text} (use sqlite:///path/to/file.db)")
+        raise DatabaseOpenError(_("Not a SQLite URL: {url} (use sqlite:///path/to/file.db)").format(url=text))
     if "://" in text:
         scheme = text.split("://", 1)[0]
-        raise DatabaseOpenError(f"Unsupported database kind {scheme!r}: use a file path, sqlite:/// or postgresql://")
+        raise DatabaseOpenError(_("Unsupported database kind {kind!r}: use a file path, sqlite:/// or postgresql://").format(kind=scheme))
     return "sqlite", text
 
 
@@ -60,14 +62,14 @@ def _open_sqlite(path: str, create: bool) -> peewee.SqliteDatabase:
     file = Path(path).expanduser()
     if path != ":memory:":
         if not file.exists() and not create:
-            raise DatabaseOpenError(f"No database at {file}: create it with `crm init --db {file}`")
+            raise DatabaseOpenError(_("No database at {path}: create it with crm init --db {path}").format(path=file))
         directory = file.parent if str(file.parent) else Path(".")
         if not directory.is_dir():
-            raise DatabaseOpenError(f"The folder {directory} does not exist")
+            raise DatabaseOpenError(_("The folder {path} does not exist.").format(path=directory))
         if not file.exists() and not os.access(directory, os.W_OK):
-            raise DatabaseOpenError(f"Cannot create a database in {directory}: permission denied")
+            raise DatabaseOpenError(_("Cannot create a database in {path}: permission denied.").format(path=directory))
         if file.exists() and not os.access(file, os.R_OK):
-            raise DatabaseOpenError(f"Cannot read {file}: permission denied")
+            raise DatabaseOpenError(_("Cannot read {path}: permission denied.").format(path=file))
     db = peewee.SqliteDatabase(
         str(file) if path != ":memory:" else path,
         pragmas=SQLITE_PRAGMAS,
@@ -92,7 +94,7 @@ def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
         import psycopg  # noqa: F401  (peewee picks psycopg 3 when it is installed)
     except ImportError as exc:
         raise DatabaseOpenError(
-            "PostgreSQL needs the psycopg driver: pip install 'crm_tui[postgres]'"
+            _("PostgreSQL needs the psycopg driver: pip install 'crm_tui[postgres]'")
         ) from exc
     parts = urlparse(url)
     return peewee.PostgresqlDatabase(
@@ -114,9 +116,9 @@ def open_database(url: str, create: bool = False) -> peewee.Database:
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
-        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {_first_line(exc)}") from exc
+        raise DatabaseOpenError(_("Cannot open the database {url}: {reason}").format(url=describe_url(url), reason=_first_line(exc))) from exc
     except Exception as exc:  # the PG driver's own errors
-        raise DatabaseOpenError(f"Cannot open the database {describe_url(url)}: {_first_line(exc)}") from exc
+        raise DatabaseOpenError(_("Cannot open the database {url}: {reason}").format(url=describe_url(url), reason=_first_line(exc))) from exc
     close_database()
     database.initialize(db)
     return db

@@ -160,7 +160,11 @@ def _backup_target(dest: Path, overwrite: bool) -> Path:
 
 
 def _temporary_beside(target: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    except OSError as error:
+        raise ServiceError(_("Cannot write in {path}: {reason}.").format(
+            path=target.parent, reason=error.strerror or error)) from error
     os.close(handle)
     return Path(name)
 
