@@ -346,6 +346,242 @@ def measure_export(bench: Bench) -> list[Row]:
                 target="<= 100 MiB", ok=verdict(peak_mib <= 100))]
 
 
+# --- the shell: start-up and the contacts catalog ---------------------------------------
+
+STARTUP_RUNS = 7
+# The baseline of the start-up measure: the smallest Textual app, leaving on the same signal.
+ONE_WIDGET_APP = """
+import os
+from textual.app import App
+from textual.widgets import Static
+
+class OneWidget(App):
+    def compose(self):
+        yield Static("CRM menu")
+
+    def on_ready(self):
+        if os.environ.get("CRM_EXIT_AFTER_FIRST_FRAME"):
+            self.call_after_refresh(self.exit, 0)
+
+OneWidget().run()
+"""
+
+
+# Starts the command and reports its time and peak memory. The launcher is a small process:
+# a child forked from the large benchmark process would inherit its high-water mark of RSS.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_pid, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(sys.argv[1], "w") as report:
+    report.write(f"{seconds} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -> tuple[float, int, bytes]:
+    """Run `command` on a pseudo-terminal of columns x lines with CRM_EXIT_AFTER_FIRST_FRAME
+    set; return (seconds from its start until it exited, its peak RSS in KiB, what it drew)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
+    environment = dict(os.environ, CRM_EXIT_AFTER_FIRST_FRAME="1", TERM="xterm-256color")
+    report = Path(tempfile.mkstemp(prefix="crm-bench-")[1])
+    launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(report), *command], stdin=slave,
+                                stdout=slave, stderr=slave, env=environment, start_new_session=True)
+    os.close(slave)
+    output = bytearray()
+    try:
+        while True:  # the terminal must be read, or the child blocks on a full buffer
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every writer closed its side
+                    chunk = b""
+                if not chunk:
+                    break
+                output += chunk
+            elif launcher.poll() is not None:
+                break
+        launcher.wait()
+        seconds, rss, code = report.read_text().split()
+    finally:
+        os.close(master)
+        report.unlink()
+    if int(code) != 0:
+        raise RuntimeError(f"{command[0]} exited with {code}: {bytes(output[-300:])!r}")
+    return float(seconds), int(rss), bytes(output)
+
+
+def crm_command() -> list[str]:
+    script = Path(sys.executable).with_name("crm")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "crm_tui"]  # execv: full paths
+
+
+def measure_startup(bench: Bench) -> list[Row]:
+    """`crm` to the first frame of the home screen vs. a one-widget Textual app, each a new process."""
+    label = "start-up to the home screen's first frame (pty 80x24)"
+    username = scalar('SELECT username FROM "user" WHERE active ORDER BY id LIMIT 1')
+    crm = crm_command() + ["--db", str(bench.path), "--user", username, "--lang", "en"]
+    baseline = [sys.executable, "-c", ONE_WIDGET_APP]
+    runs = 3 if bench.quick else STARTUP_RUNS
+    samples: dict[str, list[tuple[float, int]]] = {"crm": [], "baseline": []}
+    try:
+        _seconds, _rss, screen = run_to_first_frame(crm)  # warm-up of both: the same disk cache
+        run_to_first_frame(baseline)
+        if b"CRM menu" not in screen:
+            raise RuntimeError("the home screen was not drawn")
+        for _ in range(runs):  # alternating, so a change of machine load falls on both sides
+            for name, command in (("crm", crm), ("baseline", baseline)):
+                seconds, rss, _output = run_to_first_frame(command)
+                samples[name].append((seconds, rss))
+    except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
+        return [Row(label, f"error: {type(exc).__name__}: {str(exc)[:80]}", target="<= 1.5x", ok="NO")]
+    value = statistics.median(s for s, _ in samples["crm"])
+    base = statistics.median(s for s, _ in samples["baseline"])
+    memory = max(r for _, r in samples["crm"]) / 1024
+    base_memory = max(r for _, r in samples["baseline"]) / 1024
+    ratio, memory_ratio = value / base, memory / base_memory
+    return [Row(f"{label}, user {username}, median of {runs}; load {load_average()}",
+                ms(value * 1000), ms(base * 1000) + " (one-widget app)", f"{ratio:.2f}x", "<= 1.5x",
+                verdict(ratio <= 1.5)),
+            Row("start-up peak memory (max RSS of the process)", f"{memory:.1f} MiB",
+                f"{base_memory:.1f} MiB", f"{memory_ratio:.2f}x", "<= 2x", verdict(memory_ratio <= 2))]
+
+
+CATALOG_RUNS = 7
+SMALL_CONTACTS = 1_000
+
+
+def copy_first_contacts(source: Path, target: Path, count: int) -> None:
+    """A new database holding the first `count` contacts of `source` (and their clients)."""
+    import sqlite3
+
+    reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    contacts = reader.execute("SELECT * FROM contact ORDER BY key LIMIT ?", (count,)).fetchall()
+    client_ids = sorted({row[0] for row in reader.execute(
+        "SELECT client_id FROM contact ORDER BY key LIMIT ?", (count,))})
+    marks = ", ".join("?" * len(client_ids))
+    clients = reader.execute(f"SELECT * FROM client WHERE id IN ({marks})", client_ids).fetchall()
+    users = reader.execute('SELECT * FROM "user"').fetchall()
+    reader.close()
+    db = open_database(str(target), create=True)
+    migrations.upgrade(db)
+    with db.atomic():
+        for table, rows in (('"user"', users), ("client", clients), ("contact", contacts)):
+            marks = ", ".join("?" * len(rows[0]))
+            db.cursor().executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    close_database()
+
+
+def _catalog_runs(paths: dict[str, Path], runs: int) -> dict[str, tuple[float, int, int]]:
+    """For each database: (median ms of open + End, tracemalloc peak bytes of one more run,
+    key of the last row shown). One app, the databases taken in turn, so both sides run
+    with the same warm interpreter and caches.
+
+    Timed: from open_menu("contacts") until the table has shown its first page, plus from
+    the End key until it has shown the last page; the moments are taken where the table
+    says a page is on screen (RecordTable.Loaded), so the test driver's own waits between
+    the two steps are not counted. The End key goes through the app's normal key path.
+    """
+    import asyncio
+
+    from textual import events
+
+    from crm_tui.app import CrmApp
+    from crm_tui.services.users import identify
+    from crm_tui.widgets.record_table import RecordTable
+
+    class TimedApp(CrmApp):
+        page_shown: asyncio.Event | None = None
+        shown_at = 0.0
+
+        def on_record_table_loaded(self, message: RecordTable.Loaded) -> None:
+            self.shown_at = time.perf_counter()
+            if self.page_shown is not None:
+                self.page_shown.set()
+
+    async def step(app: TimedApp, action: Callable[[], Any]) -> float:
+        app.page_shown = asyncio.Event()
+        start = time.perf_counter()
+        action()
+        await asyncio.wait_for(app.page_shown.wait(), 60)
+        return app.shown_at - start
+
+    first = next(iter(paths.values()))
+    open_database(str(first))
+    username = scalar('SELECT username FROM "user" WHERE active ORDER BY id LIMIT 1')
+    app = TimedApp(identify(username), str(first), config=(dict, lambda values: None))
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    peaks: dict[str, int] = {}
+    last_keys: dict[str, int] = {}
+
+    async def scenario() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            for index in range(runs + 2):  # one warm-up, the timed runs, one under tracemalloc
+                for name, path in paths.items():
+                    open_database(str(path))
+                    traced = index == runs + 1
+                    if traced:
+                        tracemalloc.start()
+                    elapsed = await step(app, lambda: app.open_menu("contacts"))
+                    elapsed += await step(app, lambda: app.post_message(events.Key("end", None)))
+                    last_keys[name] = app.screen.query_one(RecordTable).current_record.key
+                    if traced:
+                        peaks[name] = tracemalloc.get_traced_memory()[1]
+                        tracemalloc.stop()
+                    elif index:
+                        times[name].append(elapsed * 1000)
+                    await pilot.press("escape")
+                    await pilot.pause()
+
+    asyncio.run(scenario())
+    close_database()
+    return {name: (statistics.median(times[name]), peaks[name], last_keys[name]) for name in paths}
+
+
+def measure_contact_catalog(bench: Bench) -> list[Row]:
+    """Open the contact catalog and press End, through the real screen (Textual's Pilot,
+    in this process, headless 80x24): from open_menu until the last row has the cursor."""
+    total = scalar("SELECT COUNT(*) FROM contact")
+    expected_last = scalar("SELECT MAX(key) FROM contact")
+    label = f"contact catalog ({total:,} contacts): open + End to the last row, Pilot in-process"
+    runs = 3 if bench.quick else CATALOG_RUNS
+    folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
+    small = folder / "small.db"
+    try:
+        close_database()
+        copy_first_contacts(bench.path, small, SMALL_CONTACTS)
+        results = _catalog_runs({"big": bench.path, "small": small}, runs)
+    except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
+        return [Row(label, f"error: {type(exc).__name__}: {str(exc)[:80]}", target="<= 150 ms", ok="NO")]
+    finally:
+        open_database(str(bench.path))
+        for file in folder.iterdir():
+            file.unlink()
+        folder.rmdir()
+    (value, peak, last_key), (small_value, small_peak, _key) = results["big"], results["small"]
+    reached_end = last_key == expected_last
+    memory_ratio = peak / small_peak if small_peak else 0
+    return [Row(f"{label}; {SMALL_CONTACTS:,} contacts: {ms(small_value)}; median of {runs}"
+                + ("" if reached_end else "; DID NOT REACH THE LAST ROW"),
+                ms(value), target="<= 150 ms", ok=verdict(value <= 150 and reached_end)),
+            Row(f"contact catalog open + End, peak memory (tracemalloc) vs {SMALL_CONTACTS:,} contacts",
+                f"{peak / 2**20:.2f} MiB", f"{small_peak / 2**20:.2f} MiB", f"{memory_ratio:.2f}x",
+                "<= 1.25x", verdict(memory_ratio <= 1.25))]
+
+
 # Adding a measure is adding one function here: it takes the Bench and returns rows.
 MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_build,
@@ -353,6 +589,8 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_lists,
     measure_filtered_lists,
     measure_export,
+    measure_startup,
+    measure_contact_catalog,
 ]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from crm_tui.db import database
+from crm_tui.db import search as index
 from crm_tui.db.models import Activity, Category, Client, Contact, ServiceEntry, ServiceOrder
 from crm_tui.db.text import fold
 from crm_tui.services.search import SearchResult, concept_search, split_snippet
@@ -38,8 +39,8 @@ def world(db, agent):
     return {"order": order, "entry": entry, "activity": activity}
 
 
-def found(text: str) -> list[tuple[str, int]]:
-    return [(result.kind, result.number) for result in concept_search(text)]
+def found(text: str, limit: int = 50) -> list[tuple[str, int]]:
+    return [(result.kind, result.number) for result in concept_search(text, limit=limit)]
 
 
 def highlighted(result: SearchResult) -> list[str]:
@@ -130,11 +131,13 @@ def test_changing_and_deleting_source_rows_keeps_the_index_in_sync(world):
     assert found("compresor") == []
 
 
-def test_results_come_from_one_query_per_kind(world, monkeypatch):
-    for index in range(6):
-        target = world["order"](f"monitor número {index}")
-        world["entry"](target, "monitor revisado")
-        world["activity"](f"monitor pedido {index}")
+def test_results_take_the_same_few_statements_however_many_there_are(world, monkeypatch):
+    def add(count: int) -> None:
+        for index in range(count):
+            target = world["order"](f"monitor número {index}")
+            world["entry"](target, "monitor revisado")
+            world["activity"](f"monitor pedido {index}")
+
     real = database.obj
     statements = []
     original = real.execute_sql
@@ -143,10 +146,19 @@ def test_results_come_from_one_query_per_kind(world, monkeypatch):
         statements.append(sql)
         return original(sql, *args, **kwargs)
 
-    monkeypatch.setattr(real, "execute_sql", counting)
-    results = concept_search("monitor")
-    assert len(results) == 12
-    assert len(statements) == 3
+    def statements_of_a_search() -> tuple[int, int]:
+        statements.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(real, "execute_sql", counting)
+            results = concept_search("monitor")
+        return len(results), len(statements)
+
+    add(1)
+    few, few_statements = statements_of_a_search()
+    add(5)
+    many, many_statements = statements_of_a_search()
+    assert (few, many) == (2, 12)
+    assert many_statements == few_statements <= 6
 
 
 def test_limit_is_respected(world):
@@ -154,6 +166,55 @@ def test_limit_is_respected(world):
         world["order"](f"router {index}")
     assert len(concept_search("router", limit=3)) == 3
     assert concept_search("router", limit=0) == []
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    """Rank only the 3 newest matches of each id band, whatever the limit."""
+    monkeypatch.setattr(index, "CANDIDATES_PER_BAND", 3)
+    monkeypatch.setattr(index, "CANDIDATES_PER_LIMIT", 1)
+
+
+def test_a_common_word_gives_the_best_of_the_newest_matches(world, small_cap):
+    world["order"]("impresora impresora atascada")  # 101: the best match, but the oldest
+    for _ in range(4):
+        world["order"]("impresora revisar atascada")  # 102-105
+    world["order"]("impresora impresora atascada")  # 106
+
+    assert found("impresora", limit=3) == [("order", 106), ("order", 105), ("order", 104)]
+    assert found("impresora", limit=2) == [("order", 106), ("order", 105)]
+    # Asking for more results ranks more of the newest matches.
+    assert found("impresora", limit=6) == [("order", 106), ("order", 101), ("order", 105),
+                                           ("order", 104), ("order", 103), ("order", 102)]
+
+
+def test_a_word_with_fewer_matches_than_the_cap_is_ranked_in_full(world, small_cap):
+    world["order"]("toner toner agotado")  # 101
+    world["order"]("toner revisar agotado")
+    world["order"]("toner pedir agotado")
+
+    assert found("toner", limit=3) == [("order", 101), ("order", 103), ("order", 102)]
+
+
+def test_a_source_that_grows_faster_does_not_hide_the_others(world, small_cap):
+    busy = world["order"]("mantenimiento mensual")  # 101
+    quiet = world["order"]("el router no enciende")  # 102
+    world["activity"]("cotizar un router nuevo")  # 501
+    for index_ in range(10):
+        world["entry"](busy, f"se reinició el router, visita {index_}")
+
+    results = concept_search("router", limit=3)
+    assert sorted((r.kind, r.number) for r in results) == [("activity", 501), ("order", 101), ("order", 102)]
+    assert quiet.id in {r.id for r in results if r.kind == "order"}
+
+
+def test_a_record_with_many_matching_rows_is_one_result_among_the_newest(world, small_cap):
+    world["order"]("teclado sucio")  # 101
+    busy = world["order"]("revisión general")  # 102
+    for _ in range(5):
+        world["entry"](busy, "teclado teclado cambiado")
+
+    assert found("teclado", limit=2) == [("order", 102), ("order", 101)]
 
 
 HOSTILE = [

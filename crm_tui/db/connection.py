@@ -3,10 +3,26 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-import peewee
+
+def _import_peewee_without_postgres_driver():
+    """peewee imports psycopg whenever it is installed, a fifth of a second at every start
+    of `crm`; on SQLite it is never used, so _load_postgres_driver() loads it on demand."""
+    if "peewee" in sys.modules or "psycopg" in sys.modules:
+        import peewee
+        return peewee
+    sys.modules["psycopg"] = None  # peewee's `import psycopg` fails fast: it then runs without it
+    try:
+        import peewee
+    finally:
+        del sys.modules["psycopg"]
+    return peewee
+
+
+peewee = _import_peewee_without_postgres_driver()
 
 from crm_tui.i18n import _
 
@@ -89,9 +105,24 @@ def _register_sqlite_functions(db: peewee.SqliteDatabase) -> None:
     db.register_function(fold, "crm_fold", 1, deterministic=True)
 
 
+def _load_postgres_driver() -> None:
+    """Give peewee the psycopg 3 driver it would have found had it been imported with it."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+    from psycopg.types.json import Json, Jsonb
+
+    if peewee.psycopg is None:
+        peewee.psycopg, peewee.TransactionStatus = psycopg, TransactionStatus
+        peewee.Json_pg3, peewee.Jsonb_pg3 = Json, Jsonb
+        adapter = peewee.Psycopg3Adapter
+        adapter.txn_idle = TransactionStatus.IDLE
+        adapter.txn_inerror = TransactionStatus.INERROR
+        adapter.txn_unknown = TransactionStatus.UNKNOWN
+
+
 def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
     try:
-        import psycopg  # noqa: F401  (peewee picks psycopg 3 when it is installed)
+        _load_postgres_driver()
     except ImportError as exc:
         raise DatabaseOpenError(
             _("PostgreSQL needs the psycopg driver: pip install 'crm_tui[postgres]'")

@@ -3,6 +3,10 @@
 Every record that people edit carries created/updated stamps and a `version` for
 optimistic locking. Consecutive keys and numbers come from `Counter` rows, taken inside
 the inserting transaction.
+
+A column that leads a composite index in `Meta.indexes` gets no index of its own
+(a foreign key says `index=False`): the composite serves every look-up by that column,
+including the RESTRICT checks on delete, and each index less makes every write cheaper.
 """
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ class Client(Audited):
 
 class Contact(Audited):
     key = pw.IntegerField(unique=True)
-    client = pw.ForeignKeyField(Client, backref="contacts", on_delete="RESTRICT")
+    client = pw.ForeignKeyField(Client, index=False, backref="contacts", on_delete="RESTRICT")
     name = pw.CharField(max_length=200, index=True)
     name_folded = pw.CharField(max_length=200, index=True, default="")
     job_title = pw.CharField(max_length=120, default="")
@@ -95,7 +99,7 @@ class Category(Audited):
 
 class Project(Audited):
     key = pw.IntegerField(unique=True)
-    client = pw.ForeignKeyField(Client, backref="projects", on_delete="RESTRICT")
+    client = pw.ForeignKeyField(Client, index=False, backref="projects", on_delete="RESTRICT")
     name = pw.CharField(max_length=200, index=True)
     name_folded = pw.CharField(max_length=200, index=True, default="")
     start_date = pw.DateField(null=True)
@@ -116,16 +120,16 @@ class Activity(Audited):
 
     folio = pw.IntegerField(unique=True)
     kind = pw.CharField(max_length=10, default=ACTIVITY)
-    when = pw.DateTimeField(index=True)
-    user = pw.ForeignKeyField(User, backref="activities", on_delete="RESTRICT")
-    contact = pw.ForeignKeyField(Contact, backref="activities", on_delete="RESTRICT")
-    client = pw.ForeignKeyField(Client, backref="activities", on_delete="RESTRICT")
-    category = pw.ForeignKeyField(Category, backref="activities", on_delete="RESTRICT")
+    when = pw.DateTimeField()
+    user = pw.ForeignKeyField(User, index=False, backref="activities", on_delete="RESTRICT")
+    contact = pw.ForeignKeyField(Contact, index=False, backref="activities", on_delete="RESTRICT")
+    client = pw.ForeignKeyField(Client, index=False, backref="activities", on_delete="RESTRICT")
+    category = pw.ForeignKeyField(Category, index=False, backref="activities", on_delete="RESTRICT")
     detail = pw.TextField(default="")
     status = pw.CharField(max_length=10, default=PENDING)
     followup_notes = pw.TextField(default="")
     due_date = pw.DateField(null=True)
-    assignee = pw.ForeignKeyField(User, null=True, backref="tasks", on_delete="RESTRICT")
+    assignee = pw.ForeignKeyField(User, index=False, null=True, backref="tasks", on_delete="RESTRICT")
     source_activity = pw.ForeignKeyField("self", null=True, backref="follow_ups", on_delete="RESTRICT")
     # The order this activity created; a plain id because orders also point back here.
     created_order_id = pw.IntegerField(null=True, index=True)
@@ -149,13 +153,13 @@ class ServiceOrder(Audited):
     PRIORITIES = ("low", "normal", "high", "urgent")
 
     number = pw.IntegerField(unique=True)
-    project = pw.ForeignKeyField(Project, null=True, backref="orders", on_delete="RESTRICT")
-    contact = pw.ForeignKeyField(Contact, backref="orders", on_delete="RESTRICT")
-    client = pw.ForeignKeyField(Client, backref="orders", on_delete="RESTRICT")
+    project = pw.ForeignKeyField(Project, index=False, null=True, backref="orders", on_delete="RESTRICT")
+    contact = pw.ForeignKeyField(Contact, index=False, backref="orders", on_delete="RESTRICT")
+    client = pw.ForeignKeyField(Client, index=False, backref="orders", on_delete="RESTRICT")
     priority = pw.CharField(max_length=10, default="normal")
-    assigned_user = pw.ForeignKeyField(User, null=True, backref="orders", on_delete="RESTRICT")
+    assigned_user = pw.ForeignKeyField(User, index=False, null=True, backref="orders", on_delete="RESTRICT")
     appointment_at = pw.DateTimeField(null=True)
-    category = pw.ForeignKeyField(Category, backref="orders", on_delete="RESTRICT")
+    category = pw.ForeignKeyField(Category, index=False, backref="orders", on_delete="RESTRICT")
     detail = pw.TextField(default="")
     equipment = pw.TextField(default="")
     status = pw.CharField(max_length=10, default=OPEN)
@@ -181,7 +185,7 @@ class ServiceOrder(Audited):
 
 
 class ServiceEntry(Audited):
-    order = pw.ForeignKeyField(ServiceOrder, backref="entries", on_delete="RESTRICT")
+    order = pw.ForeignKeyField(ServiceOrder, index=False, backref="entries", on_delete="RESTRICT")
     when = pw.DateTimeField()
     user = pw.ForeignKeyField(User, backref="service_entries", on_delete="RESTRICT")
     work_done = pw.TextField(default="")
@@ -196,7 +200,7 @@ class OrderReview(Audited):
     VERIFY = "verify"
     REOPEN = "reopen"
 
-    order = pw.ForeignKeyField(ServiceOrder, backref="reviews", on_delete="RESTRICT")
+    order = pw.ForeignKeyField(ServiceOrder, index=False, backref="reviews", on_delete="RESTRICT")
     when = pw.DateTimeField()
     user = pw.ForeignKeyField(User, backref="reviews", on_delete="RESTRICT")
     action = pw.CharField(max_length=10)
@@ -223,10 +227,10 @@ class Opportunity(Audited):
     STATUSES = (NEW, WAITING, WORKING, CLOSED, LOST)
 
     number = pw.IntegerField(unique=True)
-    contact = pw.ForeignKeyField(Contact, backref="opportunities", on_delete="RESTRICT")
-    client = pw.ForeignKeyField(Client, backref="opportunities", on_delete="RESTRICT")
-    type = pw.ForeignKeyField(OpportunityType, backref="opportunities", on_delete="RESTRICT")
-    agent = pw.ForeignKeyField(User, backref="opportunities", on_delete="RESTRICT")
+    contact = pw.ForeignKeyField(Contact, index=False, backref="opportunities", on_delete="RESTRICT")
+    client = pw.ForeignKeyField(Client, index=False, backref="opportunities", on_delete="RESTRICT")
+    type = pw.ForeignKeyField(OpportunityType, index=False, backref="opportunities", on_delete="RESTRICT")
+    agent = pw.ForeignKeyField(User, index=False, backref="opportunities", on_delete="RESTRICT")
     subject = pw.CharField(max_length=300)
     observations = pw.TextField(default="")
     found_us_by = pw.CharField(max_length=200, default="")
@@ -248,7 +252,7 @@ class Opportunity(Audited):
 
 
 class OpportunityEvent(Audited):
-    opportunity = pw.ForeignKeyField(Opportunity, backref="events", on_delete="RESTRICT")
+    opportunity = pw.ForeignKeyField(Opportunity, index=False, backref="events", on_delete="RESTRICT")
     when = pw.DateTimeField()
     user = pw.ForeignKeyField(User, backref="opportunity_events", on_delete="RESTRICT")
     from_status = pw.CharField(max_length=10, default="")

@@ -4,6 +4,29 @@ SQLite: an FTS5 table (unicode61, diacritics removed) kept in sync by triggers.
 PostgreSQL: a tsvector column with a GIN index, an unaccent text-search configuration and
 triggers. Both fold accents and case ("camara" finds "Cámara"), and both take any text a
 user types: the words are pulled out of it and quoted, so no input is a syntax error.
+
+Ranking is capped, so a common word costs about what a rare one does. Ranking every match
+of a word that half the rows hold ("cliente", "falla") would take most of a second on a
+million orders; instead the newest matches are taken first, walking the index by id from
+the top (FTS5 walks a word's row list in id order and stops early; bm25() runs only for
+the rows kept), and only those are ranked. A word with fewer matches than the cap is
+ranked in full, exactly as without it; for a common word the best among the newest
+matches is what a help desk wants.
+
+"Newest" by index id needs care: an index row's id is its source row's id * 4 + a slot
+per source, so ids follow each source's own numbering, and the sources grow at different
+rates (about two service entries per order). Above the highest order and activity ids
+there are only service entries, so one walk from the top would fill the cap with recent
+entries and never reach an order detail or an activity. The id range is therefore cut in
+bands at each source's highest id: in the band below the lowest of them every source is
+present, and each band gives its own newest CANDIDATES_PER_BAND matches (a band too narrow
+to matter joins the one below). Every source so has its newest matches among the
+candidates, whichever grows fastest. Scores are comparable across bands (the same
+collection statistics), and each band is a separate walk, so the cost is a few walks of
+a bounded number of rows (plus, on SQLite, one pass over the word's row list per walk
+that bm25() makes to count the matches).
+
+Snippets (the costly part of a hit) are made only for the hits returned.
 """
 from __future__ import annotations
 
@@ -29,6 +52,11 @@ _SLOTS = 4
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_WORDS = 12
+
+# The newest matches of each id band that are ranked (see the module's docstring); a
+# search asking for more results than this ranks CANDIDATES_PER_LIMIT times its limit.
+CANDIDATES_PER_BAND = 300
+CANDIDATES_PER_LIMIT = 4
 
 
 @dataclass(frozen=True)
@@ -78,23 +106,51 @@ def drop_sync(db: peewee.Database) -> None:
 
 
 def search(db: peewee.Database, text: str, limit: int = 50) -> list[SearchHit]:
-    """Orders and activities whose text matches `text`, best first, one hit per record."""
+    """Orders and activities whose text matches `text`, best first, one hit per record.
+
+    For a word with many matches, the best among the newest matches of each source (see
+    the module's docstring).
+    """
     words = query_words(text)
     if not words or limit <= 0:
         return []
     phrase = _is_phrase(text)
     db = _unwrap(db)
+    bands = _bands(_tops(db), max(CANDIDATES_PER_BAND, CANDIDATES_PER_LIMIT * limit))
+    if not bands:
+        return []
     if isinstance(db, peewee.PostgresqlDatabase):
-        rows = _search_postgres(db, words, phrase, limit * 3)
+        rows = _search_postgres(db, words, phrase, bands, limit)
     else:
-        rows = _search_sqlite(db, words, phrase, limit * 3)
-    best: dict[tuple[str, int], SearchHit] = {}
-    for kind, target_id, score, snippet in rows:
-        hit = SearchHit(kind, int(target_id), float(score), snippet or "")
-        key = (hit.target_kind, hit.target_id)
-        if key not in best or hit.score > best[key].score:
-            best[key] = hit
-    return sorted(best.values(), key=lambda h: (-h.score, h.target_kind, -h.target_id))[:limit]
+        rows = _search_sqlite(db, words, phrase, bands, limit)
+    hits = [SearchHit(kind, int(target_id), float(score), snippet or "")
+            for kind, target_id, score, snippet in rows]
+    return sorted(hits, key=lambda h: (-h.score, h.target_kind, -h.target_id))[:limit]
+
+
+def _tops(db: peewee.Database) -> list[int]:
+    """The highest index id of each source that has rows."""
+    columns = ", ".join(f"(SELECT MAX(id) FROM {table})" for table, *_rest in _SOURCES)
+    highest = db.execute_sql(f"SELECT {columns}").fetchone()
+    return [top * _SLOTS + slot for top, (_table, _column, slot, *_rest) in zip(highest, _SOURCES)
+            if top is not None]
+
+
+def _bands(tops: list[int], per_band: int) -> list[tuple[int, int, int]]:
+    """(lowest id, highest id, candidates) of each band, highest band first.
+
+    A band ends at each source's highest id; one spanning fewer than `per_band` source
+    ids joins the band below it (it cannot crowd that band much).
+    """
+    bands = []
+    ordered = sorted(set(tops), reverse=True)
+    high = None
+    for top, below in zip(ordered, ordered[1:] + [0]):
+        high = top if high is None else high
+        if below == 0 or (top - below) // _SLOTS >= per_band:
+            bands.append((below + 1, high, per_band))
+            high = None
+    return bands
 
 
 # --- SQLite -------------------------------------------------------------------------
@@ -154,14 +210,80 @@ def _fts_query(words: list[str], phrase: bool) -> str:
     return " AND ".join(quoted)
 
 
-def _search_sqlite(db, words, phrase, limit):
-    cursor = db.execute_sql(
-        "SELECT target_kind, target_id, -rank, "
-        f"snippet(search_index, 0, '{HIT_START}', '{HIT_END}', '…', 16) "
-        "FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?",
-        (_fts_query(words, phrase), limit),
-    )
-    return cursor.fetchall()
+_KIND_OF_SLOT = {slot: kind for _table, _column, slot, kind, _target in _SOURCES}
+# Sources whose index rows point at the source row itself: the target is the id.
+_SELF_TARGET_SLOTS = {slot for _table, _column, slot, _kind, target in _SOURCES if target == "id"}
+
+
+def _search_sqlite(db, words, phrase, bands, limit):
+    match = _fts_query(words, phrase)
+    walks = " UNION ALL ".join(
+        "SELECT * FROM (SELECT rowid, bm25(search_index) FROM search_index "
+        "WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)"
+        for _band in bands)
+    params = [value for low, high, count in bands for value in (match, low, high, count)]
+    candidates = db.execute_sql(walks, params).fetchall()
+    # bm25() is lower for better matches; ties go to the newer row.
+    ranked = sorted(candidates, key=lambda row: (row[1], -row[0]))
+    chosen = _sqlite_best_per_record(db, ranked, limit)
+    snippets = _sqlite_snippets(db, match, bands, [row[0] for row, _kind, _target in chosen])
+    return [(kind, target_id, -score, snippets.get(rowid, ""))
+            for (rowid, score), kind, target_id in chosen]
+
+
+def _sqlite_best_per_record(db, ranked, limit):
+    """The best-ranked row of each record, up to `limit` records.
+
+    Only service entries need their order looked up; that is done in ranked chunks, so a
+    record with many matching rows cannot leave the list short."""
+    chosen: list = []
+    seen: set[tuple[str, int]] = set()
+    chunk = max(limit * 3, 50)
+    for start in range(0, len(ranked), chunk):
+        part = ranked[start:start + chunk]
+        targets = _sqlite_targets(db, [rowid for rowid, _score in part])
+        for row in part:
+            target = targets.get(row[0])
+            if target is not None and target not in seen:
+                seen.add(target)
+                chosen.append((row, *target))
+                if len(chosen) == limit:
+                    return chosen
+    return chosen
+
+
+def _sqlite_targets(db, rowids: list[int]) -> dict[int, tuple[str, int]]:
+    targets = {rowid: (_KIND_OF_SLOT[rowid % _SLOTS], rowid // _SLOTS)
+               for rowid in rowids if rowid % _SLOTS in _SELF_TARGET_SLOTS}
+    others = [rowid for rowid in rowids if rowid not in targets]
+    if others:
+        marks = ", ".join("?" * len(others))
+        for rowid, kind, target_id in db.execute_sql(
+                f"SELECT rowid, target_kind, target_id FROM search_index WHERE rowid IN ({marks})", others):
+            targets[rowid] = (kind, int(target_id))
+    return targets
+
+
+def _sqlite_snippets(db, match: str, bands, rowids: list[int]) -> dict[int, str]:
+    """The snippet of each row in `rowids`.
+
+    One walk per band, over the band's ids from the lowest chosen one: the chosen rows are
+    among the band's newest, so each walk is short (looking each row up by id would make
+    FTS5 seek through the word's row list once per row)."""
+    walks, params = [], []
+    for low, high, _count in bands:
+        inside = [rowid for rowid in rowids if low <= rowid <= high]
+        if inside:
+            # "+rowid" keeps the list a filter: as a constraint, FTS5 would run the whole
+            # query once per id.
+            walks.append(
+                f"SELECT rowid, snippet(search_index, 0, '{HIT_START}', '{HIT_END}', '…', 16) "
+                "FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? "
+                f"AND +rowid IN ({', '.join('?' * len(inside))})")
+            params += [match, min(inside), max(inside), *inside]
+    if not walks:
+        return {}
+    return dict(db.execute_sql(" UNION ALL ".join(walks), params).fetchall())
 
 
 # --- PostgreSQL ---------------------------------------------------------------------
@@ -220,22 +342,33 @@ def rebuild_postgres(db: peewee.Database) -> None:
         )
 
 
-def _search_postgres(db, words, phrase, limit):
-    builder = "phraseto_tsquery" if phrase else "plainto_tsquery"
+def _search_postgres(db, words, phrase, bands, limit):
+    query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
     options = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
+    # Each band's newest matches (the planner either walks the primary key down, checking
+    # each row, for a common word, or reads the GIN index and sorts, for a rare one), then
+    # ts_rank only for those, the best row of each record, and ts_headline only for the
+    # rows returned.
+    walks = " UNION ALL ".join(
+        f"(SELECT id FROM search_index WHERE tsv @@ {query} AND id BETWEEN %s AND %s "
+        "ORDER BY id DESC LIMIT %s)" for _band in bands)
+    text = " ".join(words)
+    params = [value for low, high, count in bands for value in (text, low, high, count)]
     cursor = db.execute_sql(
         f"""
+        WITH candidates AS ({walks}),
+        scored AS (
+          SELECT DISTINCT ON (s.target_kind, s.target_id)
+                 s.id, s.target_kind, s.target_id, s.body, ts_rank(s.tsv, q.query) AS score
+          FROM search_index AS s JOIN candidates AS c ON c.id = s.id, {query} AS q(query)
+          ORDER BY s.target_kind, s.target_id, score DESC, s.id DESC
+        ),
+        best AS (SELECT * FROM scored ORDER BY score DESC, id DESC LIMIT %s)
         SELECT best.target_kind, best.target_id, best.score,
-               ts_headline('crm_text', best.body, best.query, %s)
-        FROM (
-          SELECT target_kind, target_id, body, query, ts_rank(tsv, query) AS score
-          FROM search_index, {builder}('crm_text', %s) AS query
-          WHERE tsv @@ query
-          ORDER BY score DESC
-          LIMIT %s
-        ) AS best
-        ORDER BY best.score DESC
+               ts_headline('crm_text', best.body, q.query, %s)
+        FROM best, {query} AS q(query)
+        ORDER BY best.score DESC, best.id DESC
         """,
-        (options, " ".join(words), limit),
+        (*params, text, limit, options, text),
     )
     return cursor.fetchall()

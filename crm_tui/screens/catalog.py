@@ -5,9 +5,10 @@ record is edited (form_fields, save) and removed (delete_record, set_active).
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable, Iterable, Sequence
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -111,17 +112,27 @@ class CatalogScreen(Screen):
     EXPORT_FILE = N_("list.xlsx")
     CAN_DELETE = True
     CAN_DEACTIVATE = True
+    # The list reads itself again this often while it is in front and the user is idle,
+    # so what others add shows up without asking.
+    REFRESH_SECONDS = 30.0
+    IDLE_SECONDS = 5.0
 
+    # F2-F6 are on the row of buttons just above the footer (and in F1): leaving them out of
+    # the footer keeps Refresh, Esc and the CRM-wide keys in it at 80 columns.
     BINDINGS = [
-        Binding("f2", "add", N_("Add"), id="catalog_add"),
-        Binding("f3", "modify", N_("Modify"), id="catalog_modify"),
-        Binding("f4", "delete", N_("Delete"), id="catalog_delete"),
-        Binding("f5", "export", N_("Excel"), id="catalog_export", tooltip=N_("Export to Excel")),
-        Binding("f6", "toggle_active", N_("(De)activate"), id="catalog_toggle_active",
+        Binding("f2", "add", N_("Add"), show=False, id="catalog_add"),
+        Binding("f3", "modify", N_("Modify"), show=False, id="catalog_modify"),
+        Binding("f4", "delete", N_("Delete"), show=False, id="catalog_delete"),
+        Binding("f5", "export", N_("Excel"), show=False, id="catalog_export", tooltip=N_("Export to Excel")),
+        Binding("f6", "toggle_active", N_("(De)activate"), show=False, id="catalog_toggle_active",
                 tooltip=N_("Activate or deactivate")),
+        Binding("f9", "refresh", N_("Refresh"), id="catalog_refresh",
+                tooltip=N_("Read the list again")),
         Binding("ctrl+f", "search", N_("Search"), show=False, id="catalog_search"),
         Binding("escape", "back", N_("Back"), id="back"),
     ]
+
+    _last_input = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusLine(_(self.TITLE_LABEL))
@@ -158,6 +169,33 @@ class CatalogScreen(Screen):
     def on_mount(self) -> None:
         self.table.set_fetch(self._fetch_current)
         self.table.focus()
+        self.set_interval(self.REFRESH_SECONDS, self._refresh_when_idle, name="list refresh")
+
+    # --- refresh: what other users changed -----------------------------------------
+
+    def action_refresh(self) -> None:
+        self.table.reload(keep_position=True)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Back in front (an editor, a dialog or another menu item closed): others may have
+        # changed the list meanwhile. Skipped while a read is on its way (the first one,
+        # or the one an editor's save asked for).
+        if self.table.fetch is not None and not self.table.is_reading:
+            self.table.reload(keep_position=True)
+
+    def on_key(self, event: events.Key) -> None:
+        self._last_input = time.monotonic()
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._last_input = time.monotonic()
+
+    def _refresh_when_idle(self) -> None:
+        """The periodic refresh: only while this list is in front and the user is not busy."""
+        if self.app.screen is not self or self.table.is_reading:
+            return
+        if time.monotonic() - self._last_input < self.IDLE_SECONDS:
+            return
+        self.table.reload(keep_position=True)
 
     def _fetch_current(self, request: PageRequest) -> Page:
         return self.fetch(request, self._search_snapshot)
@@ -247,7 +285,7 @@ class CatalogScreen(Screen):
 
         def closed(result: Any) -> None:
             if result is not None:
-                self.table.reload(keep_position=record is not None)
+                self.table.reload(keep_position=True)  # a new record at the end shows when the end is in view
             self.table.focus()
 
         self.app.push_screen(screen, closed)

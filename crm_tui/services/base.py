@@ -50,6 +50,12 @@ def writing() -> Iterator[None]:
                 detail=str(exc).splitlines()[0]
             )
         ) from exc
+    except pw.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
+        # SQLite: another user's write held the file for the whole busy timeout.
+        raise ConflictError(_("The database is busy with another user's change; "
+                              "nothing was saved. Try again in a moment.")) from exc
 
 
 def stamp_new(actor: Actor) -> dict[str, Any]:
@@ -313,11 +319,13 @@ class DateRange:
 
 
 def iter_keyset(query: pw.Select, keys: Sequence[pw.Field], descending: bool = False,
-                chunk_size: int = 2000) -> Iterator[tuple]:
+                chunk_size: int = 2000, *, raw: bool = False) -> Iterator[tuple]:
     """Stream every row of a `.tuples()` query in key order, a chunk at a time.
 
     The selected columns must end with `keys` (in order) so the cursor can be read from
-    each row; keeps memory flat however long the list is.
+    each row; keeps memory flat however long the list is. With `raw`, the rows are the
+    driver's tuples, without the fields' conversion (SQLite gives dates and times as
+    text): a long export converts the few columns that need it faster itself.
     """
     key_count = len(keys)
     key_tuple = pw.Tuple(*keys) if key_count > 1 else keys[0]
@@ -328,7 +336,8 @@ def iter_keyset(query: pw.Select, keys: Sequence[pw.Field], descending: bool = F
         if cursor is not None:
             bound = pw.Tuple(*cursor) if key_count > 1 else cursor[0]
             page = page.where(key_tuple < bound if descending else key_tuple > bound)
-        rows = list(page.order_by(*ordering).limit(chunk_size).tuples())
+        page = page.order_by(*ordering).limit(chunk_size)
+        rows = page._database.execute_sql(*page.sql()).fetchall() if raw else list(page.tuples())
         if not rows:
             return
         yield from rows

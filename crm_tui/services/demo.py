@@ -12,6 +12,7 @@ The data is deterministic for a seed: the same size and seed give the same rows.
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 import multiprocessing
 import os
 import random
@@ -630,51 +631,52 @@ class _Generator:
 
     def activities(self) -> Iterator[tuple]:
         n = self.size.activities
-        r, pick = self.rng.random, self.pick
+        r = self.rng.random
         clock = self.clock
-        stamp = clock.stamp
-        days = clock.days
+        days, times = clock.days, clock.times
         first_id = self.first_activity_id
         first_folio = self.start.first_numbers[ACTIVITY]
         moments = clock.sorted_moments(n)
         contact_count = len(self.contact_client)
         users, names = self.user_ids, self.user_names
+        n_users = len(users)
         categories = self.start.activity_categories
         activity_texts, task_texts = self.activity_texts, self.task_texts
+        order_details, order_moments, activity_order = self.order_details, self.order_moments, self.activity_order
         contact_names, contact_client, client_ids = self.contact_names, self.contact_client, self.client_ids
         first_contact = self.first_contact_id
         recent, stale_day = clock.now - 2 * 1440, clock.today - 7
         rows = []
         for j in range(n):
-            order = self.activity_order.get(j)
+            order = activity_order.get(j)
             when = moments[j]
-            user = pick(users)
+            user = users[int(r() * n_users)]
             due = assignee = source = created_order = None
             if order is not None:
                 contact = self._order_contact(order)
                 kind, category, status = Activity.ACTIVITY, self.start.call_category, Activity.DONE
-                when = max(0, self.order_moments[order] - 5 - int(r() * 60))
-                detail = (f"Llamada de {contact_names[contact]}: {self.order_details[order % 6000][2]} "
+                when = max(0, order_moments[order] - 5 - int(r() * 60))
+                detail = (f"Llamada de {contact_names[contact]}: {order_details[order % 6000][2]} "
                           "Se genera orden de servicio.")
                 created_order = self.first_order_id + order
             else:
                 contact = int((r() ** 1.5) * contact_count)
-                category = pick(categories)
+                category = categories[int(r() * len(categories))]
                 if r() < 0.25:
                     kind = Activity.TASK
-                    detail = pick(task_texts)
+                    detail = task_texts[int(r() * len(task_texts))]
                     due_day = when // 1440 + 1 + int(r() * 14)
                     due = days[due_day]
-                    assignee = pick(users)
+                    assignee = users[int(r() * n_users)]
                     status = Activity.PENDING if due_day >= stale_day and r() < 0.8 else Activity.DONE
                     if j > 0 and r() < 0.3:
                         source = first_id + j - 1 - int(r() * min(j, 50))
                 else:
                     kind = Activity.ACTIVITY
-                    detail = pick(activity_texts)
+                    detail = activity_texts[int(r() * len(activity_texts))]
                     status = Activity.PENDING if when > recent and r() < 0.5 else Activity.DONE
-            moment = stamp(when)
-            notes = pick(FOLLOW_UP_NOTES) if status == Activity.DONE and r() < 0.4 else ""
+            moment = days[when // 1440] + times[when % 1440]
+            notes = FOLLOW_UP_NOTES[int(r() * len(FOLLOW_UP_NOTES))] if status == Activity.DONE and r() < 0.4 else ""
             rows.append((first_id + j, moment, names[user], moment, names[user], 1, first_folio + j, kind, moment,
                          user, first_contact + contact, client_ids[contact_client[contact]], category, detail,
                          status, notes, due, assignee, source, created_order))
@@ -688,39 +690,45 @@ class _Generator:
     # -- service orders --
 
     def orders(self) -> Iterator[tuple]:
+        # The hot loop of a large build: picks and time stamps are written out inline
+        # (seq[int(r() * len(seq))] is what `pick` does) to spare a call per value.
         n = self.size.orders
-        r, pick = self.rng.random, self.pick
-        clock = self.clock
-        stamp, now = clock.stamp, clock.now
-        first_number = self.start.first_numbers[ORDER]
+        r = self.rng.random
+        days, times, now = self.clock.days, self.clock.times, self.clock.now
+        first_number, first_order = self.start.first_numbers[ORDER], self.first_order_id
+        first_activity = self.first_activity_id
         priorities = ("normal",) * 12 + ("high",) * 4 + ("low",) * 2 + ("urgent",) * 2
         technicians, names, users = self.technicians, self.user_names, self.user_ids
+        n_technicians, n_users = len(technicians), len(users)
         contact_count = len(self.contact_client)
-        contact_client, client_ids = self.contact_client, self.client_ids
+        contact_client, client_ids, client_projects = self.contact_client, self.client_ids, self.client_projects
         category_pool = (self.start.order_categories[:1] * 5 + self.start.order_categories[1:3] * 2
                          + self.start.order_categories[3:])
         details, work_texts = self.order_details, self.work_texts
+        order_moments, order_source = self.order_moments, self.order_source
         first_contact = self.first_contact_id
         ratings = (5, 5, 5, 5, 4, 4, 4, 3, 3, 2, 1)
-        self.entry_id, self.review_id = self.start.first_ids[ENTRY], self.start.first_ids[REVIEW]
+        verify, reopen = OrderReview.VERIFY, OrderReview.REOPEN
+        entry_id, review_id = self.start.first_ids[ENTRY], self.start.first_ids[REVIEW]
         entries: list[tuple] = []
         reviews: list[tuple] = []
         rows = []
         self.entry_count = self.review_count = 0
         for i in range(n):
-            order_id = self.first_order_id + i
-            created = self.order_moments[i]
-            source = self.order_source.get(i)
+            order_id = first_order + i
+            created = order_moments[i]
+            source = order_source.get(i)
             if source is not None:
                 contact = self._order_contact(i)
                 family, device, detail = details[i % 6000]
             else:
                 contact = int((r() ** 1.5) * contact_count)
-                family, device, detail = pick(details)
+                family, device, detail = details[int(r() * len(details))]
             client = contact_client[contact]
-            projects = self.client_projects.get(client)
-            project = pick(projects) if projects and r() < 0.3 else None
-            technician = pick(technicians)
+            projects = client_projects.get(client)
+            project = projects[int(r() * len(projects))] if projects and r() < 0.3 else None
+            technician = technicians[int(r() * n_technicians)]
+            technician_name = names[technician]
             work = work_texts[family]
             age, roll = now - created, r()
             if age < 3 * 1440:
@@ -731,7 +739,7 @@ class _Generator:
                 status = "open" if roll < 0.03 else "finished" if roll < 0.1 else "closed"
             appointment = min(created + 60 + int(r() * 3 * 1440), now + 7 * 1440) if r() < 0.8 else None
             moment = min(appointment or created + 30, now)
-            creator = names[pick(users)]
+            creator = names[users[int(r() * n_users)]]
             last_user = creator
             finished_at = closed_at = rating = None
             comments = ""
@@ -740,44 +748,70 @@ class _Generator:
             if status == "open":
                 for _step in range(int(r() * 3)):
                     moment = min(moment + 20 + int(r() * 600), now)
-                    entries.append(self._entry(order_id, moment, technician, pick(work), r() < 0.9))
-                    last_user = names[technician]
+                    text = work[int(r() * len(work))]
+                    when = days[moment // 1440] + times[moment % 1440]
+                    minutes = 15 + int(r() * 16) * 15 if r() < 0.9 else None
+                    entries.append((entry_id, when, technician_name, when, technician_name, 1, order_id, when,
+                                    technician, text, minutes, False))
+                    entry_id += 1
+                    last_user = technician_name
             else:
                 rounds = 2 if r() < 0.07 else 1
                 for round_ in range(rounds):
                     for _step in range(int(r() * 2.5)):
                         moment = min(moment + 20 + int(r() * 900), now)
-                        entries.append(self._entry(order_id, moment, technician, pick(work), r() < 0.9))
+                        text = work[int(r() * len(work))]
+                        when = days[moment // 1440] + times[moment % 1440]
+                        minutes = 15 + int(r() * 16) * 15 if r() < 0.9 else None
+                        entries.append((entry_id, when, technician_name, when, technician_name, 1, order_id, when,
+                                        technician, text, minutes, False))
+                        entry_id += 1
                     moment = min(moment + 20 + int(r() * 600), now)
-                    entries.append(self._entry(order_id, moment, technician, pick(FINISHING_ENTRIES), True, True))
+                    text = FINISHING_ENTRIES[int(r() * len(FINISHING_ENTRIES))]
+                    when = days[moment // 1440] + times[moment % 1440]
+                    entries.append((entry_id, when, technician_name, when, technician_name, 1, order_id, when,
+                                    technician, text, 15 + int(r() * 16) * 15, True))
+                    entry_id += 1
                     finished_at = moment
                     version += 1
                     if round_ + 1 < rounds:
                         moment = min(moment + 60 + int(r() * 2880), now)
-                        action = OrderReview.VERIFY if r() < 0.5 else OrderReview.REOPEN
-                        reviews.append(self._review(order_id, moment, pick(users), action, pick(REOPEN_COMMENTS),
-                                                    False, None))
+                        action = verify if r() < 0.5 else reopen
+                        reviewer = users[int(r() * n_users)]
+                        text = REOPEN_COMMENTS[int(r() * len(REOPEN_COMMENTS))]
+                        when = days[moment // 1440] + times[moment % 1440]
+                        reviewer_name = names[reviewer]
+                        reviews.append((review_id, when, reviewer_name, when, reviewer_name, 1, order_id, when,
+                                        reviewer, action, text, False, None))
+                        review_id += 1
                         reopened += 1
                         version += 1
-                last_user = names[technician]
+                last_user = technician_name
                 if status == "closed":
                     moment = min(moment + 30 + int(r() * 2880), now)
-                    rating = pick(ratings)
-                    comments = pick(REVIEW_COMMENTS[rating])
-                    reviewer = pick(users)
-                    reviews.append(self._review(order_id, moment, reviewer, OrderReview.VERIFY, comments, True,
-                                                rating))
-                    closed_at = moment
+                    rating = ratings[int(r() * len(ratings))]
+                    said = REVIEW_COMMENTS[rating]
+                    comments = said[int(r() * len(said))]
+                    reviewer = users[int(r() * n_users)]
+                    when = days[moment // 1440] + times[moment % 1440]
                     last_user = names[reviewer]
+                    reviews.append((review_id, when, last_user, when, last_user, 1, order_id, when, reviewer, verify,
+                                    comments, True, rating))
+                    review_id += 1
+                    closed_at = when
                     version += 1
-            equipment = f"{_capitalised(device)}. {pick(EQUIPMENT_NOTES)}" if r() < 0.15 else ""
-            rows.append((order_id, stamp(created), creator, stamp(moment if moment > created else created), last_user,
+            equipment = (f"{_capitalised(device)}. {EQUIPMENT_NOTES[int(r() * len(EQUIPMENT_NOTES))]}"
+                         if r() < 0.15 else "")
+            created_stamp = days[created // 1440] + times[created % 1440]
+            updated = moment if moment > created else created
+            rows.append((order_id, created_stamp, creator, days[updated // 1440] + times[updated % 1440], last_user,
                          version, first_number + i, project, first_contact + contact, client_ids[client],
-                         pick(priorities), technician if status != "open" or r() < 0.95 else None,
-                         None if appointment is None else stamp(appointment), pick(category_pool), detail,
-                         equipment, status, None if finished_at is None else stamp(finished_at),
-                         None if closed_at is None else stamp(closed_at), rating, comments, reopened,
-                         None if source is None else self.first_activity_id + source))
+                         priorities[int(r() * 20)], technician if status != "open" or r() < 0.95 else None,
+                         None if appointment is None else days[appointment // 1440] + times[appointment % 1440],
+                         category_pool[int(r() * len(category_pool))], detail, equipment, status,
+                         None if finished_at is None else days[finished_at // 1440] + times[finished_at % 1440],
+                         closed_at, rating, comments, reopened,
+                         None if source is None else first_activity + source))
             if len(rows) >= BATCH_ROWS:
                 yield from self._order_batch(rows, entries, reviews, i, n)
                 rows, entries, reviews = [], [], []
@@ -792,21 +826,6 @@ class _Generator:
         yield (ROWS, REVIEW, reviews)
         self.entry_count += len(entries)
         self.review_count += len(reviews)
-
-    def _entry(self, order_id: int, moment: int, user: int, text: str, timed: bool,
-               finished: bool = False) -> tuple:
-        when = self.clock.stamp(moment)
-        name = self.user_names[user]
-        minutes = 15 + int(self.rng.random() * 16) * 15 if timed else None
-        self.entry_id += 1
-        return (self.entry_id - 1, when, name, when, name, 1, order_id, when, user, text, minutes, finished)
-
-    def _review(self, order_id: int, moment: int, user: int, action: str, comments: str, closed: bool,
-                rating: int | None) -> tuple:
-        when = self.clock.stamp(moment)
-        name = self.user_names[user]
-        self.review_id += 1
-        return (self.review_id - 1, when, name, when, name, 1, order_id, when, user, action, comments, closed, rating)
 
     # -- opportunities --
 
@@ -890,14 +909,19 @@ class _Generator:
         return Opportunity.LOST
 
 
+# Batches cross to the parent as marshal bytes: plain tuples of str, int, None and bool
+# are all they hold, and marshal packs and unpacks them faster than pickle does.
+_MARSHAL_VERSION = 4
+
+
 def _produce(start: _Start, queue) -> None:
     """The child process: generate every batch and hand it to the parent, which writes."""
     try:
         for item in _Generator(start).batches():
-            queue.put(item)
-        queue.put(("end",))
+            queue.put(marshal.dumps(item, _MARSHAL_VERSION))
+        queue.put(marshal.dumps(("end",), _MARSHAL_VERSION))
     except BaseException:  # the parent shows it; a child has nobody else to tell
-        queue.put(("error", traceback.format_exc()))
+        queue.put(marshal.dumps(("error", traceback.format_exc()), _MARSHAL_VERSION))
 
 
 def _batches_in_child(start: _Start) -> Iterator[tuple]:
@@ -908,7 +932,7 @@ def _batches_in_child(start: _Start) -> Iterator[tuple]:
     child.start()
     try:
         while True:
-            item = queue.get()
+            item = marshal.loads(queue.get())
             if item[0] == "end":
                 return
             if item[0] == "error":
@@ -1006,7 +1030,6 @@ _BULK_MODELS = (Contact, Activity, ServiceOrder, ServiceEntry, OrderReview, Oppo
 _ALL_WRITTEN = (User, Client, Contact, Category, Project, Activity, ServiceOrder, ServiceEntry, OrderReview,
                 OpportunityType, Opportunity, OpportunityEvent)
 BULK_CACHE_KIB = 512_000
-SORTER_THREADS = 2
 
 
 def _secondary_indexes(model: type[pw.Model]) -> list[str]:
@@ -1028,27 +1051,38 @@ def _create_secondary_indexes(report: Callable[[str, int, int], None]) -> None:
 
 @contextmanager
 def _bulk_session(bulk: bool, fresh: bool) -> Iterator[None]:
-    """On SQLite, a big page cache, a multi-threaded sorter for the indexes and no per-row
-    foreign-key look-ups while loading rows that are consistent by construction. A fresh
-    database also skips the disk syncs: an outage during the load loses only sample data.
-    Each setting belongs to this connection and is restored afterwards."""
+    """On SQLite, a big page cache and no per-row foreign-key look-ups while loading rows
+    that are consistent by construction. A fresh database (no orders yet) also skips the
+    disk syncs and, when no other connection has it open, leaves WAL for an in-memory
+    rollback journal: the rows go straight into the file instead of through the WAL and
+    a checkpoint that writes them a second time. An outage during that load loses only
+    sample data. Each setting belongs to this connection and is restored afterwards."""
     if not (bulk and is_sqlite()):
         yield
         return
     cache = database.execute_sql("PRAGMA cache_size").fetchone()[0]
     synchronous = database.execute_sql("PRAGMA synchronous").fetchone()[0]
+    journal = database.execute_sql("PRAGMA journal_mode").fetchone()[0]
     database.execute_sql("PRAGMA foreign_keys = OFF")
     database.execute_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    database.execute_sql(f"PRAGMA threads = {SORTER_THREADS}")
     if fresh:
         database.execute_sql("PRAGMA synchronous = OFF")
+        _set_journal_mode("memory")
     try:
         yield
     finally:
+        _set_journal_mode(journal)
         database.execute_sql(f"PRAGMA synchronous = {int(synchronous)}")
-        database.execute_sql("PRAGMA threads = 0")
         database.execute_sql(f"PRAGMA cache_size = {int(cache)}")
         database.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def _set_journal_mode(mode: str) -> str:
+    """Switch the journal mode if nobody else is using the file; returns the mode now in force."""
+    try:
+        return database.execute_sql(f"PRAGMA journal_mode = {mode}").fetchone()[0]
+    except pw.OperationalError:  # another connection holds the database: keep its mode
+        return database.execute_sql("PRAGMA journal_mode").fetchone()[0]
 
 
 def _sync_postgres_sequences() -> None:

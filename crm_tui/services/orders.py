@@ -458,16 +458,20 @@ ORDER_COLUMNS = [
 ]
 
 
+# Rows read per query of an export: fewer round trips, still a few MB at most.
+EXPORT_CHUNK = 5000
+
+
 def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
     """Every order matching `filters` as a tuple in ORDER_COLUMNS order, by number."""
+    fields = [ServiceOrder.number, ServiceOrder.status, ServiceOrder.priority,
+              ServiceOrder.created_at, Client.name, Contact.name, Project.name,
+              Category.name, user_name_of(_Assigned), ServiceOrder.appointment_at,
+              ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
+              ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
+              ServiceOrder.times_reopened, ServiceOrder.created_by]
     query = (ServiceOrder
-             .select(ServiceOrder.number, ServiceOrder.status, ServiceOrder.priority,
-                     ServiceOrder.created_at, Client.name, Contact.name, Project.name,
-                     Category.name, user_name_of(_Assigned), ServiceOrder.appointment_at,
-                     ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
-                     ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
-                     ServiceOrder.times_reopened, ServiceOrder.created_by,
-                     ServiceOrder.number)  # the keyset cursor, dropped from the row
+             .select(*fields, ServiceOrder.number)  # the keyset cursor, dropped from the row
              .join(Project, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.project == Project.id))
              .switch(ServiceOrder)
              .join(Contact, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.contact == Contact.id))
@@ -480,8 +484,27 @@ def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
     query = _filtered(query, filters)
     statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
     priorities = {code: _(text) for code, text in PRIORITY_LABELS.items()}
-    for row in iter_keyset(query, [ServiceOrder.number]):
-        yield (row[0], statuses.get(row[1], row[1]), priorities.get(row[2], row[2]), *row[3:-1])
+    # Raw driver rows: only the date-time columns need converting (SQLite gives text), and
+    # doing just that is a good part of the export's reading time.
+    moments = [index for index, field in enumerate(fields) if isinstance(field, pw.DateTimeField)]
+    moment = _raw_datetime
+    for row in iter_keyset(query, [ServiceOrder.number], chunk_size=EXPORT_CHUNK, raw=True):
+        values = list(row)
+        del values[-1]
+        values[1] = statuses.get(values[1], values[1])
+        values[2] = priorities.get(values[2], values[2])
+        for index in moments:
+            if values[index].__class__ is str:
+                values[index] = moment(values[index])
+        yield tuple(values)
+
+
+def _raw_datetime(text: str) -> dt.datetime:
+    """A date-time as SQLite stores it (what peewee wrote) back as a datetime."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:  # a form fromisoformat does not read: peewee's own parsing
+        return ServiceOrder.created_at.python_value(text)
 
 
 # --- writing ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from crm_tui.db import database
@@ -60,16 +61,12 @@ def split_snippet(marked: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(text), highlights
 
 
-def _pieces(marked: str):
-    piece_start = 0
-    for position, char in enumerate(marked):
-        if char in (index.HIT_START, index.HIT_END):
-            if position > piece_start:
-                yield marked[piece_start:position]
-            yield char
-            piece_start = position + 1
-    if piece_start < len(marked):
-        yield marked[piece_start:]
+_MARKS = re.compile(f"([{re.escape(index.HIT_START)}{re.escape(index.HIT_END)}])")
+
+
+def _pieces(marked: str) -> list[str]:
+    """The text between marks and the marks themselves, in order, without empty pieces."""
+    return [piece for piece in _MARKS.split(marked) if piece]
 
 
 def _orders(ids: set[int]) -> dict[int, _Summary]:

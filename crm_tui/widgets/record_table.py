@@ -24,6 +24,7 @@ from crm_tui.widgets.safe import cell
 R = TypeVar("R")
 MAX_PAGES = 3
 PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500  # what one request may ask for (services clamp to it)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,16 @@ class ColumnSpec:
     label: str
     value: Callable[[Any], Any]
     width: int | None = None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the user is before a refresh: the record under the cursor, its row, the scroll."""
+
+    record_id: Any
+    row: int
+    scroll_y: float
+    end_in_view: bool  # the last row of the whole list was on screen
 
 
 @dataclass
@@ -80,9 +91,11 @@ class RecordTable(DataTable, Generic[R]):
             return self.table
 
     def __init__(self, columns: list[ColumnSpec], fetch: Callable[[PageRequest], Page] | None = None,
-                 page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None) -> None:
+                 page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None,
+                 identity: Callable[[Any], Any] | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.specs = columns
+        self._identity = identity or (lambda record: getattr(record, "id", None))
         self.fetch = fetch
         self.page_size = page_size
         self._window: _Window | None = None
@@ -102,14 +115,27 @@ class RecordTable(DataTable, Generic[R]):
         self.reload()
 
     def reload(self, keep_position: bool = False) -> None:
-        """Read the list again: from the first page, or from where the window starts."""
+        """Read the list again: from the first page or, with keep_position, the rows the
+        table shows now (with what others added or changed), the cursor on the same
+        record and that record on the same line of the screen."""
         window = self._window
-        if keep_position and window and window.pages and window.pages[0].has_before:
-            self._load(PageRequest(limit=self.page_size), "refresh", keep_row=self.cursor_row,
-                       anchor=window.pages[0].first_cursor)
+        if not keep_position or not window or not window.pages:
+            self._load(PageRequest(limit=self.page_size), "replace", keep_row=0)
+            return
+        span = min(max(self.page_size, len(window.rows)), MAX_PAGE_SIZE)
+        end_in_view = not window.pages[-1].has_after and self.scroll_y >= self.max_scroll_y
+        place = _Place(self._identity(self.current_record), self.cursor_row, self.scroll_y, end_in_view)
+        if not window.pages[-1].has_after:  # the end is in view: new rows at the end appear
+            self._load(PageRequest(last=True, limit=span), "refresh", place=place)
+        elif window.pages[0].has_before:
+            self._load(PageRequest(limit=span), "refresh", place=place, anchor=window.pages[0].first_cursor)
         else:
-            self._load(PageRequest(limit=self.page_size), "replace",
-                       keep_row=self.cursor_row if keep_position else 0)
+            self._load(PageRequest(limit=span), "refresh", place=place)
+
+    @property
+    def is_reading(self) -> bool:
+        """A page is being read (the table is about to change)."""
+        return self._loading
 
     @property
     def records(self) -> list:
@@ -192,22 +218,22 @@ class RecordTable(DataTable, Generic[R]):
         return 0, 0
 
     def _load(self, request: PageRequest, mode: str, keep_row: int = 0, move: int = 1,
-              anchor: tuple | None = None) -> None:
+              anchor: tuple | None = None, place: _Place | None = None) -> None:
         if self.fetch is None or (self._loading and mode in ("append", "prepend")):
             return
         self._loading = True
-        self._fetch_page(self.fetch, request, mode, keep_row, move, anchor)
+        self._fetch_page(self.fetch, request, mode, keep_row, move, anchor, place)
 
     @work(thread=True, exclusive=True, group="record-table")
     def _fetch_page(self, fetch, request: PageRequest, mode: str, keep_row: int, move: int,
-                    anchor: tuple | None) -> None:
+                    anchor: tuple | None, place: _Place | None) -> None:
         worker = get_current_worker()
         try:
             if anchor is not None:
                 # Start again at the window's first row: read the row before it, then after that.
                 before = fetch(PageRequest(before=anchor, limit=1))
-                request = PageRequest(after=before.last_cursor, limit=self.page_size) if before.rows \
-                    else PageRequest(limit=self.page_size)
+                request = PageRequest(after=before.last_cursor, limit=request.limit) if before.rows \
+                    else PageRequest(limit=request.limit)
             page = fetch(request)
         except Exception as exc:  # shown to the user; the table stays as it was
             message = str(exc) or exc.__class__.__name__
@@ -215,21 +241,22 @@ class RecordTable(DataTable, Generic[R]):
                 self.app.call_from_thread(self._failed, message)
             return
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply, page, request, mode, keep_row, move)
+            self.app.call_from_thread(self._apply, page, request, mode, keep_row, move, place)
 
     def _failed(self, message: str) -> None:
         self._loading = False
         self.error = message
         self.app.notify(message, severity="error", markup=False)
 
-    def _apply(self, page: Page, request: PageRequest, mode: str, keep_row: int, move: int) -> None:
+    def _apply(self, page: Page, request: PageRequest, mode: str, keep_row: int, move: int,
+               place: _Place | None = None) -> None:
         self._loading = False
         self.error = ""
         window = self._window
-        if mode == "refresh" and window is not None:
-            window = _Window([page], window.first_number, window.from_end)
-            target = keep_row
-        elif mode in ("replace", "refresh") or window is None:
+        if mode == "refresh" and window is not None and place is not None:
+            self._apply_refresh(page, request, window, place)
+            return
+        if mode in ("replace", "refresh") or window is None:
             from_end = request.last and page.has_before
             window = _Window([page], 1, from_end)
             target = keep_row if keep_row >= 0 else len(page.rows) - 1
@@ -264,6 +291,45 @@ class RecordTable(DataTable, Generic[R]):
         self._window = window
         self._show(window, target)
         self.post_message(self.Loaded(self))
+
+    def _apply_refresh(self, page: Page, request: PageRequest, old: _Window, place: _Place) -> None:
+        if request.last:
+            window = _Window(self._split(page), 1, page.has_before)
+        else:
+            window = _Window(self._split(page), old.first_number, old.from_end)
+        rows = window.rows
+        target = next((index for index, record in enumerate(rows)
+                       if place.record_id is not None and self._identity(record) == place.record_id), None)
+        if target is None:  # the record is gone (deleted, or no longer matches): same line
+            target = min(place.row, max(0, len(rows) - 1))
+        if window.from_end and not window.pages[0].has_before:
+            window.from_end = False
+            window.first_number = 1
+        self._window = window
+        self._show(window, target)
+        # The record stays on the line of the screen where it was; when the end of the list
+        # was in view, rows added at the end come into view too (the cursor's row stays in view).
+        scroll_y = max(0.0, place.scroll_y + target - place.row)
+        self.call_after_refresh(self._restore_scroll, scroll_y, target if place.end_in_view else None)
+        self.post_message(self.Loaded(self))
+
+    def _restore_scroll(self, scroll_y: float, follow_end_up_to_row: int | None) -> None:
+        if follow_end_up_to_row is not None:
+            scroll_y = max(scroll_y, min(self.max_scroll_y, follow_end_up_to_row))
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+
+    def _split(self, page: Page) -> list[Page]:
+        """A long page (a refresh reads every row in view at once) as pages of page_size."""
+        size = self.page_size
+        if len(page.rows) <= size:
+            return [page]
+        pieces = []
+        for start in range(0, len(page.rows), size):
+            end = start + size
+            pieces.append(Page(page.rows[start:end], page.cursors[start:end],
+                               has_before=start > 0 or page.has_before,
+                               has_after=end < len(page.rows) or page.has_after))
+        return pieces
 
     def _show(self, window: _Window, target_row: int) -> None:
         self.clear()
