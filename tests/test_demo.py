@@ -206,6 +206,8 @@ def test_the_bulk_path_rebuilds_indexes_and_search_triggers(db, monkeypatch):
     if is_sqlite():
         assert database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        # The load ran without WAL; the file is back in WAL mode for its everyday users.
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     # The triggers are back: a new detail is found at once.
     order = ServiceOrder.select().first()
     ServiceOrder.update(detail="Escáner Fujitsu fi-7160 atorado").where(ServiceOrder.id == order.id).execute()
