@@ -11,6 +11,7 @@ from crm_tui.db import counters
 from crm_tui.db.models import Category, Client, Contact, OrderReview, Project, ServiceEntry, ServiceOrder, now
 from crm_tui.services import ConflictError, DateRange, NotFound, PageRequest, ValidationError
 from crm_tui.services.base import writing
+from crm_tui.services import orders as order_service
 from crm_tui.services.orders import (
     ORDER_COLUMNS,
     OrderFilter,
@@ -423,3 +424,11 @@ def test_export_rows_are_plain_values_in_column_order(many):
     assert [r[0] for r in iter_order_rows()] == list(range(1, 13))
     i18n.set_language("es")
     assert next(iter_order_rows(OrderFilter(status="closed")))[1] == "Cerrada"
+
+
+def test_export_rows_continue_from_one_chunk_to_the_next(many, monkeypatch):
+    whole = list(iter_order_rows())
+    monkeypatch.setattr(order_service, "EXPORT_CHUNK", 5)
+    assert list(iter_order_rows()) == whole
+    assert [row[0] for row in whole] == list(range(1, 13))
+    assert all(isinstance(row[3], dt.datetime) for row in whole)

@@ -22,9 +22,10 @@ bands at each source's highest id: in the band below the lowest of them every so
 present, and each band gives its own newest CANDIDATES_PER_BAND matches (a band too narrow
 to matter joins the one below). Every source so has its newest matches among the
 candidates, whichever grows fastest. Scores are comparable across bands (the same
-collection statistics), and each band is a separate walk, so the cost is a few walks of
-a bounded number of rows (plus, on SQLite, one pass over the word's row list per walk
-that bm25() makes to count the matches).
+collection statistics). On SQLite each band is a separate walk, so the cost is a few
+walks of a bounded number of rows, plus one quick pass over the word's row list per walk
+that bm25() makes to count the matches. On PostgreSQL the matching ids are read from the
+GIN index once and only each band's newest are given ts_rank.
 
 Snippets (the costly part of a hit) are made only for the hits returned.
 """
@@ -345,18 +346,18 @@ def rebuild_postgres(db: peewee.Database) -> None:
 def _search_postgres(db, words, phrase, bands, limit):
     query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
     options = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
-    # Each band's newest matches (the planner either walks the primary key down, checking
-    # each row, for a common word, or reads the GIN index and sorts, for a rare one), then
-    # ts_rank only for those, the best row of each record, and ts_headline only for the
-    # rows returned.
+    # The matching ids come from the GIN index once (MATERIALIZED: asked for the newest
+    # few, the planner would rather walk the primary key down checking every row, which
+    # for a rare word means the whole table); then each band's newest, ts_rank only for
+    # those, the best row of each record, and ts_headline only for the rows returned.
     walks = " UNION ALL ".join(
-        f"(SELECT id FROM search_index WHERE tsv @@ {query} AND id BETWEEN %s AND %s "
-        "ORDER BY id DESC LIMIT %s)" for _band in bands)
+        "(SELECT id FROM matches WHERE id BETWEEN %s AND %s ORDER BY id DESC LIMIT %s)" for _band in bands)
     text = " ".join(words)
-    params = [value for low, high, count in bands for value in (text, low, high, count)]
+    params = [value for low, high, count in bands for value in (low, high, count)]
     cursor = db.execute_sql(
         f"""
-        WITH candidates AS ({walks}),
+        WITH matches AS MATERIALIZED (SELECT id FROM search_index WHERE tsv @@ {query}),
+        candidates AS ({walks}),
         scored AS (
           SELECT DISTINCT ON (s.target_kind, s.target_id)
                  s.id, s.target_kind, s.target_id, s.body, ts_rank(s.tsv, q.query) AS score
@@ -369,6 +370,6 @@ def _search_postgres(db, words, phrase, bands, limit):
         FROM best, {query} AS q(query)
         ORDER BY best.score DESC, best.id DESC
         """,
-        (*params, text, limit, options, text),
+        (text, *params, text, limit, options, text),
     )
     return cursor.fetchall()

@@ -9,7 +9,7 @@ the same memory. Every cell is a value (DESIGN.md, "Rendering and export safety"
 - control characters a workbook cannot hold are removed;
 - text longer than a cell holds (32,767 characters) is cut with a visible mark;
 - dates and date-times are Excel dates (dd/mm/yyyy, dd/mm/yyyy hh:mm), numbers are
-  numbers, None is an empty cell;
+  numbers, None and empty text are empty cells (no cell is written for them);
 - booleans are written as the translated words Yes / No (what the screens show), not
   TRUE/FALSE, so the sheet reads the same in either language.
 
@@ -44,6 +44,8 @@ MAX_COLUMN_WIDTH = 80
 # Excel reads these first characters as the start of a formula (or of a DDE payload).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _RISKY_FIRST = frozenset("=+-@\t\r#")
+# Text up to this length cannot be too long for a cell, even counted as Excel does.
+_LONG_TEXT = MAX_CELL_CHARACTERS // 2
 _has_illegal = ILLEGAL_CHARACTERS_RE.search
 _SHEET_TITLE_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
@@ -86,10 +88,17 @@ def _write_workbook(file: str, columns: Sequence[Column], rows: Iterable[Sequenc
     converters = [_converter_for(sheet, column) for column in columns]
     count = 0
     append = sheet.append
+    risky_first, long_text = _RISKY_FIRST, _LONG_TEXT
     try:
-        for row in rows:
-            append([convert(value) for convert, value in zip(converters, row)])
-            count += 1
+        for count, row in enumerate(rows, 1):
+            # Most values are safe as they are: text that is printable, short and cannot
+            # start a formula, whole numbers, empty cells. Those are vouched for here,
+            # without a call per cell; every other value goes to its column's converter.
+            append([value if (value.__class__ is str and value and value[0] not in risky_first
+                              and value.isprintable() and len(value) <= long_text)
+                     or value is None or value.__class__ is int
+                     else convert(value)
+                     for convert, value in zip(converters, row)])
     except BaseException:
         _discard(sheet)
         raise
@@ -139,7 +148,7 @@ def safe_text(text: str) -> str:
     """`text` as a cell can hold it: without control characters, cut to the cell's size."""
     if ILLEGAL_CHARACTERS_RE.search(text):
         text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if len(text) > MAX_CELL_CHARACTERS // 2 and _excel_length(text) > MAX_CELL_CHARACTERS:
+    if len(text) > _LONG_TEXT and _excel_length(text) > MAX_CELL_CHARACTERS:
         text = _cut(text, cut_mark())
     return text
 
@@ -197,13 +206,15 @@ def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         kind = value.__class__
         if kind is str:
+            if not value:
+                return None  # no cell at all, like None: openpyxl would write an empty one
             # isprintable() (fast, in C) vouches for most text; only the rest is searched.
-            if value and (value[0] in _RISKY_FIRST or len(value) > MAX_CELL_CHARACTERS // 2
-                          or (not value.isprintable() and _has_illegal(value))):
+            if (value[0] in _RISKY_FIRST or len(value) > _LONG_TEXT
+                    or (not value.isprintable() and _has_illegal(value))):
                 value = safe_text(value)
                 if value.startswith(FORMULA_STARTS) or value in ERROR_CODES:
                     return text_cell(value)
-            return value
+            return value or None
         if value is None or kind is int:
             return value
         if kind is float:
@@ -213,8 +224,13 @@ def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
         return _other(value, convert)
 
     if column.kind in (DATE, DATETIME):
+        sheet_datetime = _SheetDateTime
+
         def convert_date(value: Any) -> Any:
             kind = value.__class__
+            if kind is dt.datetime and value.tzinfo is None:  # the common case, inline
+                return sheet_datetime(value.year, value.month, value.day, value.hour, value.minute,
+                                      value.second, value.microsecond)
             if kind is dt.date or kind is dt.datetime:
                 return _sheet_date(value)
             return convert(value)
