@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
@@ -39,6 +40,21 @@ class CrmFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__(compact=True, show_command_palette=True)
+        self._shown_bindings: tuple | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        # Textual rebuilds the footer on every focus move; rebuild only when the keys it
+        # shows change (opening a list screen otherwise pays for ~20 rebuilds).
+        shown = tuple((key, binding.description, enabled)
+                      for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
+                      if binding.show)
+        will_rebuild = screen.app.app_focus and self.is_attached and screen is self.screen
+        if will_rebuild and shown == self._shown_bindings:
+            self._bindings_ready = True
+            return
+        if will_rebuild:
+            self._shown_bindings = shown
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
