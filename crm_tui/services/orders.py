@@ -258,13 +258,19 @@ _Assigned = User.alias("assigned_user")
 
 def _order_query() -> pw.ModelSelect:
     # LEFT joins keep service_order the driving table, so paging walks its number index.
-    return (ServiceOrder
-            .select(ServiceOrder,
-                    Project.name.alias("project_name"),
-                    Contact.name.alias("contact_name"),
-                    Client.name.alias("client_name"),
-                    user_name_of(_Assigned).alias("assigned_user_name"),
-                    Category.name.alias("category_name"))
+    query = ServiceOrder.select(ServiceOrder,
+                                Project.name.alias("project_name"),
+                                Contact.name.alias("contact_name"),
+                                Client.name.alias("client_name"),
+                                user_name_of(_Assigned).alias("assigned_user_name"),
+                                Category.name.alias("category_name"))
+    return _join_names(query).objects()
+
+
+def _join_names(query: pw.ModelSelect) -> pw.ModelSelect:
+    """Join the tables whose names an order shows (project, contact, client, technician,
+    category) to a select driven by service_order."""
+    return (query
             .join(Project, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.project == Project.id))
             .switch(ServiceOrder)
             .join(Contact, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.contact == Contact.id))
@@ -273,8 +279,7 @@ def _order_query() -> pw.ModelSelect:
             .switch(ServiceOrder)
             .join(_Assigned, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.assigned_user == _Assigned.id))
             .switch(ServiceOrder)
-            .join(Category, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.category == Category.id))
-            .objects())
+            .join(Category, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.category == Category.id)))
 
 
 def _order_record(row: ServiceOrder) -> OrderRecord:
@@ -470,17 +475,8 @@ def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
               ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
               ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
               ServiceOrder.times_reopened, ServiceOrder.created_by]
-    query = (ServiceOrder
-             .select(*fields, ServiceOrder.number)  # the keyset cursor, dropped from the row
-             .join(Project, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.project == Project.id))
-             .switch(ServiceOrder)
-             .join(Contact, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.contact == Contact.id))
-             .switch(ServiceOrder)
-             .join(Client, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.client == Client.id))
-             .switch(ServiceOrder)
-             .join(_Assigned, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.assigned_user == _Assigned.id))
-             .switch(ServiceOrder)
-             .join(Category, pw.JOIN.LEFT_OUTER, on=(ServiceOrder.category == Category.id)))
+    # The last column is the keyset cursor, dropped from the row.
+    query = _join_names(ServiceOrder.select(*fields, ServiceOrder.number))
     query = _filtered(query, filters)
     statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
     priorities = {code: _(text) for code, text in PRIORITY_LABELS.items()}
