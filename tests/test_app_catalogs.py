@@ -112,6 +112,50 @@ async def test_clients_add_shows_the_proposed_key_and_saves_hostile_text_as_type
         assert app.is_running
 
 
+async def test_a_new_record_gets_the_cursor_however_long_the_list(ui_admin):
+    for n in range(1, 131):
+        catalogs.add_client(ui_admin, name=f"Cliente {n:03d}")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        table = app.screen.query_one(RecordTable)
+        assert table.current_record.key == 1  # the list opens on its first rows
+        await pilot.press("f2")
+        await type_text(pilot, "Refaccionaria Nueva")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+        assert (table.current_record.key, table.current_record.name) == (131, "Refaccionaria Nueva")
+        assert table.border_subtitle == "last 100 rows"
+        # Down past the rows read stays at the end; Up reads the rows before them.
+        await pilot.press("down")
+        await settle(pilot)
+        assert table.current_record.key == 131
+        for _ in range(101):
+            await pilot.press("up")
+        await settle(pilot)
+        assert table.current_record.key == 30
+
+
+async def test_a_renamed_category_keeps_the_cursor_where_the_name_moves_it(ui_admin):
+    names = [f"Categoría {n:03d}" for n in range(1, 201)]
+    for name in names:
+        catalogs.add_category(ui_admin, name=name)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "categories")
+        table = app.screen.query_one(RecordTable)
+        await pilot.press("enter")  # modify the first one
+        await settle(pilot)
+        await clear_and_type(pilot, "Categoría 150b")
+        await pilot.press("f8")
+        await settle(pilot)
+        # It now sorts after 150: 149 rows before it, half a page of them read.
+        assert table.current_record.name == "Categoría 150b"
+        assert table.border_subtitle == "rows 100–199"
+        assert table.records[table.cursor_row - 1].name == "Categoría 150"
+
+
 async def test_clients_search_modify_and_export(ui_admin, tmp_path):
     for name in ("Abarrotes Lupita", "Café Colibrí", "Cámaras del Norte"):
         catalogs.add_client(ui_admin, name=name)

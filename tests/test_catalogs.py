@@ -318,6 +318,40 @@ def test_clients_page_through_120_rows(db, agent):
     assert [c.key for c in before.rows] == keys[20:70]
 
 
+def test_page_around_a_record_holds_it_with_the_rows_before_and_counts_them(db, agent):
+    added = [catalogs.add_client(agent, name=f"Cliente {n}") for n in range(120)]
+
+    def around(record, limit=20, text=""):
+        return catalogs.list_clients(PageRequest(around=record.id, limit=limit), text)
+
+    middle = around(added[59])
+    assert [c.key for c in middle.rows] == list(range(50, 70))
+    assert (middle.offset, middle.has_before, middle.has_after) == (49, True, True)
+    # Near the end the page fills up with earlier rows; it is then numbered from the end.
+    end = around(added[-1])
+    assert [c.key for c in end.rows] == list(range(101, 121))
+    assert (end.offset, end.has_before, end.has_after) == (None, True, False)
+    start = around(added[2])
+    assert [c.key for c in start.rows] == list(range(1, 21))
+    assert (start.offset, start.has_before, start.has_after) == (0, False, True)
+    # Paging on from the page around a record continues without a gap.
+    after = catalogs.list_clients(PageRequest(after=middle.last_cursor, limit=5))
+    assert [c.key for c in after.rows] == [70, 71, 72, 73, 74]
+    # A record the list does not hold (filtered out by the search) gives the first page.
+    filtered = around(added[59], text="Cliente 11")
+    assert [c.name for c in filtered.rows][:2] == ["Cliente 11", "Cliente 110"]
+    assert filtered.offset is None and not filtered.has_before
+
+
+def test_page_around_a_category_follows_the_name_order(db, agent):
+    for name in ("Alfa", "Charlie", "Delta"):
+        catalogs.add_category(agent, name=name)
+    bravo = catalogs.add_category(agent, name="Bravo")
+    page = catalogs.list_categories(PageRequest(around=bravo.id, limit=2))
+    assert [c.name for c in page.rows] == ["Alfa", "Bravo"]
+    assert (page.offset, page.has_before, page.has_after) == (0, False, True)
+
+
 # --- contacts -----------------------------------------------------------------------
 
 

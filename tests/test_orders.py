@@ -398,6 +398,13 @@ def test_keyset_pages_cover_every_order_once_both_ways(many):
     assert backwards == list(range(12, 0, -1))
 
 
+def test_page_around_an_order_in_a_filtered_list(many):
+    order_7 = next(order for order in many["orders"] if order.number == 7)
+    page = list_orders(OrderFilter(status="open"), PageRequest(around=order_7.id, limit=4))
+    assert numbers(page) == [9, 8, 7, 6]
+    assert (page.offset, page.has_before, page.has_after) == (3, True, True)
+
+
 def test_project_orders_pending_and_completed(many):
     project_id = many["project"].id
     assert numbers(project_orders(project_id, pending=True)) == [3, 2]

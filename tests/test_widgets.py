@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from textual.app import App, ComposeResult
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.errors import ConflictError, ValidationError
@@ -228,6 +228,47 @@ async def test_the_lookup_keeps_the_id_of_the_record_chosen():
         await pilot.press("backspace")
         await pilot.pause()
         assert lookup.value is None
+
+
+async def test_tab_in_a_lookup_takes_the_exact_key_or_the_only_match_and_moves_on():
+    @dataclass
+    class Keyed:
+        id: int
+        key: int
+        name: str
+
+    clients = [Keyed(1, 1, "Café Colibrí"), Keyed(2, 12, "Cámaras del Norte"), Keyed(3, 13, "Abarrotes 1")]
+
+    def find(text, limit):
+        return [c for c in clients if text in str(c.key) or text.lower() in c.name.lower()][:limit]
+
+    class LookupApp(App):
+        def compose(self) -> ComposeResult:
+            yield LookupField(find, id="client")
+            yield Input(id="after")
+
+    app = LookupApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        lookup = app.query_one(LookupField)
+        lookup.focus()
+        await pilot.press("1", "tab")  # three matches, one of them key 1 exactly
+        await settle(pilot)
+        assert lookup.value == 1 and lookup.text == "1 Café Colibrí"
+        assert app.focused.id == "after"
+
+        lookup.set_choice(None)
+        lookup.focus()
+        await type_text(pilot, "norte")
+        await pilot.press("tab")  # the only match
+        await settle(pilot)
+        assert lookup.value == 2 and app.focused.id == "after"
+
+        lookup.set_choice(None)
+        lookup.focus()
+        await pilot.press("c", "tab")  # several matches, none exact: choose from them
+        await settle(pilot)
+        assert lookup.value is None
+        assert app.focused is lookup.options
 
 
 async def test_the_confirm_dialog_shows_the_question_literally():

@@ -284,8 +284,11 @@ class CatalogScreen(Screen):
             return
 
         def closed(result: Any) -> None:
-            if result is not None:
-                self.table.reload(keep_position=True)  # a new record at the end shows when the end is in view
+            saved_id = getattr(result, "id", None)
+            if record is None and saved_id is not None:
+                self.table.show_record(saved_id)  # the new record, wherever the list puts it
+            elif result is not None:
+                self.table.reload(keep_position=True, follow=True)
             self.table.focus()
 
         self.app.push_screen(screen, closed)

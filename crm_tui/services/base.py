@@ -111,6 +111,9 @@ class Page(Generic[T]):
     cursors: list[tuple]
     has_before: bool
     has_after: bool
+    # How many rows of the list come before this page, for a page around a record when
+    # it is not at the end of the list (the list is entered in its middle); else None.
+    offset: int | None = None
 
     @property
     def first_cursor(self) -> tuple | None:
@@ -123,12 +126,14 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which page to read: the first, the last, or the one after/before a cursor."""
+    """Which page to read: the first, the last, the one after/before a cursor, or the
+    one around a record (`around`: its id), as after adding it."""
 
     after: tuple | None = None
     before: tuple | None = None
     last: bool = False
     limit: int = DEFAULT_PAGE_SIZE
+    around: Any = None
 
     def clamped_limit(self) -> int:
         return max(1, min(int(self.limit), MAX_PAGE_SIZE))
@@ -144,6 +149,8 @@ def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: boo
     Keyset paging: the first, the last and any page in between cost the same, because
     each reads only `limit` rows from an index instead of skipping with OFFSET.
     """
+    if request.around is not None:
+        return _page_around(query, keys, descending, request, convert)
     limit = request.clamped_limit()
     key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
 
@@ -178,6 +185,36 @@ def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: boo
         has_after = more
     cursors = [tuple(_cursor_value(record, k) for k in keys) for record in records]
     return Page([convert(r) for r in records], cursors, has_before, has_after)
+
+
+def _page_around(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bool,
+                 request: PageRequest, convert: Callable[[Any], T]) -> Page[T]:
+    """The page holding the record whose id is `request.around`, with up to half a page
+    before it (more when the list ends soon after it), and how many rows precede it.
+    A record the list does not hold (deleted, filtered out) gives the first page."""
+    limit = request.clamped_limit()
+    model = query.model
+    target = query.where(model._meta.primary_key == request.around).first()
+    if target is None:
+        return keyset_page(query, keys, descending, PageRequest(limit=limit), convert)
+    cursor = tuple(_cursor_value(target, k) for k in keys)
+    before = keyset_page(query, keys, descending, PageRequest(before=cursor, limit=limit), convert)
+    start = before.last_cursor
+    rest = keyset_page(query, keys, descending,
+                       PageRequest(after=start, limit=limit) if start else PageRequest(limit=limit), convert)
+    kept_before = min(len(before.rows), max(limit // 2, limit - len(rest.rows)))
+    first = len(before.rows) - kept_before
+    kept_rest = limit - kept_before
+    page = Page(before.rows[first:] + rest.rows[:kept_rest], before.cursors[first:] + rest.cursors[:kept_rest],
+                has_before=before.has_before or first > 0,
+                has_after=rest.has_after or len(rest.rows) > kept_rest)
+    if not before.has_before:
+        page.offset = first
+    elif page.has_after:  # in the middle: count (at the end, the table counts from the end)
+        key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
+        bound = pw.Tuple(*page.first_cursor) if len(keys) > 1 else page.first_cursor[0]
+        page.offset = query.where(key_tuple > bound if descending else key_tuple < bound).order_by().count()
+    return page
 
 
 def _cursor_value(record: pw.Model, key: pw.Field) -> Any:

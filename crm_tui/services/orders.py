@@ -403,7 +403,7 @@ def paged_records(ids_query: pw.ModelSelect, keys: list[pw.Field], request: Page
     # A row deleted between the two reads is left out, with its cursor.
     kept = [(found[i], cursor) for i, cursor in zip(page.rows, page.cursors) if i in found]
     return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept],
-                page.has_before, page.has_after)
+                page.has_before, page.has_after, page.offset)
 
 
 def _orders_by_id(ids: list[int]) -> dict[int, OrderRecord]:

@@ -37,13 +37,35 @@ def describe_record(record: Any) -> str:
     return " ".join(part for part in parts if part)
 
 
+def _keys_of(record: Any) -> set[str]:
+    """The texts that name a record exactly: its key or number, or a user's login."""
+    keys = set()
+    for attribute in ("key", "number", "username"):
+        value = getattr(record, attribute, None)
+        if value not in (None, ""):
+            keys.add(str(value).casefold())
+    return keys
+
+
 class _LookupInput(Input):
-    BINDINGS = [Binding("down", "to_matches", show=False)]
+    BINDINGS = [
+        Binding("down", "to_matches", show=False),
+        Binding("tab", "accept_and_next", show=False),
+    ]
 
     def action_to_matches(self) -> None:
         owner = self.parent
         if isinstance(owner, LookupField):
             owner.focus_matches()
+
+    def action_accept_and_next(self) -> None:
+        """Tab takes the record the text names (its exact key, or the only match) and
+        goes on to the next field; otherwise it goes to the matches to choose from."""
+        owner = self.parent
+        if isinstance(owner, LookupField) and owner.value is None and owner.text.strip():
+            if not owner.accept_typed() and owner.focus_matches():
+                return
+        self.screen.focus_next()
 
 
 class LookupField(Vertical):
@@ -110,12 +132,30 @@ class LookupField(Vertical):
         self._quiet = False
         self._close()
 
-    def focus_matches(self) -> None:
-        if self._matches:
-            self.add_class("-open")
-            self.options.focus()
-            if self.options.highlighted is None:
-                self.options.highlighted = 0
+    def focus_matches(self) -> bool:
+        if not self._matches:
+            return False
+        self.add_class("-open")
+        self.options.focus()
+        if self.options.highlighted is None:
+            self.options.highlighted = 0
+        return True
+
+    def accept_typed(self) -> bool:
+        """Choose the record the typed text names without a doubt: the one whose key is
+        exactly the text, or the only match. Looks up now, not waiting for the list."""
+        text = self.text.strip()
+        try:
+            matches = list(self.lookup(text, LOOKUP_LIMIT))
+        except Exception:  # the list as typed so far stays; the form will say what is wrong
+            return False
+        self._show_matches(matches)
+        exact = [match for match in matches if text.casefold() in _keys_of(match)]
+        chosen = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
+        if chosen is None:
+            return False
+        self._choose(chosen, refocus=False)
+        return True
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -163,9 +203,10 @@ class LookupField(Vertical):
         if 0 <= event.option_index < len(self._matches):
             self._choose(self._matches[event.option_index])
 
-    def _choose(self, record: Any) -> None:
+    def _choose(self, record: Any, refocus: bool = True) -> None:
         self.set_choice(getattr(record, "id"), self.describe(record), record)
-        self.input.focus()
+        if refocus:
+            self.input.focus()
         self.post_message(self.Changed(self, self.value))
 
     def _close(self) -> None:

@@ -44,6 +44,7 @@ class _Place:
     row: int
     scroll_y: float
     end_in_view: bool  # the last row of the whole list was on screen
+    follow: bool = False  # if the record moved out of the rows read, read the rows around it
 
 
 @dataclass
@@ -114,23 +115,31 @@ class RecordTable(DataTable, Generic[R]):
         self.fetch = fetch
         self.reload()
 
-    def reload(self, keep_position: bool = False) -> None:
+    def reload(self, keep_position: bool = False, follow: bool = False) -> None:
         """Read the list again: from the first page or, with keep_position, the rows the
         table shows now (with what others added or changed), the cursor on the same
-        record and that record on the same line of the screen."""
+        record and that record on the same line of the screen. With follow, a record
+        that moved elsewhere in the list (renamed, say) is followed there."""
         window = self._window
         if not keep_position or not window or not window.pages:
             self._load(PageRequest(limit=self.page_size), "replace", keep_row=0)
             return
         span = min(max(self.page_size, len(window.rows)), MAX_PAGE_SIZE)
         end_in_view = not window.pages[-1].has_after and self.scroll_y >= self.max_scroll_y
-        place = _Place(self._identity(self.current_record), self.cursor_row, self.scroll_y, end_in_view)
+        place = _Place(self._identity(self.current_record), self.cursor_row, self.scroll_y, end_in_view,
+                       follow)
         if not window.pages[-1].has_after:  # the end is in view: new rows at the end appear
             self._load(PageRequest(last=True, limit=span), "refresh", place=place)
         elif window.pages[0].has_before:
             self._load(PageRequest(limit=span), "refresh", place=place, anchor=window.pages[0].first_cursor)
         else:
             self._load(PageRequest(limit=span), "refresh", place=place)
+
+    def show_record(self, record_id: Any) -> None:
+        """Read the rows around the record `record_id` and put the cursor on it, wherever
+        it is in the list (as after adding it)."""
+        self._load(PageRequest(around=record_id, limit=self.page_size * 2), "around",
+                   place=_Place(record_id, 0, 0.0, False))
 
     @property
     def is_reading(self) -> bool:
@@ -253,6 +262,9 @@ class RecordTable(DataTable, Generic[R]):
         self._loading = False
         self.error = ""
         window = self._window
+        if mode == "around" and place is not None:
+            self._apply_around(page, place.record_id)
+            return
         if mode == "refresh" and window is not None and place is not None:
             self._apply_refresh(page, request, window, place)
             return
@@ -300,6 +312,9 @@ class RecordTable(DataTable, Generic[R]):
         rows = window.rows
         target = next((index for index, record in enumerate(rows)
                        if place.record_id is not None and self._identity(record) == place.record_id), None)
+        if target is None and place.follow and place.record_id is not None:
+            self.show_record(place.record_id)
+            return
         if target is None:  # the record is gone (deleted, or no longer matches): same line
             target = min(place.row, max(0, len(rows) - 1))
         if window.from_end and not window.pages[0].has_before:
@@ -311,6 +326,17 @@ class RecordTable(DataTable, Generic[R]):
         # was in view, rows added at the end come into view too (the cursor's row stays in view).
         scroll_y = max(0.0, place.scroll_y + target - place.row)
         self.call_after_refresh(self._restore_scroll, scroll_y, target if place.end_in_view else None)
+        self.post_message(self.Loaded(self))
+
+    def _apply_around(self, page: Page, record_id: Any) -> None:
+        if page.offset is not None:
+            window = _Window(self._split(page), page.offset + 1, False)
+        else:  # the rows reach the end of the list: they are numbered from there
+            window = _Window(self._split(page), 1, page.has_before)
+        target = next((index for index, record in enumerate(window.rows)
+                       if self._identity(record) == record_id), 0)
+        self._window = window
+        self._show(window, target)
         self.post_message(self.Loaded(self))
 
     def _restore_scroll(self, scroll_y: float, follow_end_up_to_row: int | None) -> None:
