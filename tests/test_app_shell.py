@@ -50,6 +50,22 @@ async def test_agents_do_not_see_the_admin_items(ui_admin):
                                     "Reports", "Order reports", "Add opportunity", "Look up opportunities"]]
 
 
+async def test_typing_an_items_number_moves_to_it_and_enter_opens_it(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        menu = app.screen.query_one("#menu", OptionList)
+        await pilot.press("3")
+        assert menu.highlighted == 2
+        await pilot.press("1", "7")  # within a moment of each other: item 17
+        assert menu.highlighted == 16
+        await pilot.press("9")  # 179 is no item: 9 starts a new number
+        assert menu.highlighted == 8
+        await pilot.press("3", "enter")  # 93 neither: item 3
+        await settle(pilot)
+        assert app.screen.query_one(StatusLine).title_text == "Contact catalog"
+
+
 async def test_every_menu_item_opens_from_the_command_palette(ui_admin):
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:

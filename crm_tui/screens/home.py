@@ -1,6 +1,9 @@
 """The dashboard: the CRM menu, one item per line, Enter opens it."""
 from __future__ import annotations
 
+import time
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,13 +18,19 @@ from crm_tui.widgets.safe import plain
 
 class HomeScreen(Screen):
     BINDINGS = [Binding("escape", "leave", N_("Quit"), id="leave")]
+    # Digits typed within this time make one number (1 then 7 is item 17).
+    NUMBER_PAUSE_SECONDS = 1.0
+
+    _typed_number = ""
+    _typed_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield StatusLine()
         with Vertical(id="home"):
             yield Static(plain(_("CRM menu")), classes="screen-title")
             yield OptionList(*self._options(), id="menu")
-            yield Static(plain(_("Enter opens · Ctrl+P finds any item by name · F1 keys")), classes="hint")
+            yield Static(plain(_("Number or arrows choose · Enter opens · Ctrl+P finds by name · F1 keys")),
+                         classes="hint")
         yield CrmFooter()
 
     def _options(self) -> list[Option]:
@@ -31,6 +40,23 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#menu", OptionList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit moves to the item with that number; Enter then opens it."""
+        if not (event.character and event.character.isdigit()):
+            return
+        event.stop()
+        moment = time.monotonic()
+        if moment - self._typed_at > self.NUMBER_PAUSE_SECONDS:
+            self._typed_number = ""
+        self._typed_at = moment
+        menu = self.query_one("#menu", OptionList)
+        number = int(self._typed_number + event.character)
+        if not 1 <= number <= menu.option_count:
+            number = int(event.character)  # a new number, not a longer one
+        self._typed_number = str(number)
+        if 1 <= number <= menu.option_count:
+            menu.highlighted = number - 1
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
