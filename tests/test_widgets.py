@@ -271,6 +271,28 @@ async def test_tab_in_a_lookup_takes_the_exact_key_or_the_only_match_and_moves_o
         assert app.focused is lookup.options
 
 
+async def test_an_unchosen_lookup_is_an_error_until_a_record_is_chosen_or_the_text_cleared():
+    people = [Row(7, "Ana López"), Row(9, "Andrés")]
+    specs = [FieldSpec("who", "Contact in charge", LOOKUP,
+                       lookup=lambda text, limit: [p for p in people if text.lower() in p.name.lower()])]
+    app = FormApp(specs, lambda values: values)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(Form)
+        form.widget_for("who").focus()
+        await type_text(pilot, "an")
+        await settle(pilot)
+        form.save()
+        await settle(pilot)
+        assert form.errors()["who"].startswith("Contact in charge: choose one of the matches")
+        assert app.saved == []
+        await pilot.press("backspace", "backspace")
+        await settle(pilot)
+        assert "who" not in form.errors()
+        form.save()
+        await settle(pilot)
+        assert app.saved == [{"who": None}]
+
+
 async def test_the_confirm_dialog_shows_the_question_literally():
     class DialogApp(App):
         def on_mount(self) -> None:

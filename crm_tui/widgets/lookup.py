@@ -162,11 +162,13 @@ class LookupField(Vertical):
         event.stop()
         if self._quiet:
             return
-        if self.value is not None and event.value != self.chosen_text:
+        cleared = self.value is not None and event.value != self.chosen_text
+        if cleared:
             self.value = None
             self.chosen_record = None
-            self.post_message(self.Changed(self, None))
         text = event.value.strip()
+        if cleared or not text:  # an emptied field also says so: its error may be gone
+            self.post_message(self.Changed(self, None))
         if not text:
             self._show_matches([])
             return
