@@ -1,6 +1,7 @@
 """Shared pieces of the Textual (Pilot) tests: a SQLite database and an app on it (no tests here)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -36,11 +37,20 @@ def make_app(actor: Actor, config: MemoryConfig | None = None, **kwargs) -> CrmA
     return CrmApp(actor, DB_LABEL, today=TODAY, config=(store.load, store.save), **kwargs)
 
 
+WORKERS_TIMEOUT = 60.0
+
+
 async def settle(pilot) -> None:
-    """Let pending workers (page loads, look-ups, exports) finish and the screen update."""
+    """Let pending workers (page loads, look-ups, exports) finish and the screen update.
+
+    A worker that never ends fails the test, naming it, instead of hanging the suite."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WORKERS_TIMEOUT)
+        except asyncio.TimeoutError:
+            stuck = [f"{worker.name} ({worker.state.name}, node {worker.node!r})" for worker in pilot.app.workers]
+            raise AssertionError(f"workers still running after {WORKERS_TIMEOUT:.0f} s: {stuck}") from None
     await pilot.pause()
 
 

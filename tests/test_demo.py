@@ -154,6 +154,13 @@ def test_tasks_have_due_dates_and_assignees(db):
     assert {t.status for t in Activity.select()} == {Activity.PENDING, Activity.DONE}
 
 
+def test_sample_texts_contract_de_el_and_a_el_as_spanish_does(db):
+    fill_demo(DemoSize())
+    texts = [a.detail for a in Activity.select(Activity.detail)] + [o.detail for o in ServiceOrder.select()]
+    assert any(" del " in text for text in texts)
+    assert not [text for text in texts if " de el " in text or " a el " in text]
+
+
 def test_concept_search_finds_a_word_of_an_order_detail_without_its_accents(db):
     fill_demo(DemoSize())
     order = ServiceOrder.select().where(ServiceOrder.detail.contains("ó")).order_by(ServiceOrder.number).first()

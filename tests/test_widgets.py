@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 from textual.app import App, ComposeResult
@@ -162,7 +163,7 @@ async def test_the_form_validates_as_you_type_and_tracks_changes():
         await type_text(pilot, "2026-12-31")
         await pilot.press("f8")  # no binding here: call save as the screens do
         form.save()
-        await pilot.pause()
+        await settle(pilot)
         assert app.saved == [{"name": "abcde", "when": dt.date(2026, 12, 31), "done": False}]
         assert not form.dirty
 
@@ -179,13 +180,39 @@ async def test_the_form_shows_service_errors_where_they_belong():
         form.widget_for("name").focus()
         await type_text(pilot, "dup")
         form.save()
-        await pilot.pause()
+        await settle(pilot)
         assert form.errors() == {"name": "That name exists."}
         await pilot.press("backspace")
         form.save()
-        await pilot.pause()
+        await settle(pilot)
         assert str(form.query_one("#form-error", Static).render()) == "Someone changed it [bold]first[/]."
         assert app.saved == []
+
+
+async def test_a_slow_save_leaves_the_screen_working_and_says_it_is_waiting():
+    release = threading.Event()
+
+    def slow(values):  # as when another user's change holds the database
+        assert release.wait(10)
+        return values
+
+    app = FormApp(SPECS, slow)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(Form)
+        form.SLOW_SAVE_SECONDS = 0.1
+        form.widget_for("name").focus()
+        await type_text(pilot, "ab")
+        form.save()
+        await pilot.pause(0.3)
+        assert form.saving and app.saved == []
+        assert "waiting for another user's change" in [n.message for n in app._notifications][-1]
+        form.save()  # a second F8 while the first is on its way does nothing
+        await type_text(pilot, "c")  # the screen still takes keys
+        assert form.widget_for("name").value == "abc"
+        release.set()
+        await settle(pilot)
+        assert app.saved == [{"name": "ab", "when": None, "done": False}]
+        assert not form.saving and form.dirty  # "c" came after the values were taken
 
 
 async def test_the_calendar_picks_a_date_with_the_keyboard():

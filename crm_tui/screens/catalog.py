@@ -90,6 +90,9 @@ class EditScreen(Screen):
         self.dismiss(event.result)
 
     def action_back(self) -> None:
+        if self.form.saving:  # its result comes back to this screen
+            self.app.notify(_("The record is still being saved."), markup=False)
+            return
         if not self.form.dirty:
             self.dismiss(None)
             return

@@ -346,6 +346,11 @@ LOST_REASONS = ("Eligieron a la competencia por precio.", "Se canceló el presup
                 "No respondimos a tiempo con la cotización.", "El cliente decidió posponerlo un año.")
 TO_IMPROVE = ("Responder la cotización en menos de 24 horas.", "Ofrecer opciones de financiamiento.",
               "Dar seguimiento semanal por teléfono.", "Incluir casos de éxito en la propuesta.")
+def _contracted(text: str) -> str:
+    """Spanish contracts "de el" and "a el" to "del" and "al" (a device may start with "el")."""
+    return text.replace(" de el ", " del ").replace(" a el ", " al ")
+
+
 SUBJECTS = ("Cotización de {product}", "Interés en {product}", "Propuesta de {product}", "Renovación de {product}")
 
 
@@ -603,8 +608,8 @@ class _Generator:
             devices, symptoms, _work = FAMILIES[family]
             values = {"contact": f"{pick(FIRST_NAMES)} {pick(SURNAMES)}", "device": pick(devices),
                       "symptom": pick(symptoms), "place": pick(PLACES), "product": pick(PRODUCTS)}
-            self.activity_texts.append(pick(ACTIVITY_TEMPLATES).format(**values))
-            self.task_texts.append(pick(TASK_TEMPLATES).format(**values))
+            self.activity_texts.append(_contracted(pick(ACTIVITY_TEMPLATES).format(**values)))
+            self.task_texts.append(_contracted(pick(TASK_TEMPLATES).format(**values)))
 
     def plan_orders(self) -> None:
         """Order times come first: activities that created an order sit just before it."""

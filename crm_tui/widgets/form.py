@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -55,6 +55,9 @@ class _FieldState:
 class Form(VerticalScroll):
     """Fields from specs, one under the other, each with its error line."""
 
+    # A save still running after this long is waiting for the database: the user is told.
+    SLOW_SAVE_SECONDS = 1.0
+
     class Saved(Message):
         def __init__(self, form: "Form", result: Any) -> None:
             super().__init__()
@@ -73,6 +76,7 @@ class Form(VerticalScroll):
         self.record = record
         self._states = {spec.name: _FieldState(spec) for spec in specs}
         self._snapshot: dict[str, Any] = {}
+        self._saving = False
 
     # --- building ------------------------------------------------------------------
 
@@ -282,30 +286,64 @@ class Form(VerticalScroll):
                 return candidate
         return None
 
-    def save(self) -> Any:
-        """Validate, then call the save callable; errors are shown where they belong.
+    @property
+    def saving(self) -> bool:
+        """A save is on its way to the database."""
+        return self._saving
 
-        Returns the callable's result, or None when nothing was saved.
+    def save(self) -> None:
+        """Validate, then save in the background; errors are shown where they belong and
+        Saved is posted when the record is stored.
+
+        The save runs outside the screen's thread: waiting for another user's change to
+        finish (SQLite lets one writer at a time) never freezes the screen.
         """
+        if self._saving:
+            return
         self.show_form_error("")
         if not self.validate_all():
             self.show_form_error(_("Some fields need attention (see below)."))
-            return None
+            return
         if self.save_callable is None:
-            return None
+            return
+        self._saving = True
+        self.set_class(True, "-saving")
+        self.set_timer(self.SLOW_SAVE_SECONDS, self._say_still_saving)
+        self._save_in_background(self.save_callable, self.values())
+
+    def _say_still_saving(self) -> None:
+        if self._saving:
+            self.app.notify(_("Saving… waiting for another user's change to finish."), markup=False)
+
+    @work(thread=True, group="form-save")
+    def _save_in_background(self, save: Callable[[dict[str, Any]], Any], values: dict[str, Any]) -> None:
         try:
-            result = self.save_callable(self.values())
-        except ValidationError as error:
+            result = save(values)
+        except ServiceError as error:
+            self.app.call_from_thread(self._save_refused, error)
+            return
+        except BaseException:
+            self.app.call_from_thread(self._save_ended)
+            raise
+        self.app.call_from_thread(self._save_stored, result, values)
+
+    def _save_ended(self) -> None:
+        self._saving = False
+        self.set_class(False, "-saving")
+
+    def _save_refused(self, error: ServiceError) -> None:
+        self._save_ended()
+        if isinstance(error, ValidationError):
             name = self.resolve_field(error.field)
             if name is not None:
                 self.show_field_error(name, error.message)
                 self.widget_for(name).focus()
             self.show_form_error(error.message)
-            return None
-        except ServiceError as error:
-            self.show_form_error(error.message)
-            self.app.notify(error.message, severity="error", markup=False)
-            return None
-        self.mark_clean()
+            return
+        self.show_form_error(error.message)
+        self.app.notify(error.message, severity="error", markup=False)
+
+    def _save_stored(self, result: Any, values: dict[str, Any]) -> None:
+        self._save_ended()
+        self._snapshot = values  # what was typed meanwhile is still a change
         self.post_message(self.Saved(self, result))
-        return result
