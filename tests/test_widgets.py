@@ -121,6 +121,32 @@ async def test_the_table_shows_text_literally():
         assert "\x1b" not in table.get_row_at(1)[0].plain and "\n" not in table.get_row_at(1)[0].plain
 
 
+async def test_growing_columns_share_a_wide_terminal_and_give_it_back_when_narrow():
+    columns = [ColumnSpec("Id", lambda r: r.id, 5), ColumnSpec("Name", lambda r: r.name, 20, grow=True),
+               ColumnSpec("Copy", lambda r: r.name, 10, grow=True)]
+
+    class WideApp(App):
+        def compose(self) -> ComposeResult:
+            yield RecordTable(columns, NumberList(200), page_size=50)
+
+    def widths(table) -> list[int]:
+        return [column.width for column in table.columns.values()]
+
+    app = WideApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        wide = widths(table)
+        assert wide[0] == 5 and wide[1] > 2 * wide[2] > 20  # shared by their widths
+        rendered = sum(column.get_render_width(table) for column in table.columns.values())
+        assert rendered == table.scrollable_content_region.width  # all of it, no horizontal scroll
+        assert table.get_row_at(0)[1].plain == "Row 1" and table.row_count == 50
+        await pilot.resize_terminal(40, 20)
+        await settle(pilot)
+        assert widths(table) == [5, 20, 10]
+        assert table.cursor_row == 0 and table.row_count == 50
+
+
 class FormApp(App):
     def __init__(self, specs, save) -> None:
         super().__init__()

@@ -23,7 +23,7 @@ class CategoriesScreen(CatalogScreen):
     TITLE_LABEL = N_("Configure categories")
     KIND_LABEL = N_("Category")
     COLUMNS = [
-        ColumnSpec(N_("Name"), lambda r: r.name, 50),
+        ColumnSpec(N_("Name"), lambda r: r.name, 50, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 8),
     ]
     DELETE_QUESTION = N_("Delete the category «{name}»?")

@@ -30,9 +30,9 @@ class ClientsScreen(CatalogScreen):
     KIND_LABEL = N_("Client")
     COLUMNS = [
         ColumnSpec(N_("Key"), lambda r: r.key, 5),
-        ColumnSpec(N_("Name"), lambda r: r.name, 28),
-        ColumnSpec(N_("Phone"), lambda r: r.phone, 13),
-        ColumnSpec(N_("E-mail"), lambda r: r.email, 14),
+        ColumnSpec(N_("Name"), lambda r: r.name, 28, grow=True),
+        ColumnSpec(N_("Phone"), lambda r: r.phone, 13, grow=True),
+        ColumnSpec(N_("E-mail"), lambda r: r.email, 14, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
     ]
     DELETE_QUESTION = N_("Delete the client «{name}»?")

@@ -35,9 +35,9 @@ class ContactsScreen(CatalogScreen):
     KIND_LABEL = N_("Contact")
     COLUMNS = [
         ColumnSpec(N_("Key"), lambda r: r.key, 5),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24),
-        ColumnSpec(N_("Client"), lambda r: r.client_name, 20),
-        ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12),
+        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 20, grow=True),
+        ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
     ]
     DELETE_QUESTION = N_("Delete the contact «{name}»?")

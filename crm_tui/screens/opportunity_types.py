@@ -21,7 +21,7 @@ class OpportunityTypesScreen(CatalogScreen):
     TITLE_LABEL = N_("Opportunity types")
     KIND_LABEL = N_("Opportunity type")
     COLUMNS = [
-        ColumnSpec(N_("Name"), lambda r: r.name, 50),
+        ColumnSpec(N_("Name"), lambda r: r.name, 50, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 8),
     ]
     DELETE_QUESTION = N_("Delete the opportunity type «{name}»?")

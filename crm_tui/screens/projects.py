@@ -21,8 +21,8 @@ ORDER_COLUMNS = [
     ColumnSpec(N_("Number"), lambda o: o.number, 7),
     ColumnSpec(N_("Status"), lambda o: _(STATUS_LABELS.get(o.status, o.status)), 10),
     ColumnSpec(N_("Created"), lambda o: format_date(o.created_at), 10),
-    ColumnSpec(N_("Contact"), lambda o: o.contact_name, 18),
-    ColumnSpec(N_("Category"), lambda o: o.category_name, 16),
+    ColumnSpec(N_("Contact"), lambda o: o.contact_name, 18, grow=True),
+    ColumnSpec(N_("Category"), lambda o: o.category_name, 16, grow=True),
 ]
 
 
@@ -95,10 +95,10 @@ class ProjectsScreen(CatalogScreen):
     KIND_LABEL = N_("Project")
     COLUMNS = [
         ColumnSpec(N_("Key"), lambda r: r.key, 5),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24),
-        ColumnSpec(N_("Client"), lambda r: r.client_name, 18),
+        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
-        ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10),
+        ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10, grow=True),
     ]
     DELETE_QUESTION = N_("Delete the project «{name}»?")
     EXPORT_FILE = N_("projects.xlsx")

@@ -29,7 +29,7 @@ class UsersScreen(CatalogScreen):
     KIND_LABEL = N_("User")
     COLUMNS = [
         ColumnSpec(N_("Username"), lambda r: r.username, 16),
-        ColumnSpec(N_("Full name"), lambda r: r.full_name, 30),
+        ColumnSpec(N_("Full name"), lambda r: r.full_name, 30, grow=True),
         ColumnSpec(N_("Role"), lambda r: r.role_label, 14),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
     ]

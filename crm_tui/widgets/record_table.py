@@ -34,6 +34,7 @@ class ColumnSpec:
     label: str
     value: Callable[[Any], Any]
     width: int | None = None
+    grow: bool = False  # takes a share of the room a wide terminal leaves over
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,46 @@ class RecordTable(DataTable, Generic[R]):
         self._window: _Window | None = None
         self._loading = False
         self.error: str = ""
+        self._widths: list[int | None] = [spec.width for spec in columns]
 
     # --- public --------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for spec in self.specs:
-            self.add_column(_(spec.label), width=spec.width)
+        self._add_columns()
         if self.fetch is not None:
             self.reload()
+
+    def _add_columns(self) -> None:
+        for spec, width in zip(self.specs, self._widths):
+            self.add_column(_(spec.label), width=width)
+
+    def on_resize(self) -> None:
+        """On a wide terminal the growing columns share the room left over, so names are
+        not cut while the right half of the table stays empty."""
+        widths = self._fitted_widths()
+        if widths == self._widths:
+            return
+        self._widths = widths
+        row = self.cursor_row
+        self.clear(columns=True)
+        self._add_columns()
+        if self._window is not None:
+            self._show(self._window, row)
+
+    def _fitted_widths(self) -> list[int | None]:
+        widths = [spec.width for spec in self.specs]
+        growing = [index for index, spec in enumerate(self.specs) if spec.grow and spec.width]
+        if not growing or any(width is None for width in widths):
+            return widths
+        # The vertical scrollbar's room is kept even before the rows need it.
+        room = self.content_region.width - self.styles.scrollbar_size_vertical
+        spare = room - sum(widths) - 2 * self.cell_padding * len(widths)
+        if spare <= 0:
+            return widths
+        growing_total = sum(widths[index] for index in growing)
+        shares = {index: spare * widths[index] // growing_total for index in growing}
+        shares[growing[0]] += spare - sum(shares.values())
+        return [width + shares.get(index, 0) for index, width in enumerate(widths)]
 
     def set_fetch(self, fetch: Callable[[PageRequest], Page]) -> None:
         self.fetch = fetch
