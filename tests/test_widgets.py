@@ -182,9 +182,21 @@ async def test_the_form_validates_as_you_type_and_tracks_changes():
         await pilot.pause()
         assert "name" not in form.errors()
         form.widget_for("when").focus()
-        await type_text(pilot, "31/31/2026")
+        await type_text(pilot, "31/3")
+        await pilot.pause()
+        assert "when" not in form.errors()  # half a date is not an error yet
+        await type_text(pilot, "1/2026")
         await pilot.pause()
         assert "is not a valid date" in form.errors()["when"]
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert "when" not in form.errors()
+        await pilot.press("shift+tab")  # leaving it unfinished: now it is wrong
+        await pilot.pause()
+        assert "'31/31/202' is not a valid date" in form.errors()["when"]
+        form.widget_for("when").focus()
+        await pilot.press("end")
+        await type_text(pilot, "6")
         await pilot.press("end", "ctrl+u")
         await type_text(pilot, "2026-12-31")
         await pilot.press("f8")  # no binding here: call save as the screens do

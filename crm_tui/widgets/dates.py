@@ -121,6 +121,12 @@ class DateInput(Input):
         """The date typed, None when empty; raises ValidationError when it is not a date."""
         return parse_date(self.value, self.id or "", label)
 
+    @property
+    def being_typed(self) -> bool:
+        """The user is still typing it: focused and shorter than a whole date."""
+        whole = len(dt.datetime(2026, 12, 31, 23, 59).strftime(self.pattern()))
+        return self.has_focus and len(self.value.strip()) < whole
+
     def set_date(self, value: dt.date | None) -> None:
         self.value = value.strftime(self.pattern()) if value else ""
         self.cursor_position = len(self.value)

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
@@ -260,7 +260,18 @@ class Form(VerticalScroll):
         if not state.touched and not self._has_content(name):
             return
         state.touched = True
-        self.show_field_error(name, self.check_field(name))
+        message = self.check_field(name)
+        if message and self._being_typed(name):
+            message = ""  # half a date is not wrong yet: it is checked once whole or left
+        self.show_field_error(name, message)
+
+    def _being_typed(self, name: str) -> bool:
+        widget = self.widget_for(name)
+        return isinstance(widget, DateInput) and widget.being_typed
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        if isinstance(event.widget, DateInput):
+            self._edited(event.widget)
 
     def _has_content(self, name: str) -> bool:
         value = self.raw_value(name)
