@@ -211,6 +211,25 @@ async def test_a_client_in_use_cannot_be_deleted_and_may_be_deactivated(ui_admin
         assert len(catalogs.list_clients().rows) == 1
 
 
+async def test_deleting_what_another_user_already_deleted_says_so_and_refreshes(ui_admin):
+    catalogs.add_category(ui_admin, name="Cableado")
+    gone = catalogs.add_category(ui_admin, name="Antenas")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "categories")
+        assert names_in_table(app) == ["Antenas", "Cableado"]
+        catalogs.delete_category(ui_admin, gone.id, gone.version)  # from another terminal
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "does not exist" in app.screen.message
+        await pilot.press("enter")
+        await settle(pilot)
+        assert names_in_table(app) == ["Cableado"]
+
+
 async def test_contacts_choose_the_client_with_the_lookup(ui_admin):
     catalogs.add_client(ui_admin, name="Hotel Las Palmas")
     app = make_app(ui_admin)

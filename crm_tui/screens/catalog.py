@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import Page, PageRequest
-from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
+from crm_tui.services.errors import NotAllowed, ServiceError
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
@@ -310,17 +310,27 @@ class CatalogScreen(Screen):
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
+    # Deleting and (de)activating write to the database, which may be waiting for another
+    # user's change: they run in a worker, and come back to the screen when done.
+
+    @work(thread=True, group="catalog-change")
     def _delete(self, record: Any) -> None:
         try:
             self.delete_record(record)
         except NotAllowed as error:
-            self._offer_deactivation(record, error.message)
+            self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
-        except (ConflictError, NotFound, ServiceError) as error:
-            self.app.push_screen(MessageDialog(error.message))
-            self.table.reload(keep_position=True)
+        except ServiceError as error:
+            self.app.call_from_thread(self._change_refused, error.message)
             return
-        self.app.notify(_("«{name}» was deleted.").format(name=self.record_name(record)), markup=False)
+        self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
+
+    def _changed(self, message: str) -> None:
+        self.app.notify(message, markup=False)
+        self.table.reload(keep_position=True)
+
+    def _change_refused(self, message: str) -> None:
+        self.app.push_screen(MessageDialog(message))
         self.table.reload(keep_position=True)
 
     def _offer_deactivation(self, record: Any, reason: str) -> None:
@@ -342,16 +352,15 @@ class CatalogScreen(Screen):
         if record is not None:
             self._set_active(record, not getattr(record, "active", True))
 
+    @work(thread=True, group="catalog-change")
     def _set_active(self, record: Any, active: bool) -> None:
         try:
             self.set_active(record, active)
         except ServiceError as error:
-            self.app.push_screen(MessageDialog(error.message))
-            self.table.reload(keep_position=True)
+            self.app.call_from_thread(self._change_refused, error.message)
             return
         message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
-        self.app.notify(message.format(name=self.record_name(record)), markup=False)
-        self.table.reload(keep_position=True)
+        self.app.call_from_thread(self._changed, message.format(name=self.record_name(record)))
 
     # --- export --------------------------------------------------------------------
 
