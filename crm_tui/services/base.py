@@ -152,11 +152,6 @@ def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: boo
     if request.around is not None:
         return _page_around(query, keys, descending, request, convert)
     limit = request.clamped_limit()
-    key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
-
-    def bound(cursor: tuple):
-        return pw.Tuple(*cursor) if len(keys) > 1 else cursor[0]
-
     forward = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
     backward = [k.asc() for k in keys] if descending else [k.desc() for k in keys]
     reverse = False
@@ -165,13 +160,11 @@ def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: boo
         query = query.order_by(*backward)
         reverse = True
     elif request.before is not None:
-        condition = key_tuple > bound(request.before) if descending else key_tuple < bound(request.before)
-        query = query.where(condition).order_by(*backward)
+        query = query.where(_beyond(keys, request.before, descending, later=False)).order_by(*backward)
         reverse = True
         has_after = True
     elif request.after is not None:
-        condition = key_tuple < bound(request.after) if descending else key_tuple > bound(request.after)
-        query = query.where(condition).order_by(*forward)
+        query = query.where(_beyond(keys, request.after, descending, later=True)).order_by(*forward)
         has_before = True
     else:
         query = query.order_by(*forward)
@@ -211,10 +204,15 @@ def _page_around(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bo
     if not before.has_before:
         page.offset = first
     elif page.has_after:  # in the middle: count (at the end, the table counts from the end)
-        key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
-        bound = pw.Tuple(*page.first_cursor) if len(keys) > 1 else page.first_cursor[0]
-        page.offset = query.where(key_tuple > bound if descending else key_tuple < bound).order_by().count()
+        page.offset = query.where(_beyond(keys, page.first_cursor, descending, later=False)).order_by().count()
     return page
+
+
+def _beyond(keys: Sequence[pw.Field], cursor: tuple, descending: bool, *, later: bool) -> pw.Expression:
+    """The rows that come after (`later`) or before `cursor` in the list's order."""
+    key_tuple = pw.Tuple(*keys) if len(keys) > 1 else keys[0]
+    bound = pw.Tuple(*cursor) if len(keys) > 1 else cursor[0]
+    return (key_tuple < bound) if descending == later else (key_tuple > bound)
 
 
 def _cursor_value(record: pw.Model, key: pw.Field) -> Any:
@@ -364,15 +362,12 @@ def iter_keyset(query: pw.Select, keys: Sequence[pw.Field], descending: bool = F
     driver's tuples, without the fields' conversion (SQLite gives dates and times as
     text): a long export converts the few columns that need it faster itself.
     """
-    key_count = len(keys)
-    key_tuple = pw.Tuple(*keys) if key_count > 1 else keys[0]
     ordering = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
     cursor: tuple | None = None
     while True:
         page = query
         if cursor is not None:
-            bound = pw.Tuple(*cursor) if key_count > 1 else cursor[0]
-            page = page.where(key_tuple < bound if descending else key_tuple > bound)
+            page = page.where(_beyond(keys, cursor, descending, later=True))
         page = page.order_by(*ordering).limit(chunk_size)
         rows = page._database.execute_sql(*page.sql()).fetchall() if raw else list(page.tuples())
         if not rows:
@@ -380,4 +375,4 @@ def iter_keyset(query: pw.Select, keys: Sequence[pw.Field], descending: bool = F
         yield from rows
         if len(rows) < chunk_size:
             return
-        cursor = tuple(rows[-1][-key_count:])
+        cursor = tuple(rows[-1][-len(keys):])

@@ -202,7 +202,7 @@ class Form(VerticalScroll):
         if spec.kind == LOOKUP:
             lookup: LookupField = self.widget_for(name)
             if value is None and lookup.text.strip():
-                return _("{field}: choose one of the matches (type part of the name, then Enter).").format(
+                return _("{field}: choose one of the matches (type a key or part of the name, then Tab or Enter).").format(
                     field=label)
             if spec.required and value is None:
                 return _("{field} is required.").format(field=label)
@@ -318,7 +318,6 @@ class Form(VerticalScroll):
         if self.save_callable is None:
             return
         self._saving = True
-        self.set_class(True, "-saving")
         self.set_timer(self.SLOW_SAVE_SECONDS, self._say_still_saving)
         self._save_in_background(self.save_callable, self.values())
 
@@ -340,7 +339,6 @@ class Form(VerticalScroll):
 
     def _save_ended(self) -> None:
         self._saving = False
-        self.set_class(False, "-saving")
 
     def _save_refused(self, error: ServiceError) -> None:
         self._save_ended()
