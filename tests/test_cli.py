@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 
 from conftest import fresh_database_url
 from crm_tui import config
-from crm_tui.cli import main, marked_snippet
+from crm_tui.cli import main
+from crm_tui.cli.search import marked_snippet
 from crm_tui.db import close_database, counters, migrations, open_database, write_transaction
 from crm_tui.db.models import ALL_MODELS, Category, Client, Contact, ServiceOrder, User, now
 from crm_tui.services import demo
