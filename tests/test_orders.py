@@ -31,6 +31,10 @@ from crm_tui.services.orders import (
 
 HOSTILE = ("[bold]grande[/] [@click=app.quit]salir[/] =1+1 +SUM(A1) @cmd 🔧📷 ñandú "
            "ctrl:\x01\x07\x1b[31m\ttab\r\nline\n" + "x" * 10_000 + " fin")
+# As stored: markup, formulas and emoji as typed; the control characters removed (tab and
+# line feed stay in free text, CR LF becomes a line feed).
+STORED = ("[bold]grande[/] [@click=app.quit]salir[/] =1+1 +SUM(A1) @cmd 🔧📷 ñandú "
+          "ctrl:[31m\ttab\nline\n" + "x" * 10_000 + " fin")
 
 
 # --- helpers: records the catalogs would normally create ----------------------------------
@@ -294,17 +298,17 @@ def test_missing_order_is_not_found(world):
 # --- hostile text ---------------------------------------------------------------------------
 
 
-def test_hostile_text_round_trips_exactly(world):
+def test_hostile_text_is_stored_as_typed_without_control_characters(world):
     order = add_order(world["admin"], order_input(world, detail=HOSTILE, equipment=HOSTILE))
     entry = register_service(world["agent"], order.id, when="2026-03-02 10:00", work_done=HOSTILE,
                              service_finished=True)
     closed = verify_order(world["admin"], order.id, get_order(order.id).order.version, closed=True,
                           rating=3, customer_comments=HOSTILE)
     detail = get_order_by_number(order.number)
-    assert detail.order.detail == HOSTILE and detail.order.equipment == HOSTILE
-    assert detail.entries[0].work_done == HOSTILE == entry.work_done
-    assert closed.customer_comments == HOSTILE == detail.reviews[0].customer_comments
-    assert [row[10] for row in iter_order_rows()] == [HOSTILE]
+    assert detail.order.detail == STORED and detail.order.equipment == STORED
+    assert detail.entries[0].work_done == STORED == entry.work_done
+    assert closed.customer_comments == STORED == detail.reviews[0].customer_comments
+    assert [row[10] for row in iter_order_rows()] == [STORED]
 
 
 def test_nul_characters_are_dropped_not_fatal(world):

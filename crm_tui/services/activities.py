@@ -22,6 +22,7 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    clean_text,
     iter_keyset,
     parse_date,
     parse_datetime,
@@ -31,7 +32,7 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotFound, ValidationError
-from crm_tui.services.orders import OrderInput, active_record, check_in_list, free_text, user_name_of
+from crm_tui.services.orders import OrderInput, active_record, check_in_list, user_name_of
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
 PENDING, DONE = Activity.PENDING, Activity.DONE
@@ -277,7 +278,7 @@ def _activity_values(fields: dict[str, Any], current: Activity | None = None) ->
                             required=True, keep_inactive=current.contact_id if current else None)
     category = active_record(Category, fields.get("category_id"), "category_id", label("category_id"),
                              required=True, keep_inactive=current.category_id if current else None)
-    detail = require(free_text(fields.get("detail")), "detail", label("detail"))
+    detail = require(clean_text(fields.get("detail")), "detail", label("detail"))
     kind = check_in_list(fields.get("kind") or ACTIVITY, KIND_LABELS, "kind", label("kind"))
     status = check_in_list(fields.get("status") or PENDING, STATUS_LABELS, "status", label("status"))
     is_task = kind == TASK
@@ -289,7 +290,7 @@ def _activity_values(fields: dict[str, Any], current: Activity | None = None) ->
     return {
         "when": when, "contact": contact.id, "client": contact.client_id, "category": category.id,
         "detail": detail, "kind": kind, "status": status,
-        "followup_notes": free_text(fields.get("followup_notes")), "due_date": due_date,
+        "followup_notes": clean_text(fields.get("followup_notes")), "due_date": due_date,
         "assignee": assignee.id if assignee else None, "user": user.id,
     }
 
@@ -372,7 +373,7 @@ def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any)
 def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
     """Mark an activity or task done, keeping the notes on how it was followed up."""
     changes: dict[str, Any] = {"status": DONE}
-    notes = free_text(followup_notes)
+    notes = clean_text(followup_notes)
     if notes:
         changes["followup_notes"] = notes
     with writing():

@@ -224,22 +224,35 @@ def _cursor_value(record: pw.Model, key: pw.Field) -> Any:
 
 # --- validation ---------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-
-_LINE_BREAKS = re.compile(r"[\r\n]+")
+# What a terminal obeys instead of showing: the C0 controls (but tab and line feed), DEL
+# and the C1 controls. Stored text never holds them: a name with ESC ] 52 would set the
+# clipboard of whoever looks at it, and PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Whatever ends a line in some program (CR LF, CR, VT, FF, NEL, the Unicode separators).
+_LINE_ENDS = re.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+_BLANKS_IN_A_LINE = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
 
 
 def clean_line(value: Any) -> str:
-    """A one-line field as typed, without surrounding blanks; line breaks (from an
-    imported cell) become spaces."""
-    return "" if value is None else _LINE_BREAKS.sub(" ", str(value)).strip()
+    """A one-line field as typed, without surrounding blanks or control characters; line
+    breaks and tabs (from an imported cell, a paste) become one space.
+
+    Every one-line text a service stores goes through here."""
+    if value is None:
+        return ""
+    return _CONTROL.sub("", _BLANKS_IN_A_LINE.sub(" ", str(value))).strip()
 
 
 def clean_text(value: Any) -> str:
-    """A free-text field exactly as typed, except trailing blank lines."""
-    return "" if value is None else str(value).rstrip()
+    """A free-text field as typed, with its lines and tabs, except trailing blank lines;
+    every line end becomes a line feed and other control characters are removed.
+
+    Every free text a service stores goes through here."""
+    if value is None:
+        return ""
+    return _CONTROL.sub("", _LINE_ENDS.sub("\n", str(value))).rstrip()
 
 
 def require(value: str, field: str, label: str) -> str:

@@ -192,11 +192,6 @@ class OrderFilter:
 # --- shared checks (activities use them too) ------------------------------------------
 
 
-def free_text(value: Any) -> str:
-    """Free text as typed; NUL is dropped because PostgreSQL text cannot hold it."""
-    return clean_text(value).replace("\x00", "")
-
-
 def optional_id(value: Any, field_name: str, field_label: str) -> int | None:
     """An id from a form or the command line: None/"" for none, else a positive integer."""
     if value is None or value == "":
@@ -512,7 +507,7 @@ def _order_values(data: OrderInput, current: ServiceOrder | None = None) -> dict
                             keep_inactive=current.contact_id if current else None)
     category = active_record(Category, data.category_id, "category_id", label("category_id"),
                              required=True, keep_inactive=current.category_id if current else None)
-    detail = require(free_text(data.detail), "detail", label("detail"))
+    detail = require(clean_text(data.detail), "detail", label("detail"))
     priority = check_in_list(data.priority or "normal", PRIORITY_LABELS, "priority", label("priority"))
     technician = active_record(User, data.assigned_user_id, "assigned_user_id", label("assigned_user_id"),
                                required=False,
@@ -527,7 +522,7 @@ def _order_values(data: OrderInput, current: ServiceOrder | None = None) -> dict
         "contact": contact.id, "client": contact.client_id, "category": category.id, "detail": detail,
         "priority": priority, "assigned_user": technician.id if technician else None,
         "appointment_at": appointment, "project": project.id if project else None,
-        "equipment": free_text(data.equipment),
+        "equipment": clean_text(data.equipment),
     }
 
 
@@ -596,7 +591,7 @@ def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | N
     `version`, when given, must be the one the caller read.
     """
     moment = parse_datetime(when, "when", label("when"), required=True)
-    work = require(free_text(work_done), "work_done", label("work_done"))
+    work = require(clean_text(work_done), "work_done", label("work_done"))
     spent = _minutes(minutes)
     with writing():
         row = _current(order_id)
@@ -640,7 +635,7 @@ def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rat
                  customer_comments: str = "") -> OrderRecord:
     """The customer's verification of a finished order: closed with a rating and comments,
     or not satisfied, which puts the order back to open."""
-    comments = free_text(customer_comments)
+    comments = clean_text(customer_comments)
     if closed:
         score = _rating(rating)
         require(comments, "customer_comments", label("customer_comments"))
@@ -670,7 +665,7 @@ def _reopening(row: ServiceOrder, comments: str) -> dict[str, Any]:
 
 def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments: str = "") -> OrderRecord:
     """Put a finished or closed order back to open; its entries and reviews stay."""
-    comments = free_text(customer_comments)
+    comments = clean_text(customer_comments)
     with writing():
         row = _current(order_id)
         if row.status not in (FINISHED, CLOSED):
