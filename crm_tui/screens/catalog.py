@@ -23,7 +23,7 @@ from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
-from crm_tui.widgets.safe import plain
+from crm_tui.widgets.safe import SafeInput, plain
 
 
 def yes_no(value: Any) -> str:
@@ -142,7 +142,7 @@ class CatalogScreen(Screen):
         with Vertical(classes="catalog"):
             with Horizontal(classes="search-row"):
                 yield Label(plain(_("Search:")))
-                yield Input(placeholder=_("key or part of the name"), id="search", compact=True)
+                yield SafeInput(placeholder=_("key or part of the name"), id="search", compact=True)
             yield RecordTable(self.COLUMNS, None, id="records")
             with Horizontal(classes="buttons"):
                 yield Button(plain(_("F2 Add")), id="add", compact=True)

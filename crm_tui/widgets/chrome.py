@@ -7,7 +7,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from crm_tui.i18n import _
-from crm_tui.widgets.safe import plain
+from crm_tui.widgets.safe import clean_display, plain
 
 
 class StatusLine(Static):
@@ -59,5 +59,5 @@ class CrmFooter(Footer):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, FooterKey) and widget.description:
-                widget.description = _(widget.description)
+                widget.description = clean_display(_(widget.description), one_line=True)
             yield widget

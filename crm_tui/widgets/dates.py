@@ -8,12 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from crm_tui.i18n import N_, _, date_format, datetime_format
 from crm_tui.services.base import parse_date, parse_datetime
 from crm_tui.services.errors import ValidationError
-from crm_tui.widgets.safe import plain
+from crm_tui.widgets.safe import SafeInput, plain
 
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
@@ -64,12 +64,10 @@ class CalendarPicker(ModalScreen[dt.date | None]):
         return lines
 
     def refresh_grid(self) -> None:
-        from textual.content import Content
-
         title = "{month} {year}".format(month=_(MONTHS[self.selected.month - 1]), year=self.selected.year)
         self.query_one("#month-title", Static).update(plain(title))
         lines = self.grid_lines()
-        content = Content("\n".join(lines))
+        content = plain("\n".join(lines))
         # Mark the chosen day with the reverse style: works without colours (NO_COLOR).
         marker = f"{self.selected.day:>2}"
         offset = len(lines[0]) + 1
@@ -104,7 +102,7 @@ class CalendarPicker(ModalScreen[dt.date | None]):
         self.dismiss(None)
 
 
-class DateInput(Input):
+class DateInput(SafeInput):
     """A date typed as dd/mm/aaaa (Spanish) or yyyy-mm-dd; F4 opens a calendar."""
 
     BINDINGS = [Binding("f4", "calendar", N_("Calendar"), id="calendar")]

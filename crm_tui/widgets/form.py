@@ -16,7 +16,7 @@ from crm_tui.i18n import _
 from crm_tui.services.errors import ServiceError, ValidationError
 from crm_tui.widgets.dates import DateInput, DateTimeInput
 from crm_tui.widgets.lookup import LookupField, describe_record
-from crm_tui.widgets.safe import plain
+from crm_tui.widgets.safe import SafeInput, SafeTextArea, plain
 
 TEXT = "text"
 MULTILINE = "multiline"
@@ -95,7 +95,7 @@ class Form(VerticalScroll):
     def _make_widget(self, spec: FieldSpec) -> Widget:
         widget_id = f"field-{spec.name}"
         if spec.kind == MULTILINE:
-            widget = TextArea(id=widget_id, soft_wrap=True, show_line_numbers=False, classes="multiline",
+            widget = SafeTextArea(id=widget_id, soft_wrap=True, show_line_numbers=False, classes="multiline",
                               compact=True)
         elif spec.kind == DATE:
             widget = DateInput(id=widget_id, compact=True)
@@ -109,7 +109,7 @@ class Form(VerticalScroll):
         elif spec.kind == BOOL:
             widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
         else:
-            widget = Input(id=widget_id, compact=True)
+            widget = SafeInput(id=widget_id, compact=True)
         if spec.read_only:
             widget.disabled = True
         return widget

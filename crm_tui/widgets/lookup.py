@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import _
-from crm_tui.widgets.safe import clean_display, plain
+from crm_tui.widgets.safe import SafeInput, clean_display, plain
 
 LOOKUP_LIMIT = 10
 
@@ -47,7 +47,7 @@ def _keys_of(record: Any) -> set[str]:
     return keys
 
 
-class _LookupInput(Input):
+class _LookupInput(SafeInput):
     BINDINGS = [
         Binding("down", "to_matches", show=False),
         Binding("tab", "accept_and_next", show=False),

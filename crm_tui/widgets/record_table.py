@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
-from crm_tui.widgets.safe import cell
+from crm_tui.widgets.safe import cell, plain
 
 R = TypeVar("R")
 MAX_PAGES = 3
@@ -114,7 +114,7 @@ class RecordTable(DataTable, Generic[R]):
 
     def _add_columns(self) -> None:
         for spec, width in zip(self.specs, self._widths):
-            self.add_column(_(spec.label), width=width)
+            self.add_column(cell(_(spec.label)), width=width)
 
     def on_resize(self) -> None:
         """On a wide terminal the growing columns share the room left over, so names are
@@ -413,4 +413,4 @@ class RecordTable(DataTable, Generic[R]):
         return _("rows {first}–{last}").format(first=first, last=first + count - 1)
 
     def watch_position(self, value: str) -> None:
-        self.border_subtitle = value
+        self.border_subtitle = plain(value, one_line=True)

@@ -1,7 +1,15 @@
-"""User text as data: everything shown on screen goes through these, never through markup.
+"""User text as data: everything shown on screen goes through here, never through markup.
 
-Content/Text never interpret `[bold]` or `[@click=...]`; on top of that, control
-characters (which a terminal would obey) are made visible instead of being sent out.
+Content/Text never interpret `[bold]` or `[@click=...]`. On top of that, no control
+character reaches the terminal, which would obey it (ESC ] 52 sets the clipboard, ESC [ 2J
+clears the screen): each is shown as a visible sign instead, its Unicode control picture
+(ESC as ␛, NUL as ␀, BEL as ␇, DEL as ␡) or, for the C1 controls that have none, as �.
+
+The services store no control characters; these signs show the ones a record got before
+that rule, or from another program. Every way stored text reaches the screen uses this
+module: plain() and cell() for Static, Label, Button, Option and table cells; SafeInput
+and SafeTextArea for the fields of a form; SafeOutput for the app's notifications and
+titles.
 """
 from __future__ import annotations
 
@@ -10,23 +18,48 @@ from typing import Any
 
 from rich.text import Text
 from textual.content import Content
+from textual.widgets import Input, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
-REPLACEMENT = "\ufffd"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LINE_END = re.compile(r"\r\n?")
+_BREAK_OR_TAB = re.compile(r"[\t\n\r]")
+C1_SIGN = "\ufffd"
+DEL_SIGN = "\u2421"
 
 
-def clean_display(value: Any, one_line: bool = False) -> str:
-    """The value as a string that a terminal shows as-is (no escape sequences)."""
+def control_sign(character: str) -> str:
+    """The visible sign of one control character."""
+    code = ord(character)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return DEL_SIGN if code == 0x7F else C1_SIGN
+
+
+def _signs(match: re.Match) -> str:
+    return control_sign(match.group())
+
+
+def clean_display(value: Any, one_line: bool = False, keep_tabs: bool = False) -> str:
+    """`value` as text a terminal shows as it is: no control character is left in it.
+
+    One line: each line break and tab becomes one space, so the text keeps its length (a
+    cursor inside it stays where it was). Several lines: CR LF and CR become a line feed,
+    and tabs become spaces unless `keep_tabs` (a text area lays out tabs itself).
+    """
     text = "" if value is None else str(value)
     if one_line:
-        text = _LINE_BREAKS.sub(" ", text)
-    text = text.replace("\t", " ")
-    return _CONTROL.sub(REPLACEMENT, text)
+        text = _BREAK_OR_TAB.sub(" ", text)
+    else:
+        text = _LINE_END.sub("\n", text)
+        if not keep_tabs:
+            text = text.replace("\t", " ")
+    kept = "\t\n" if keep_tabs else "\n"
+    return _CONTROL.sub(lambda match: match.group() if match.group() in kept else _signs(match), text)
 
 
 def plain(value: Any, one_line: bool = False) -> Content:
-    """Content that shows `value` literally, whatever brackets it contains."""
+    """Content that shows `value` literally, whatever brackets or control characters it holds."""
     return Content(clean_display(value, one_line))
 
 
@@ -38,3 +71,48 @@ def cell(value: Any) -> Text:
 def shorten(value: Any, width: int) -> str:
     text = clean_display(value, one_line=True)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+class SafeInput(Input):
+    """An Input whose value never holds a control character: whatever sets it (a record
+    shown in a form, a paste, a program) gets the visible signs instead.
+
+    An Input writes its value to the terminal as it is, so an ESC in a stored name would
+    otherwise become a live escape sequence.
+    """
+
+    def validate_value(self, value: str) -> str:
+        return clean_display(value, one_line=True)
+
+
+class SafeTextArea(TextArea):
+    """A TextArea that shows control characters as visible signs, whether the text is
+    loaded from a record or pasted; tabs and line breaks stay what they are."""
+
+    def __init__(self, text: str = "", **options: Any) -> None:
+        super().__init__(clean_display(text, keep_tabs=True), **options)
+
+    def load_text(self, text: str) -> None:
+        super().load_text(clean_display(text, keep_tabs=True))
+
+    def edit(self, edit: Edit) -> EditResult:
+        shown = clean_display(edit.text, keep_tabs=True)
+        if shown != edit.text:
+            edit = Edit(shown, edit.from_location, edit.to_location, edit.maintain_selection_offset)
+        return super().edit(edit)
+
+
+class SafeOutput:
+    """For the App (list it before App): every notification and title is shown with
+    visible signs for control characters, whichever screen or worker sends it."""
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        super().notify(clean_display(message), title=clean_display(title, one_line=True),  # type: ignore[misc]
+                       severity=severity, timeout=timeout, markup=markup)
+
+    def validate_title(self, title: Any) -> str:
+        return clean_display(title, one_line=True)
+
+    def validate_sub_title(self, sub_title: Any) -> str:
+        return clean_display(sub_title, one_line=True)
