@@ -295,3 +295,75 @@ async def test_a_save_while_the_server_is_down_keeps_the_form_and_says_why(clust
         await settle(pilot)
         assert not isinstance(app.screen, EditScreen)
         assert [c.name for c in catalogs.list_clients().rows] == ["Refaccionaria Pérez"]
+
+
+# --- crm import ---------------------------------------------------------------------
+
+
+def crm(*args: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, CRM_LANG="en")
+    for name in ("CRM_DATABASE_URL", "CRM_CONFIG", "CRM_DEBUG"):
+        environment.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "crm_tui", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=240)
+
+
+def contact_names() -> list[str]:
+    from crm_tui.services.base import iter_keyset
+    from crm_tui.db.models import Contact
+
+    return [row[0] for row in iter_keyset(Contact.select(Contact.name, Contact.key).tuples(), [Contact.key])]
+
+
+def test_crm_import_stopped_by_a_restart_says_where_to_go_on_and_goes_on(cluster, boss, tmp_path):
+    rows = 3000
+    source = tmp_path / "contactos.csv"
+    lines = ["Name,Client name"] + [f"Contacto {number:04d},Cliente {number % 7}" for number in range(1, rows + 1)]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "crm_tui", "--db", cluster.url, "--user", "ana", "import", "contacts",
+         str(source)], cwd=ROOT, env=dict(os.environ, CRM_LANG="en"), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        while len(catalogs.list_contacts().rows) < 20:
+            assert importing.poll() is None, importing.communicate()
+            time.sleep(0.05)
+        assert importing.poll() is None, "the import ended before the restart"
+        cluster.restart()
+        out, err = importing.communicate(timeout=240)
+    finally:
+        if importing.poll() is None:
+            importing.kill()
+            importing.communicate()
+
+    assert "Traceback" not in err
+    if importing.returncode == 0:  # the restart fell between two rows: nothing was lost
+        assert out == f"{rows} rows imported, 0 rejected.\n"
+    else:
+        assert importing.returncode == 1
+        imported = int(out.split(" rows imported")[0])
+        assert out == f"{imported} rows imported, 0 rejected.\n"
+        stop_line = int(re.match(r"crm: Line (\d+) ", err).group(1))
+        names = contact_names()
+        if "may or may not" in err:  # the connection broke while that row was being committed
+            assert err == (f"crm: Line {stop_line} may or may not have been imported: the connection to "
+                           f"the database server was lost while saving it. Check it, then go on with "
+                           f"--from-line {stop_line + 1} if it was imported or --from-line {stop_line} "
+                           f"if it was not.\n")
+            resume_line = stop_line + 1 if f"Contacto {stop_line - 1:04d}" in names else stop_line
+        else:
+            assert stop_line == imported + 2  # the header is line 1
+            assert err.startswith(f"crm: Line {stop_line} was not imported: ")
+            reason = err[len(f"crm: Line {stop_line} was not imported: "):]
+            assert reason.startswith(("The connection to the database server was lost. ",
+                                      f"Cannot connect to the database server at 127.0.0.1:{cluster.port}: "))
+            assert err.endswith(f" To go on, run the same import with --from-line {stop_line}.\n")
+            assert len(err.splitlines()) == 1
+            assert names == [f"Contacto {number:04d}" for number in range(1, imported + 1)]
+            resume_line = stop_line
+        again = crm("--db", cluster.url, "--user", "ana", "import", "contacts", str(source),
+                    "--from-line", str(resume_line))
+        assert (again.returncode, again.stderr) == (0, "")
+        assert again.stdout == f"{rows - (resume_line - 2)} rows imported, 0 rejected.\n"
+    assert contact_names() == [f"Contacto {number:04d}" for number in range(1, rows + 1)]
