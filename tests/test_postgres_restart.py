@@ -26,7 +26,7 @@ from crm_tui import i18n  # noqa: E402
 from crm_tui.db import close_database, migrations, open_database  # noqa: E402
 from crm_tui.services import catalogs, users  # noqa: E402
 from crm_tui.services.base import writing  # noqa: E402
-from crm_tui.services.errors import DatabaseUnavailable  # noqa: E402
+from crm_tui.services.errors import DatabaseUnavailable, ValidationError  # noqa: E402
 from crm_tui.services.failures import user_message  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +176,17 @@ def test_a_save_cut_by_a_restart_saves_nothing_says_so_and_the_next_one_works(cl
     assert catalogs.list_categories().rows == []
     catalogs.add_category(boss, name="Otra vez")
     assert [c.name for c in catalogs.list_categories().rows] == ["Otra vez"]
+
+
+def test_a_refusal_after_a_restart_is_still_the_message_the_user_reads(cluster, boss):
+    # The transaction ends with a rule's refusal; its ROLLBACK then finds the connection gone.
+    with pytest.raises(ValidationError) as refused:
+        with writing():
+            catalogs.add_category(boss, name="Antes del reinicio")
+            cluster.restart()
+            raise ValidationError("Name is required.", "name")
+    assert refused.value.message == "Name is required."
+    assert catalogs.list_categories().rows == []
 
 
 def test_a_connection_lost_while_committing_says_the_change_may_not_be_saved(crm_db, boss):

@@ -92,7 +92,9 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
             try:
                 super().begin(isolation_level)
             except (peewee.OperationalError, peewee.InterfaceError) as again:
-                raise self._lost(again) from again
+                if self._connection_broken():
+                    raise self._lost() from again
+                raise
 
     def execute_sql(self, sql, params=None):
         if self.in_transaction():
@@ -107,24 +109,24 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
                 raise
             if not _is_read(sql):  # it may have been done before the connection broke
                 self._forget_connection()
-                raise self._lost(exc, outcome_unknown=True) from exc
+                raise self._lost(outcome_unknown=True) from exc
             self._reconnect()
             try:
                 return super().execute_sql(sql, params)
             except (peewee.OperationalError, peewee.InterfaceError) as again:
                 if self._connection_broken():
                     self._forget_connection()
-                    raise self._lost(again) from again
+                    raise self._lost() from again
                 raise
 
     def _execute_in_transaction(self, sql, params):
         if self._connection_broken():
-            raise self._lost(None)
+            raise self._lost()
         try:
             return super().execute_sql(sql, params)
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
             if self._connection_broken():
-                raise self._lost(exc) from exc
+                raise self._lost() from exc
             raise
 
     def commit(self):
@@ -132,16 +134,20 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
             super().commit()
         except (peewee.OperationalError, peewee.InterfaceError) as exc:
             if self._connection_broken():
-                raise self._lost(exc, outcome_unknown=True) from exc
+                raise self._lost(outcome_unknown=True) from exc
             raise
 
     def rollback(self):
-        if self._connection_broken():
-            # The server ended the transaction with the connection: nothing to undo there.
-            if not self.in_transaction():
-                self._forget_connection()
-            return
-        super().rollback()
+        # A server that ended the transaction with the connection has nothing to undo.
+        if not self._connection_broken():
+            try:
+                super().rollback()
+                return
+            except (peewee.OperationalError, peewee.InterfaceError):
+                if not self._connection_broken():
+                    raise
+        if not self.in_transaction():
+            self._forget_connection()
 
     # --- the connection ------------------------------------------------------------
 
@@ -166,9 +172,7 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
     def _has_pending_input(connection) -> bool:
         try:
             readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
-        except (OSError, ValueError, peewee.PeeweeException):
-            return True
-        except Exception:  # the driver's own error for a connection already closed
+        except Exception:  # noqa: BLE001 - no socket to look at: the connection is gone
             return True
         return bool(readable)
 
@@ -194,7 +198,8 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
                 pass
         self.dispose()
 
-    def _lost(self, exc: BaseException | None, outcome_unknown: bool = False) -> ConnectionLost:
+    @staticmethod
+    def _lost(outcome_unknown: bool = False) -> ConnectionLost:
         if outcome_unknown:
             return ConnectionLost(_("The connection to the database server was lost while saving: the "
                                     "change may or may not have been saved."), outcome_unknown=True)
