@@ -446,7 +446,7 @@ def demo_copy(demo_template, tmp_path) -> str:
 
 BAD_INPUT = {
     "missing file": (["import", "contacts", "{tmp}/nowhere.csv"], 1, "The file {tmp}/nowhere.csv does not exist."),
-    "not a table file": (["import", "contacts", "{tmp}/notes.txt"], 2, "{tmp}/notes.txt: use an .xlsx or .csv file."),
+    "not a table file": (["import", "contacts", "{tmp}/notes.txt"], 2, "{tmp}/notes.txt: use an .xlsx, .csv or .vcf file."),
     "impossible date": (["export", "orders", "-o", "{tmp}/x.xlsx", "--from", "31/02/2026"], 2,
                         "--from: '31/02/2026' is not a valid date (use 2026-12-31)."),
     "dates reversed": (["export", "orders", "-o", "{tmp}/x.xlsx", "--from", "2026-03-02", "--to", "2026-03-01"],

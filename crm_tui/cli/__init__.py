@@ -33,8 +33,8 @@ from crm_tui.cli.open_app import command_open_app
 from crm_tui.cli.search import marked_snippet
 from crm_tui.db.connection import DatabaseOpenError, close_database
 from crm_tui.i18n import N_, _
-from crm_tui.services import admin
 from crm_tui.services.errors import NotFound, ServiceError, ValidationError
+from crm_tui.services.failures import DATABASE_ERRORS, user_message
 
 __all__ = ["main", "build_parser", "describe_failure", "marked_snippet"]
 
@@ -105,8 +105,8 @@ def describe_failure(exc: BaseException) -> tuple[str, int]:
         return str(exc), EXIT_USAGE
     if isinstance(exc, (ServiceError, DatabaseOpenError, config.ConfigError)):
         return str(exc), EXIT_FAILURE
-    if isinstance(exc, admin.DATABASE_ERRORS):
-        return _("Database error: {detail}").format(detail=first_line(exc)), EXIT_FAILURE
+    if isinstance(exc, DATABASE_ERRORS):
+        return user_message(exc), EXIT_FAILURE
     if isinstance(exc, OSError):
         return _os_error_message(exc), EXIT_FAILURE
     return _("Unexpected error: {detail} (run with --debug to see where it happened)").format(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import select
 import stat
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def _import_peewee_without_postgres_driver():
 
 peewee = _import_peewee_without_postgres_driver()
 
-from crm_tui.i18n import _
+from crm_tui.i18n import N_, _
 
 # Every model is bound to this proxy; open_database() points it at a real database.
 database = peewee.DatabaseProxy()
@@ -42,6 +43,167 @@ SQLITE_PRAGMAS = {
 
 class DatabaseOpenError(Exception):
     """The database cannot be opened; the message is one line for the user."""
+
+
+class ConnectionLost(peewee.OperationalError):
+    """The connection to the PostgreSQL server broke, or cannot be made again yet.
+
+    str() is one translated sentence. Nothing of an open transaction was saved, except
+    when `outcome_unknown`: the connection broke while the server was committing.
+    The next operation connects again by itself.
+    """
+
+    def __init__(self, message: str, outcome_unknown: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.outcome_unknown = outcome_unknown
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _is_read(sql: str) -> bool:
+    return sql.lstrip().lstrip("(").lstrip()[:6].upper() == "SELECT"
+
+
+class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
+    """PostgreSQL that comes back by itself after the server restarts.
+
+    A connection the server has closed is replaced before a statement is sent when that
+    can be seen (the connection is idle), so no statement is lost. When a statement meets
+    a broken connection, it is sent again on a new one only where that cannot save
+    anything twice: a read outside a transaction, or the BEGIN of a transaction. Anything
+    else raises ConnectionLost; peewee's connection state is per thread, and so is this.
+    """
+
+    server_label = ""
+
+    def begin(self, isolation_level=None):
+        self._replace_connection_if_dropped()
+        try:
+            super().begin(isolation_level)
+        except ConnectionLost:
+            raise
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if not self._connection_broken():
+                raise
+            # Nothing of this transaction has reached the server: begin again on a new connection.
+            self._reconnect()
+            try:
+                super().begin(isolation_level)
+            except (peewee.OperationalError, peewee.InterfaceError) as again:
+                if self._connection_broken():
+                    raise self._lost() from again
+                raise
+
+    def execute_sql(self, sql, params=None):
+        if self.in_transaction():
+            return self._execute_in_transaction(sql, params)
+        self._replace_connection_if_dropped()
+        try:
+            return super().execute_sql(sql, params)
+        except ConnectionLost:
+            raise
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if not self._connection_broken():
+                raise
+            if not _is_read(sql):  # it may have been done before the connection broke
+                self._forget_connection()
+                raise self._lost(outcome_unknown=True) from exc
+            self._reconnect()
+            try:
+                return super().execute_sql(sql, params)
+            except (peewee.OperationalError, peewee.InterfaceError) as again:
+                if self._connection_broken():
+                    self._forget_connection()
+                    raise self._lost() from again
+                raise
+
+    def _execute_in_transaction(self, sql, params):
+        if self._connection_broken():
+            raise self._lost()
+        try:
+            return super().execute_sql(sql, params)
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if self._connection_broken():
+                raise self._lost() from exc
+            raise
+
+    def commit(self):
+        try:
+            super().commit()
+        except (peewee.OperationalError, peewee.InterfaceError) as exc:
+            if self._connection_broken():
+                raise self._lost(outcome_unknown=True) from exc
+            raise
+
+    def rollback(self):
+        # A server that ended the transaction with the connection has nothing to undo.
+        if not self._connection_broken():
+            try:
+                super().rollback()
+                return
+            except (peewee.OperationalError, peewee.InterfaceError):
+                if not self._connection_broken():
+                    raise
+        if not self.in_transaction():
+            self._forget_connection()
+
+    # --- the connection ------------------------------------------------------------
+
+    def _connection_broken(self) -> bool:
+        if self.is_closed():
+            return False
+        return bool(getattr(self.connection(), "closed", False))
+
+    def _replace_connection_if_dropped(self) -> None:
+        """Connect again when the connection is gone: closed by us, or by the server while idle.
+
+        An idle connection has nothing to read unless the server said goodbye (a restart
+        sends "terminating connection" and closes it): checking costs no round trip."""
+        if not self.is_closed():
+            connection = self.connection()
+            if not (connection.closed or self._has_pending_input(connection)):
+                return
+            self._forget_connection()
+        self._connect_again()
+
+    @staticmethod
+    def _has_pending_input(connection) -> bool:
+        try:
+            readable, _writable, _failed = select.select([connection.fileno()], [], [], 0)
+        except Exception:  # noqa: BLE001 - no socket to look at: the connection is gone
+            return True
+        return bool(readable)
+
+    def _reconnect(self) -> None:
+        self._forget_connection()
+        self._connect_again()
+
+    def _connect_again(self) -> None:
+        try:
+            self.connect(reuse_if_open=True)
+        except peewee.PeeweeException as exc:
+            raise ConnectionLost(_("Cannot connect to the database server at {server}: {reason}.").format(
+                server=self.server_label, reason=connect_failure_reason(exc))) from exc
+
+    def _forget_connection(self) -> None:
+        """Drop a broken connection without talking to the server."""
+        if self.in_transaction():
+            return  # peewee pops the transaction first; the next BEGIN replaces the connection
+        if not self.is_closed():
+            try:
+                self.connection().close()
+            except Exception:  # noqa: BLE001 - it is already broken; closing only frees it
+                pass
+        self.dispose()
+
+    @staticmethod
+    def _lost(outcome_unknown: bool = False) -> ConnectionLost:
+        if outcome_unknown:
+            return ConnectionLost(_("The connection to the database server was lost while saving: the "
+                                    "change may or may not have been saved."), outcome_unknown=True)
+        return ConnectionLost(_("The connection to the database server was lost."))
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -128,13 +290,20 @@ def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
             _("PostgreSQL needs the psycopg driver: pip install 'crm_tui[postgres]'")
         ) from exc
     parts = urlparse(url)
-    return peewee.PostgresqlDatabase(
+    db = ReconnectingPostgresqlDatabase(
         unquote(parts.path.lstrip("/")) or "postgres",
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         host=parts.hostname or None,
         port=parts.port or None,
     )
+    db.server_label = _server_label(parts)
+    return db
+
+
+def _server_label(parts) -> str:
+    host = parts.hostname or "localhost"
+    return f"{host}:{parts.port}" if parts.port else host
 
 
 def open_database(url: str, create: bool = False) -> peewee.Database:
@@ -198,6 +367,29 @@ def share_with_group(path: str) -> bool:
             except PermissionError:
                 pass
     return bool(file.parent.stat().st_mode & stat.S_ISGID)
+
+
+_CONNECT_FAILURES = (
+    ("connection refused", N_("it refuses connections (is it running?)")),
+    ("starting up", N_("it is starting up")),
+    ("shutting down", N_("it is shutting down")),
+    ("in recovery mode", N_("it is recovering after a crash")),
+    ("timeout", N_("it did not answer in time")),
+    ("timed out", N_("it did not answer in time")),
+    ("could not translate host name", N_("its host name is unknown")),
+    ("name or service not known", N_("its host name is unknown")),
+    ("password authentication failed", N_("it did not accept the user name or password")),
+    ("too many clients", N_("it has too many connections open")),
+)
+
+
+def connect_failure_reason(exc: BaseException) -> str:
+    """Why a connection to PostgreSQL failed, in the user's language when the cause is known."""
+    text = str(exc).casefold()
+    for clue, reason in _CONNECT_FAILURES:
+        if clue in text:
+            return _(reason)
+    return _first_line(exc)
 
 
 def _first_line(exc: BaseException) -> str:

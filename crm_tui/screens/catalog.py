@@ -19,6 +19,7 @@ from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.errors import NotAllowed, ServiceError
+from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
@@ -281,9 +282,10 @@ class CatalogScreen(Screen):
     def _open_editor(self, record: Any | None) -> None:
         try:
             screen = self.editor(self.fresh(record) if record is not None else None)
-        except ServiceError as error:
-            self.app.push_screen(MessageDialog(error.message))
-            self.table.reload(keep_position=True)
+        except FAILURES as error:
+            self.app.push_screen(MessageDialog(user_message(error)))
+            if isinstance(error, ServiceError):  # the record may be gone: show the list as it is now
+                self.table.reload(keep_position=True)
             return
 
         def closed(result: Any) -> None:
@@ -320,8 +322,8 @@ class CatalogScreen(Screen):
         except NotAllowed as error:
             self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
-        except ServiceError as error:
-            self.app.call_from_thread(self._change_refused, error.message)
+        except FAILURES as error:
+            self.app.call_from_thread(self._change_refused, user_message(error))
             return
         self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
 
@@ -356,8 +358,8 @@ class CatalogScreen(Screen):
     def _set_active(self, record: Any, active: bool) -> None:
         try:
             self.set_active(record, active)
-        except ServiceError as error:
-            self.app.call_from_thread(self._change_refused, error.message)
+        except FAILURES as error:
+            self.app.call_from_thread(self._change_refused, user_message(error))
             return
         message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
         self.app.call_from_thread(self._changed, message.format(name=self.record_name(record)))
@@ -384,8 +386,12 @@ class CatalogScreen(Screen):
         try:
             count = write_xlsx(target, self.export_columns(), self.export_rows(text),
                                sheet_title=_(self.TITLE_LABEL))
-        except (ExportError, ServiceError, OSError) as error:
+        except (ExportError, OSError) as error:
             self.app.call_from_thread(self.app.notify, str(error), severity="error", markup=False,
+                                      timeout=10)
+            return
+        except FAILURES as error:
+            self.app.call_from_thread(self.app.notify, user_message(error), severity="error", markup=False,
                                       timeout=10)
             return
         self.app.call_from_thread(

@@ -13,7 +13,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import peewee as pw
 
 from crm_tui.db import counters, migrations
 from crm_tui.db.connection import (
@@ -28,9 +27,8 @@ from crm_tui.db.connection import (
 )
 from crm_tui.i18n import N_, _
 from crm_tui.services.errors import ServiceError
+from crm_tui.services.failures import DATABASE_ERRORS  # noqa: F401 - callers found it here first
 
-# Everything the database layer may raise at run time (driver errors arrive wrapped by peewee).
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (pw.PeeweeException, sqlite3.Error)
 
 PG_DUMP_TIMEOUT_SECONDS = 3600
 

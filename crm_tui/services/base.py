@@ -10,9 +10,17 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 import peewee as pw
 
 from crm_tui.db import write_transaction
+from crm_tui.db.connection import ConnectionLost
 from crm_tui.db.models import now
 from crm_tui.i18n import _, date_format, datetime_format
-from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+from crm_tui.services.errors import (
+    ConflictError,
+    DatabaseUnavailable,
+    NotFound,
+    ServiceError,
+    ValidationError,
+)
+from crm_tui.services.failures import driver_detail
 
 T = TypeVar("T")
 
@@ -39,23 +47,36 @@ class Actor:
 
 @contextmanager
 def writing() -> Iterator[None]:
-    """One writing transaction (BEGIN IMMEDIATE on SQLite); integrity errors become
-    translated messages instead of driver text."""
+    """One writing transaction (BEGIN IMMEDIATE on SQLite); the database's refusals and a
+    lost connection become translated messages instead of driver text."""
     try:
         with write_transaction():
             yield
+    except ConnectionLost as exc:
+        raise _unavailable(exc) from exc
     except pw.IntegrityError as exc:
         raise ConflictError(
             _("The database refused the change because it would break a rule: {detail}").format(
-                detail=str(exc).splitlines()[0]
-            )
+                detail=driver_detail(exc))
         ) from exc
     except pw.OperationalError as exc:
         if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
+            raise ServiceError(_("The database refused the change: {detail}").format(
+                detail=driver_detail(exc))) from exc
         # SQLite: another user's write held the file for the whole busy timeout.
         raise ConflictError(_("The database is busy with another user's change; "
                               "nothing was saved. Try again in a moment.")) from exc
+    except (pw.DatabaseError, pw.InterfaceError) as exc:
+        raise ServiceError(_("The database refused the change: {detail}").format(
+            detail=driver_detail(exc))) from exc
+
+
+def _unavailable(exc: ConnectionLost) -> DatabaseUnavailable:
+    if exc.outcome_unknown:
+        message = _("{reason} Check it before trying again.").format(reason=exc.message)
+    else:
+        message = _("{reason} Nothing was saved: try again.").format(reason=exc.message)
+    return DatabaseUnavailable(message, exc.message, exc.outcome_unknown)
 
 
 def stamp_new(actor: Actor) -> dict[str, Any]:

@@ -31,3 +31,16 @@ class NotAllowed(ServiceError):
 
 class NotFound(ServiceError):
     """The record does not exist (any more)."""
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database server cannot be reached, or the connection broke during the change.
+
+    `reason` is the sentence about the connection alone; `outcome_unknown` says the
+    connection broke while the server was committing, so the change may have been saved.
+    """
+
+    def __init__(self, message: str, reason: str, outcome_unknown: bool = False):
+        super().__init__(message)
+        self.reason = reason
+        self.outcome_unknown = outcome_unknown

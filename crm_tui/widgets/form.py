@@ -14,6 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from crm_tui.i18n import _
 from crm_tui.services.errors import ServiceError, ValidationError
+from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dates import DateInput, DateTimeInput
 from crm_tui.widgets.lookup import LookupField, describe_record
 from crm_tui.widgets.safe import SafeInput, SafeTextArea, plain
@@ -331,6 +332,9 @@ class Form(VerticalScroll):
             result = save(values)
         except ServiceError as error:
             self.app.call_from_thread(self._save_refused, error)
+            return
+        except FAILURES as error:  # the database's own error: shown as one translated sentence
+            self.app.call_from_thread(self._save_refused, ServiceError(user_message(error)))
             return
         except BaseException:
             self.app.call_from_thread(self._save_ended)

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import _
+from crm_tui.services.failures import user_message
 from crm_tui.widgets.safe import SafeInput, clean_display, plain
 
 LOOKUP_LIMIT = 10
@@ -187,7 +188,7 @@ class LookupField(Vertical):
             matches = list(self.lookup(text, LOOKUP_LIMIT))
         except Exception as exc:  # a bad look-up shows a message, never a traceback
             if not worker.is_cancelled:
-                self.app.call_from_thread(self.app.notify, str(exc), severity="error", markup=False)
+                self.app.call_from_thread(self.app.notify, user_message(exc), severity="error", markup=False)
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_matches, matches)

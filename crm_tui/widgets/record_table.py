@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
+from crm_tui.services.failures import user_message
 from crm_tui.widgets.safe import cell, plain
 
 R = TypeVar("R")
@@ -278,7 +279,7 @@ class RecordTable(DataTable, Generic[R]):
                     else PageRequest(limit=request.limit)
             page = fetch(request)
         except Exception as exc:  # shown to the user; the table stays as it was
-            message = str(exc) or exc.__class__.__name__
+            message = user_message(exc)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._failed, message)
             return
