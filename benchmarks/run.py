@@ -441,6 +441,16 @@ def crm_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "crm_tui"]  # execv: full paths
 
 
+def register_own_login_as_admin() -> None:
+    """`crm --user NAME` acts as NAME only for a login that is a CRM administrator: the
+    benchmark's own login becomes one in its database (once; the counts it checks stay)."""
+    users = importlib.import_module("crm_tui.services.users")
+    login = users.system_login()
+    if users.find_user(login) is None:
+        admin = scalar('SELECT username FROM "user" WHERE active AND role = \'admin\' ORDER BY id LIMIT 1')
+        users.add_user(users.identify(admin), login, role="admin")
+
+
 def measure_startup(bench: Bench) -> list[Row]:
     """`crm` to the first frame of the home screen vs. a one-widget Textual app, each a new process."""
     label = "start-up to the home screen's first frame (pty 80x24)"
@@ -450,6 +460,7 @@ def measure_startup(bench: Bench) -> list[Row]:
     runs = 3 if bench.quick else STARTUP_RUNS
     samples: dict[str, list[tuple[float, int]]] = {"crm": [], "baseline": []}
     try:
+        register_own_login_as_admin()
         _seconds, _rss, screen = run_to_first_frame(crm)  # warm-up of both: the same disk cache
         run_to_first_frame(baseline)
         if b"CRM menu" not in screen:

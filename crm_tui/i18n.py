@@ -5,6 +5,7 @@ must be marked with `N_()` and translated where it is shown.
 """
 from __future__ import annotations
 
+import functools
 import gettext
 import os
 from pathlib import Path
@@ -53,6 +54,18 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return _translation.ngettext(singular, plural, count)
+
+
+def in_every_language(message: str) -> tuple[str, ...]:
+    """`message` in each interface language, the current one first (to read a word the
+    user may type in either)."""
+    ordered = (_language, *(code for code in LANGUAGES if code != _language))
+    return tuple(_catalog(code).gettext(message) for code in ordered)
+
+
+@functools.lru_cache(maxsize=None)
+def _catalog(code: str) -> gettext.NullTranslations:
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[code], fallback=True)
 
 
 def N_(message: str) -> str:

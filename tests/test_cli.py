@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
+import io
+import itertools
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -20,7 +25,7 @@ from crm_tui.cli import main
 from crm_tui.cli.search import marked_snippet
 from crm_tui.db import close_database, counters, migrations, open_database, write_transaction
 from crm_tui.db.models import ALL_MODELS, Category, Client, Contact, ServiceOrder, User, now
-from crm_tui.services import demo
+from crm_tui.services import activities, demo, opportunities, orders, users
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,8 +38,21 @@ def isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_LANG", "en")
     for name in ("CRM_DATABASE_URL", "CRM_CONFIG", "CRM_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    login_as(monkeypatch, "lupe")
     yield
     close_database()
+
+
+def login_as(monkeypatch, login: str) -> None:
+    """Run the commands as if the system account were `login`."""
+    monkeypatch.setattr(users, "system_login", lambda: login)
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -91,6 +109,14 @@ def add_order_rows(detail: str) -> int:
 
 def initialised(url: str, capsys) -> str:
     code, _out, err = run(capsys, "--db", url, "init")
+    assert code == 0, err
+    return url
+
+
+def with_admin(url: str, capsys) -> str:
+    """An initialised database whose administrator is lupe, the tests' login."""
+    initialised(url, capsys)
+    code, _out, err = run(capsys, "--db", url, "user", "add", "lupe")
     assert code == 0, err
     return url
 
@@ -232,7 +258,7 @@ def test_export_filters_by_status_client_user_and_dates(db_url, capsys, tmp_path
     target = tmp_path / "filtered.xlsx"
 
     def exported(*filters: str) -> int:
-        code, _out, err = run(capsys, "--db", db_url, "export", "orders", "-o", str(target), *filters)
+        code, _out, err = run(capsys, "--db", db_url, "export", "orders", "-o", str(target), "--force", *filters)
         assert (code, err) == (0, "")
         return len(sheet_rows(target)) - 1
 
@@ -275,13 +301,28 @@ def test_search_prints_each_match_with_the_words_marked(db_url, capsys):
     assert (code, out, err) == (0, "Nothing found for inexistente.\n", "")
 
 
-def test_search_limit_and_terminal_bold(db_url, capsys):
-    with_demo(db_url, capsys, orders=30)
-    code, out, _err = run(capsys, "--db", db_url, "search", "cliente", "--limit", "2")
+def test_search_limit_and_terminal_bold(db_url, capsys, monkeypatch):
+    initialised(db_url, capsys)
+    open_database(db_url)
+    numbers = [add_order_rows(f"La cámara {n} del almacén no graba") for n in range(3)]
+    close_database()
+
+    code, out, err = run(capsys, "--db", db_url, "search", "camara", "--limit", "2")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert len(lines) == 4  # two matches: a heading and a snippet each
+    assert [line.split(" · ")[1] for line in lines[::2]] == [str(n) for n in reversed(numbers[1:])]
+    assert all("«cámara»" in line for line in lines[1::2])
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    code = main(["--db", db_url, "search", "camara", "--limit", "1"])
     assert code == 0
-    assert len(out.splitlines()) <= 4
+    heading, snippet = terminal.getvalue().splitlines()
+    assert heading.startswith(f"Order · {numbers[-1]} · ")
+    assert snippet == "    La \x1b[1mcámara\x1b[0m 2 del almacén no graba"
     assert marked_snippet("la cámara no", [(3, 9)], bold=True) == "la \x1b[1mcámara\x1b[0m no"
-    assert marked_snippet("x\x1b[31my", [], bold=False) == "x[31my"  # no escape sequence gets through
+    assert marked_snippet("x\x1b[31my", [], bold=False) == "x\ufffd[31my"  # no escape sequence gets through
 
 
 # --- import -------------------------------------------------------------------------
@@ -293,7 +334,7 @@ def test_import_contacts_round_trip(db_url, capsys, tmp_path):
     code, _out, err = run(capsys, "--db", db_url, "export", "contacts", "-o", str(exported))
     assert (code, err) == (0, "")
 
-    fresh = initialised(str(tmp_path / "fresh.db"), capsys)
+    fresh = with_admin(str(tmp_path / "fresh.db"), capsys)
     code, out, err = run(capsys, "--db", fresh, "import", "contacts", str(exported))
     contacts = len(sheet_rows(exported)) - 1
     assert (code, err) == (0, "")
@@ -308,14 +349,14 @@ def test_import_reads_headers_written_in_the_other_language(db_url, capsys, tmp_
     exported = tmp_path / "clientes.xlsx"
     code, _out, err = run(capsys, "--lang", "es", "--db", db_url, "export", "clients", "-o", str(exported))
     assert (code, err) == (0, "")
-    fresh = initialised(str(tmp_path / "fresh.db"), capsys)
+    fresh = with_admin(str(tmp_path / "fresh.db"), capsys)
     code, out, err = run(capsys, "--lang", "en", "--db", fresh, "import", "clients", str(exported))
     assert (code, err) == (0, "")
     assert row_counts(fresh)["Client"] == len(sheet_rows(exported)) - 1
 
 
 def test_import_csv_reports_each_bad_row_and_imports_the_good_ones(db_url, capsys, tmp_path):
-    initialised(db_url, capsys)
+    with_admin(db_url, capsys)
     source = tmp_path / "contacts.csv"
     with source.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
@@ -433,6 +474,7 @@ def demo_template(tmp_path_factory) -> Path:
     db = open_database(str(path), create=True)
     migrations.upgrade(db)
     demo.fill_demo(demo.DemoSize.scaled(20, seed=3))
+    User.create(username="lupe", full_name="Lupe Treviño", role="admin", **stamp())  # the tests' login
     close_database()
     return path
 
@@ -643,3 +685,430 @@ def test_language_can_come_from_the_config_file(tmp_path, capsys, monkeypatch):
     config.save_config({"language": "es"})
     code, _out, err = run(capsys, "--db", str(tmp_path / "missing.db"), "check")
     assert code == 1 and err.startswith("crm: No hay base de datos en ")
+
+
+# --- command-line faults: too big, not UTF-8, control characters ---------------------
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["export", "orders", "-o", "{tmp}/x.xlsx", "--client", "9" * 25],
+     "--client: 9999999999999999999999999 is too big for a key (at most 2147483647)."),
+    (["export", "orders", "-o", "{tmp}/x.xlsx", "--contact", "2147483648"],
+     "--contact: 2147483648 is too big for a key (at most 2147483647)."),
+    (["search", "bomba", "--limit", "9" * 25],
+     "argument --limit: '9999999999999999999999999' is not a whole number from 0 to 2147483647 "
+     "(see crm search --help)"),
+])
+def test_a_number_too_big_for_the_database_is_a_usage_error(arguments, message, demo_copy, tmp_path, capsys):
+    code, out, err = run(capsys, "--db", demo_copy, *[a.format(tmp=tmp_path) for a in arguments])
+    assert (code, out) == (2, "")
+    assert err == f"crm: {message}\n"
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_key_beyond_the_integers_of_either_database_is_a_usage_error(db_url, capsys, tmp_path):
+    initialised(db_url, capsys)
+    code, out, err = run(capsys, "--db", db_url, "export", "contacts", "-o", str(tmp_path / "x.xlsx"),
+                         "--client", "3000000000")
+    assert (code, out) == (2, "")
+    assert err == "crm: --client: 3000000000 is too big for a key (at most 2147483647).\n"
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error(demo_copy, capsys):
+    code, out, err = run(capsys, "--db", demo_copy, "search", "c\udce1mara")  # b"c\xe1mara" (Latin-1)
+    assert (code, out) == (2, "")
+    assert err == ("crm: 'c\ufffdmara' is not valid UTF-8 text: set the terminal and the locale "
+                   "to UTF-8.\n")
+
+
+def test_an_argument_that_is_not_utf8_in_a_real_process(tmp_path):
+    url = str(tmp_path / "crm.db")
+    assert run_subprocess(tmp_path, "--db", url, "init").returncode == 0
+    finished = run_subprocess(tmp_path, "--db", url, "search", "c\udce1mara")
+    assert finished.returncode == 2 and finished.stdout == ""
+    assert finished.stderr == ("crm: 'c\ufffdmara' is not valid UTF-8 text: set the terminal and the "
+                               "locale to UTF-8.\n")
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["export", "orders", "-o", "{tmp}/x.xlsx", "--user", "\x1b[31mrojo\x07"],
+     "There is no user \ufffd[31mrojo\ufffd."),
+    (["user", "deactivate", "\x1b]0;pwned\x07"], "There is no user \ufffd]0;pwned\ufffd."),
+    (["import", "contacts", "{tmp}/\x1b[2J.csv"], "The file {tmp}/\ufffd[2J.csv does not exist."),
+    (["export", "orders", "-o", "{tmp}/\x1b[2J\x9b.csv"],
+     "The output file must end in .xlsx: {tmp}/\ufffd[2J\ufffd.csv"),
+    (["bogus\x1b[5m"], None),
+])
+def test_error_lines_never_carry_control_characters(arguments, message, demo_copy, tmp_path, capsys):
+    code, out, err = run(capsys, "--db", demo_copy, *[a.format(tmp=tmp_path) for a in arguments])
+    assert code != 0 and out == ""
+    assert len(err.splitlines()) == 1
+    assert not CONTROL_CHARACTERS.search(err.rstrip("\n"))
+    if message:
+        assert err == f"crm: {message.format(tmp=tmp_path)}\n"
+
+
+# --- read-only commands change nothing ------------------------------------------------
+
+READ_ONLY_COMMANDS = (["check"], ["search", "bomba"], ["export", "orders", "-o", "{out}/x.xlsx"],
+                      ["user", "list"], ["backup", "{out}/copy.db"])
+
+
+def test_read_only_commands_leave_an_empty_file_as_it_is(tmp_path, capsys):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    empty = folder / "crm.db"
+    empty.write_bytes(b"")
+    for command in READ_ONLY_COMMANDS:
+        code, out, err = run(capsys, "--db", str(empty), *[a.format(out=tmp_path) for a in command])
+        assert (code, out) == (1, ""), command
+        assert err == f"crm: The database {empty} is not initialised: run crm init --db {empty}\n"
+    assert empty.read_bytes() == b""
+    assert [path.name for path in folder.iterdir()] == ["crm.db"]
+
+
+def test_read_only_commands_do_not_change_the_database_file(demo_copy, tmp_path, capsys):
+    # A copy made by crm backup keeps a rollback journal: opening it to write would turn it to WAL.
+    copy = tmp_path / "copy.db"
+    code, _out, err = run(capsys, "--db", demo_copy, "backup", str(copy))
+    assert (code, err) == (0, "")
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    output = tmp_path / "out"
+    output.mkdir()
+    for command in READ_ONLY_COMMANDS:
+        code, _out, err = run(capsys, "--db", str(copy), *[a.format(out=output) for a in command])
+        assert (code, err) == (0, ""), command
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+
+
+# --- who acts -------------------------------------------------------------------------
+
+
+def users_added(db_url: str, capsys) -> None:
+    """lupe (the login of the tests) is the administrator; beto is an agent."""
+    initialised(db_url, capsys)
+    assert run(capsys, "--db", db_url, "user", "add", "lupe")[0] == 0
+    assert run(capsys, "--db", db_url, "user", "add", "beto", "--role", "agent")[0] == 0
+
+
+def test_the_command_line_enforces_the_roles_of_the_screens(db_url, capsys, monkeypatch):
+    users_added(db_url, capsys)
+    code, out, err = run(capsys, "--db", db_url, "user", "add", "hacker", "--role", "admin", "--user", "beto")
+    assert (code, out, err) == (1, "", "crm: Only an administrator can add or change users.\n")
+    login_as(monkeypatch, "beto")
+    code, out, err = run(capsys, "--db", db_url, "user", "add", "hacker", "--role", "admin")
+    assert (code, out, err) == (1, "", "crm: Only an administrator can add or change users.\n")
+    code, out, err = run(capsys, "--db", db_url, "user", "deactivate", "lupe")
+    assert (code, out, err) == (1, "", "crm: Only an administrator can add or change users.\n")
+    assert [line.split()[:2] for line in run(capsys, "--db", db_url, "user", "list")[1].splitlines()] == [
+        ["beto", "Agent"], ["lupe", "Administrator"]]
+
+
+def test_only_an_administrators_login_acts_as_another_user(db_url, capsys, monkeypatch):
+    users_added(db_url, capsys)
+    login_as(monkeypatch, "beto")
+    code, out, err = run(capsys, "--db", db_url, "--user", "lupe", "user", "add", "hacker", "--role", "admin")
+    assert (code, out) == (1, "")
+    assert err == "crm: Only a CRM administrator can act as another user (--user): you are beto.\n"
+    login_as(monkeypatch, "root")
+    code, out, err = run(capsys, "--db", db_url, "--user", "lupe", "user", "add", "hacker")
+    assert (code, out) == (1, "")
+    assert err.startswith("crm: The user root is not registered in this CRM")
+    assert users_named(db_url) == ["beto", "lupe"]
+
+
+def users_named(db_url: str) -> list[str]:
+    open_database(db_url)
+    try:
+        return sorted(user.username for user in User.select())
+    finally:
+        close_database()
+
+
+@pytest.mark.parametrize("name", ["nadie", "lu\x1bpe", "lupe\x07"])
+def test_user_option_must_name_a_registered_user(name, db_url, capsys):
+    users_added(db_url, capsys)
+    code, out, err = run(capsys, "--db", db_url, "--user", name, "user", "activate", "beto")
+    assert (code, out) == (2, "")
+    assert err == f"crm: There is no user {name.replace(chr(27), chr(0xfffd)).replace(chr(7), chr(0xfffd))}.\n"
+
+
+def test_what_an_admin_changes_acting_as_another_user_is_stamped_with_that_user(db_url, capsys):
+    users_added(db_url, capsys)
+    code, _out, err = run(capsys, "--db", db_url, "user", "add", "carla", "--role", "admin")
+    assert (code, err) == (0, "")
+    code, _out, err = run(capsys, "--db", db_url, "--user", "carla", "user", "deactivate", "beto")
+    assert (code, err) == (0, "")
+    open_database(db_url)
+    beto = User.get(User.username == "beto")
+    close_database()
+    assert (beto.active, beto.updated_by) == (False, "carla")
+
+
+# --- a database that is not there yet ------------------------------------------------
+
+
+def answering(monkeypatch, answer: str) -> Terminal:
+    """Stdin and stderr are a terminal; stdin holds `answer`. Returns the stderr."""
+    monkeypatch.setattr(sys, "stdin", Terminal(answer))
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    return terminal
+
+
+def test_a_missing_database_is_created_when_the_person_at_the_terminal_says_yes(tmp_path, capsys, monkeypatch):
+    new = tmp_path / "new.db"
+    screen = answering(monkeypatch, "y\n")
+    code = main(["--db", str(new), "user", "add", "lupe"])
+    assert code == 0
+    assert screen.getvalue() == f"No database at {new}. Create it? [y/N] "
+    assert "User lupe added as the administrator of this new database." in capsys.readouterr().out
+    assert users_named(str(new)) == ["lupe"]
+
+
+@pytest.mark.parametrize("answer", ["\n", "n\n", "no\n", "", "quizá\n"])
+def test_a_missing_database_is_not_created_without_a_yes(answer, tmp_path, capsys, monkeypatch):
+    new = tmp_path / "new.db"
+    screen = answering(monkeypatch, answer)
+    code = main(["--db", str(new), "demo"])
+    assert code == 1
+    assert screen.getvalue().endswith(f"crm: No database at {new}: create it with crm init --db {new}\n")
+    assert not new.exists()
+
+
+def test_the_question_speaks_spanish(tmp_path, capsys, monkeypatch):
+    new = tmp_path / "nueva.db"
+    screen = answering(monkeypatch, "s\n")
+    code = main(["--lang", "es", "--db", str(new), "user", "add", "lupe"])
+    assert code == 0
+    assert screen.getvalue() == f"No hay base de datos en {new}. ¿Crearla? [s/N] "
+    assert users_named(str(new)) == ["lupe"]
+
+
+def test_opening_the_app_on_a_missing_database_asks_the_same(tmp_path, capsys, monkeypatch):
+    calls = []
+    fake_app = types.ModuleType("crm_tui.app")
+    fake_app.run_app = lambda db_url, actor_username, language: calls.append(db_url) or 0
+    monkeypatch.setitem(sys.modules, "crm_tui.app", fake_app)
+    new = tmp_path / "new.db"
+    screen = answering(monkeypatch, "y\n")
+    assert main(["--db", str(new)]) == 0
+    assert screen.getvalue().startswith(f"No database at {new}. Create it? [y/N] ")
+    assert calls == [str(new)]
+    db = open_database(str(new))
+    assert migrations.schema_version(db) == migrations.LATEST_VERSION
+    close_database()
+
+
+def test_without_a_terminal_a_missing_database_is_one_line_naming_crm_init(tmp_path, capsys):
+    new = tmp_path / "new.db"
+    code, out, err = run(capsys, "--db", str(new), "user", "add", "lupe")
+    assert (code, out) == (1, "")
+    assert err == f"crm: No database at {new}: create it with crm init --db {new}\n"
+    assert not new.exists()
+
+
+def test_read_only_commands_do_not_offer_to_create_a_database(tmp_path, capsys, monkeypatch):
+    new = tmp_path / "new.db"
+    screen = answering(monkeypatch, "y\n")
+    assert main(["--db", str(new), "search", "bomba"]) == 1
+    assert screen.getvalue() == f"crm: No database at {new}: create it with crm init --db {new}\n"
+    assert not new.exists()
+
+
+# --- words the user knows -------------------------------------------------------------
+
+
+def test_a_wrong_list_name_is_reported_with_a_word_the_user_knows(demo_copy, tmp_path, capsys):
+    code, out, err = run(capsys, "--lang", "es", "--db", demo_copy, "export", "pedidos", "-o", str(tmp_path / "x.xlsx"))
+    assert (code, out) == (2, "")
+    assert err.startswith("crm: argumento LISTA: opción no válida: 'pedidos'")
+    assert "kind" not in err
+    code, out, err = run(capsys, "--db", demo_copy, "export", "orderz", "-o", str(tmp_path / "x.xlsx"))
+    assert err.startswith("crm: argument LIST: invalid choice: 'orderz'")
+
+
+@pytest.mark.parametrize("words", [[""], ["   "], ["", " "]])
+def test_an_empty_search_is_a_usage_error(words, demo_copy, capsys):
+    code, out, err = run(capsys, "--db", demo_copy, "search", *words)
+    assert (code, out) == (2, "")
+    assert err == "crm: Say what to find: crm search WORD… (see crm search --help)\n"
+
+
+def test_an_empty_database_option_is_a_usage_error(capsys):
+    code, out, err = run(capsys, "--db", "", "check")
+    assert (code, out) == (2, "")
+    assert err == "crm: --db is empty: give a file, sqlite:///file or postgresql://user@host/name.\n"
+    assert not config.default_database_path().exists()
+    code, out, err = run(capsys, "check", "--db=  ")
+    assert (code, out) == (2, "")
+
+
+def test_export_does_not_replace_a_file_unless_forced_like_backup(demo_copy, tmp_path, capsys):
+    target = tmp_path / "orders.xlsx"
+    target.write_bytes(b"last month's report")
+    code, out, err = run(capsys, "--db", demo_copy, "export", "orders", "-o", str(target))
+    assert (code, out) == (1, "")
+    assert err == f"crm: {target} already exists: choose another name or use --force.\n"
+    assert target.read_bytes() == b"last month's report"
+    code, out, err = run(capsys, "--db", demo_copy, "export", "orders", "-o", str(target), "--force")
+    assert (code, err) == (0, "")
+    assert len(sheet_rows(target)) == 21
+
+
+@pytest.mark.parametrize("language, date_format, datetime_format", [
+    ("en", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"), ("es", "dd/mm/yyyy", "dd/mm/yyyy hh:mm")])
+def test_the_exports_dates_read_as_the_interface_shows_them(language, date_format, datetime_format,
+                                                            demo_copy, tmp_path, capsys):
+    target = tmp_path / "projects.xlsx"
+    code, _out, err = run(capsys, "--lang", language, "--db", demo_copy, "export", "projects", "-o", str(target))
+    assert (code, err) == (0, "")
+    start = load_workbook(target).worksheets[0]["E2"]
+    assert start.is_date and start.number_format == date_format
+    target = tmp_path / "orders.xlsx"
+    run(capsys, "--lang", language, "--db", demo_copy, "export", "orders", "-o", str(target))
+    created = load_workbook(target).worksheets[0]["D2"]
+    assert created.is_date and created.number_format == datetime_format
+
+
+@pytest.mark.parametrize("language, message", [("en", "1 row written to {path}\n"),
+                                               ("es", "1 fila escrita en {path}\n")])
+def test_one_row_is_one_row(language, message, demo_copy, tmp_path, capsys):
+    open_database(demo_copy)
+    number = add_order_rows("Un cliente nuevo con un solo contacto")
+    key = ServiceOrder.get(ServiceOrder.number == number).client.key
+    close_database()
+    target = tmp_path / "uno.xlsx"
+    code, out, err = run(capsys, "--lang", language, "--db", demo_copy, "export", "contacts", "-o",
+                         str(target), "--client", str(key))
+    assert (code, err) == (0, "")
+    assert out == message.format(path=target)
+    assert len(sheet_rows(target)) == 2
+
+
+# --- status words -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word, code", [
+    ("open", "open"), ("Abierta", "open"), ("ABIERTA", "open"), ("  abierta ", "open"), ("Open", "open"),
+    ("terminada", "finished"), ("FINISHED", "finished"), ("Cerrada", "closed"), ("cerrada", "closed")])
+def test_order_status_words_in_either_language(word, code):
+    assert orders.status_from_word(word) == code
+
+
+@pytest.mark.parametrize("word, code", [("Pendiente", "pending"), ("PENDING", "pending"),
+                                        ("realizada", "done"), ("Done", "done")])
+def test_activity_status_words_in_either_language(word, code):
+    assert activities.status_from_word(word) == code
+
+
+@pytest.mark.parametrize("word, code", [("Nueva", "new"), ("en espera", "waiting"), ("EN PROCESO", "working"),
+                                        ("perdida", "lost"), ("Lost", "lost"), ("cerrada", "closed")])
+def test_opportunity_status_words_in_either_language(word, code):
+    assert opportunities.status_from_word(word) == code
+
+
+def test_an_unknown_status_word_names_the_choices():
+    from crm_tui.services import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        orders.status_from_word("lost")
+    assert str(refused.value) == "Status must be one of: Open, Finished, Closed."
+    assert refused.value.field == "status"
+
+
+def test_export_accepts_the_status_words_its_error_lists(demo_copy, tmp_path, capsys):
+    open_database(demo_copy)
+    closed = ServiceOrder.select().where(ServiceOrder.status == "closed").count()
+    close_database()
+    target = tmp_path / "o.xlsx"
+    code, out, err = run(capsys, "--lang", "es", "--db", demo_copy, "export", "orders", "-o", str(target),
+                         "--status", "lost")
+    assert (code, out) == (2, "")
+    assert err == "crm: Estado debe ser uno de: Abierta, Terminada, Cerrada.\n"
+    for word in ("Cerrada", "CERRADA", "closed", "Closed"):
+        code, _out, err = run(capsys, "--lang", "es", "--db", demo_copy, "export", "orders", "-o", str(target),
+                              "--status", word, "--force")
+        assert (code, err) == (0, ""), word
+        assert len(sheet_rows(target)) - 1 == closed, word
+    code, _out, err = run(capsys, "--db", demo_copy, "export", "activities", "-o", str(target),
+                          "--status", "Realizada", "--force")
+    assert (code, err) == (0, "")
+    assert {row[3] for row in sheet_rows(target)[1:]} <= {"Done"}
+    code, _out, err = run(capsys, "--db", demo_copy, "export", "opportunities", "-o", str(target),
+                          "--status", "perdida", "--force")
+    assert (code, err) == (0, "")
+    assert {row[1] for row in sheet_rows(target)[1:]} <= {"Lost"}
+
+
+def test_export_help_lists_the_status_words(capsys):
+    code, out, _err = run(capsys, "export", "--help")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "orders: Open (Abierta), Finished (Terminada), Closed (Cerrada)" in flat
+    assert "activities: Pending (Pendiente), Done (Realizada)" in flat
+    assert "opportunities: New (Nueva), Waiting (En espera), Working (En proceso), Closed (Cerrada), Lost (Perdida)" in flat
+    code, out, _err = run(capsys, "--lang", "es", "export", "--help")
+    assert "orders: Abierta (Open), Terminada (Finished), Cerrada (Closed)" in " ".join(out.split())
+
+
+# --- a long export ------------------------------------------------------------------
+
+
+def test_a_long_export_shows_its_progress_on_a_terminal(demo_copy, tmp_path, capsys, monkeypatch):
+    from crm_tui.cli.export import RowProgress
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(RowProgress, "EVERY_ROWS", 5)
+    monkeypatch.setattr(RowProgress, "SECONDS_BETWEEN_UPDATES", 0)
+    monkeypatch.setenv("COLUMNS", "80")
+    target = tmp_path / "orders.xlsx"
+    code = main(["--db", demo_copy, "export", "orders", "-o", str(target)])
+    assert code == 0
+    assert capsys.readouterr().out == f"20 rows written to {target}\n"
+    updates = terminal.getvalue().split("\r\x1b[K")
+    assert updates[0] == "" and updates[-1] == ""  # the bar is cleared when the export ends
+    shown = updates[1:-1]
+    assert len(shown) == 6
+    assert re.fullmatch(r"Service orders \[-{10,30}\]   0%  0/20 rows", shown[0])
+    for step, update in enumerate(shown[1:5], 1):
+        assert re.fullmatch(rf"Service orders \[#+-*\] +{step * 25}%  {step * 5}/20 rows  \d+:\d\d left", update)
+    assert len({len(update.split("]")[0]) for update in shown[:5]}) == 1  # the bar keeps its width
+    # Saving may drop the bar to fit its longer words on the line.
+    assert re.fullmatch(r"Service orders( \[#{10,30}\])? 100%  20/20 rows  saving the file…", shown[5])
+    assert all(len(update) <= 77 for update in shown)  # never wraps on 80 columns (room for ^C)
+
+
+def test_an_interrupted_export_leaves_no_file_and_says_so(demo_copy, tmp_path, capsys, monkeypatch):
+    from crm_tui.services import exports
+
+    listed = exports.EXPORT_LISTS["orders"]
+
+    def interrupted_source(filters):
+        columns, rows = listed.source(filters)
+
+        def some_rows_then_ctrl_c():
+            yield from itertools.islice(rows, 5)
+            raise KeyboardInterrupt
+
+        return columns, some_rows_then_ctrl_c()
+
+    monkeypatch.setitem(exports.EXPORT_LISTS, "orders", dataclasses.replace(listed, source=interrupted_source))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "orders.xlsx"
+    code, out, err = run(capsys, "--db", demo_copy, "export", "orders", "-o", str(target))
+    assert (code, out) == (130, "")
+    assert err == f"crm: Export interrupted: {target} was not written.\n"
+    assert list(folder.iterdir()) == []
+
+    target.write_bytes(b"the older one")
+    code, out, err = run(capsys, "--db", demo_copy, "export", "orders", "-o", str(target), "--force")
+    assert (code, out) == (130, "")
+    assert err == f"crm: Export interrupted: {target} was left as it was.\n"
+    assert [path.name for path in folder.iterdir()] == ["orders.xlsx"]
+    assert target.read_bytes() == b"the older one"

@@ -52,11 +52,58 @@ def test_first_admin_needs_a_valid_login(db):
     assert not users.database_has_users()
 
 
-def test_system_actor_is_an_admin_with_the_registered_id(db, agent):
-    registered = users.system_actor("tecnico")
-    assert (registered.id, registered.role, registered.full_name) == (agent.id, "admin", "Técnico de Campo")
-    unknown = users.system_actor("root")
-    assert (unknown.id, unknown.username, unknown.role) == (0, "root", "admin")
+def test_the_command_line_acts_as_the_registered_user_with_its_own_role(db, admin, agent):
+    acting = users.system_actor("tecnico", login="tecnico")
+    assert (acting.id, acting.username, acting.full_name, acting.role) == (
+        agent.id, "tecnico", "Técnico de Campo", "agent")
+    assert users.system_actor("admin", login="admin").is_admin
+
+
+def test_an_unregistered_login_cannot_use_the_command_line(db, admin):
+    with pytest.raises(NotAllowed) as refused:
+        users.system_actor("root", login="root")
+    assert str(refused.value) == ("The user root is not registered in this CRM: ask an administrator "
+                                  "to add you with `crm user add root`.")
+
+
+def test_only_an_admin_login_may_act_as_another_user(db, admin, agent):
+    assert users.system_actor("tecnico", login="admin").id == agent.id
+    with pytest.raises(NotAllowed) as refused:
+        users.system_actor("admin", login="tecnico")
+    assert str(refused.value) == ("Only a CRM administrator can act as another user (--user): "
+                                  "you are tecnico.")
+    with pytest.raises(NotAllowed):
+        users.system_actor("admin", login="root")
+
+
+@pytest.mark.parametrize("name", ["nadie", "admin\x1b[31m", "ad\x07min", ""])
+def test_acting_as_a_user_who_is_not_registered_is_refused(db, admin, name):
+    with pytest.raises(NotFound) as refused:
+        users.system_actor(name, login="admin")
+    assert str(refused.value).startswith("There is no user ")
+
+
+def test_acting_as_a_deactivated_user_is_refused(db, admin, agent):
+    users.set_user_active(admin, agent.id, 1, False)
+    with pytest.raises(NotAllowed) as refused:
+        users.system_actor("tecnico", login="admin")
+    assert "deactivated" in str(refused.value)
+
+
+def test_an_agent_acted_as_from_the_command_line_cannot_manage_users(db, admin, agent):
+    as_agent = users.system_actor("tecnico", login="admin")
+    with pytest.raises(NotAllowed):
+        users.add_user(as_agent, "hacker", role="admin")
+    assert users.find_user("hacker") is None
+
+
+def test_the_system_login_is_the_account_the_process_runs_as(monkeypatch):
+    import os
+    import pwd
+
+    monkeypatch.setenv("LOGNAME", "jefa")  # what a person can set does not change who they are
+    monkeypatch.setenv("USER", "jefa")
+    assert users.system_login() == pwd.getpwuid(os.getuid()).pw_name
 
 
 # --- managing users -----------------------------------------------------------------

@@ -46,7 +46,7 @@ def test_header_is_translated_bold_frozen_filtered_and_wide_enough(tmp_path):
     assert sheet["F3"].value == "Sí"
 
 
-def test_values_keep_their_types(tmp_path):
+def test_values_keep_their_types(tmp_path):  # dates as the English interface shows them
     target = tmp_path / "typed.xlsx"
     moment = dt.datetime(2026, 11, 27, 16, 45)
     write_xlsx(target, COLUMNS, [
@@ -57,15 +57,15 @@ def test_values_keep_their_types(tmp_path):
     sheet = read(target)
     number, name, created, due, amount, done = sheet[2]
     assert (number.value, number.data_type) == (7, "n")
-    assert (created.value, created.is_date, created.number_format) == (moment, True, "dd/mm/yyyy hh:mm")
-    assert (due.value, due.is_date, due.number_format) == (dt.datetime(2026, 12, 31), True, "dd/mm/yyyy")
+    assert (created.value, created.is_date, created.number_format) == (moment, True, "yyyy-mm-dd hh:mm")
+    assert (due.value, due.is_date, due.number_format) == (dt.datetime(2026, 12, 31), True, "yyyy-mm-dd")
     assert (amount.value, amount.data_type) == (1234.5, "n")
     assert done.value == "No"
     assert [cell.value for cell in sheet[3]] == [8, None, None, None, 10.25, "Yes"]
     big, empty, day, stamp, not_a_number, nothing = sheet[4]
     assert big.value == 2**40
     assert empty.value is None and nothing.value is None and not_a_number.value is None
-    assert day.is_date and day.number_format == "dd/mm/yyyy"
+    assert day.is_date and day.number_format == "yyyy-mm-dd"
     assert stamp.is_date and stamp.value == moment
 
 

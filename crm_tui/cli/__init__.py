@@ -28,6 +28,7 @@ from crm_tui.cli.common import (
     common_options,
     first_line,
     print_error,
+    refuse_text_that_is_not_utf8,
 )
 from crm_tui.cli.open_app import command_open_app
 from crm_tui.cli.search import marked_snippet
@@ -59,8 +60,10 @@ ARGPARSE_TEXTS = (
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in _before_separator(arguments) or os.environ.get("CRM_DEBUG", "") not in ("", "0")
+    _replace_what_the_terminal_cannot_show()
     try:
         language = choose_language(_option_value(arguments, "--lang"))
+        refuse_text_that_is_not_utf8(arguments)
         args = build_parser().parse_args(arguments)
         args.language = language
         return args.handler(args)
@@ -118,6 +121,15 @@ def _os_error_message(exc: OSError) -> str:
     if exc.filename:
         return _("{path}: {reason}").format(path=exc.filename, reason=reason)
     return reason
+
+
+def _replace_what_the_terminal_cannot_show() -> None:
+    # A terminal whose locale is not UTF-8 gets "?" for a character it lacks, not a failure.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):  # not a text file, or already closed
+            pass
 
 
 def _silence_stdout() -> None:

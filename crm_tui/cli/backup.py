@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from crm_tui.cli.common import EXIT_OK, open_existing, subparser
+from crm_tui.cli.common import EXIT_OK, open_existing, say, subparser
 from crm_tui.i18n import _
 from crm_tui.services import admin
 
@@ -15,11 +15,11 @@ def register(commands) -> None:
 
 
 def command_backup(args: argparse.Namespace) -> int:
-    open_existing(args, allow_older=True)
+    open_existing(args, allow_older=True, read_only=True)
     result = admin.backup_database(args.dest, overwrite=args.force)
-    print(_("Backup written to {path} ({size}).").format(path=result.path, size=_size(result.size_bytes)))
+    say(_("Backup written to {path} ({size}).").format(path=result.path, size=_size(result.size_bytes)))
     if result.kind == "postgresql":
-        print(_("Restore it with: pg_restore --clean --dbname NAME {path}").format(path=result.path))
+        say(_("Restore it with: pg_restore --clean --dbname NAME {path}").format(path=result.path))
     return EXIT_OK
 
 

@@ -31,7 +31,8 @@ def register(commands) -> None:
                             "the column names that crm export writes, or contacts from an address book: "
                             "a vCard file (.vcf) or the CSV that Google Contacts or Outlook write. "
                             "Rejected rows are reported with their line number; the others are imported."))
-    importing.add_argument("kind", choices=IMPORT_KINDS, help=_("what the file holds"))
+    importing.add_argument("kind", choices=IMPORT_KINDS, metavar=_("LIST"),
+                           help=_("what the file holds: {lists}").format(lists=", ".join(IMPORT_KINDS)))
     importing.add_argument("file", metavar=_("FILE"), help=_("the .xlsx, .csv or .vcf file"))
     importing.add_argument("--client", metavar=_("KEY_OR_NAME"), default="", help=help_text(
         _("the client of the contacts that have no organization: its key, or a name (found, or "

@@ -5,7 +5,7 @@ import argparse
 import grp
 from pathlib import Path
 
-from crm_tui.cli.common import EXIT_OK, database_url, subparser
+from crm_tui.cli.common import EXIT_OK, database_url, say, subparser
 from crm_tui.db.connection import describe_url
 from crm_tui.i18n import _
 from crm_tui.services import admin
@@ -17,18 +17,22 @@ def register(commands) -> None:
 
 def command_init(args: argparse.Namespace) -> int:
     url = database_url(args)
-    result = admin.initialise_database(url)
-    print(_("Database: {url}").format(url=describe_url(url)))
+    report_initialised(url, admin.initialise_database(url))
+    return EXIT_OK
+
+
+def report_initialised(url: str, result: admin.UpgradeResult) -> None:
+    """What crm init did (also said when another command creates a missing database)."""
+    say(_("Database: {url}").format(url=describe_url(url)))
     if result.before == result.after:
-        print(_("Schema version {version}: already the latest.").format(version=result.after))
+        say(_("Schema version {version}: already the latest.").format(version=result.after))
     elif result.before == 0:
-        print(_("Created at schema version {version}.").format(version=result.after))
+        say(_("Created at schema version {version}.").format(version=result.after))
     else:
-        print(_("Upgraded from schema version {before} to {after}.").format(
+        say(_("Upgraded from schema version {before} to {after}.").format(
             before=result.before, after=result.after))
     if result.shared_path:
-        print(_sharing_hint(Path(result.shared_path), result.folder_keeps_group))
-    return EXIT_OK
+        say(_sharing_hint(Path(result.shared_path), result.folder_keeps_group))
 
 
 def _sharing_hint(path: Path, folder_keeps_group: bool) -> str:

@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from crm_tui.cli.common import EXIT_OK, open_existing, printable, subparser, whole_number
+from crm_tui.cli.common import EXIT_OK, EXIT_USAGE, CliError, open_existing, printable, say, subparser, whole_number
 from crm_tui.i18n import N_, _
 
 DEFAULT_SEARCH_LIMIT = 20
@@ -26,18 +26,21 @@ def command_search(args: argparse.Namespace) -> int:
     from crm_tui.services.base import format_date
     from crm_tui.services.search import concept_search
 
-    text = " ".join(args.words)
-    open_existing(args)
+    text = " ".join(word.strip() for word in args.words if word.strip())
+    if not text:
+        raise CliError(_("Say what to find: crm search WORD… (see crm search --help)"), EXIT_USAGE)
+    open_existing(args, read_only=True)
     results = concept_search(text, limit=args.limit)
     if not results:
-        print(_("Nothing found for {text}.").format(text=printable(text)))
+        say(_("Nothing found for {text}.").format(text=text))
         return EXIT_OK
     bold = sys.stdout.isatty()
     for result in results:
         heading = [_(_KIND_LABELS.get(result.kind, result.kind)), str(result.number),
                    format_date(result.when), result.contact_name, result.client_name,
                    _(_STATUS_LABELS.get(result.status, result.status))]
-        print(" · ".join(printable(part) for part in heading if part))
+        say(" · ".join(part for part in heading if part))
+        # Made printable piece by piece: the bold marks are the only escapes sent.
         print("    " + marked_snippet(result.snippet, result.highlights, bold))
     return EXIT_OK
 

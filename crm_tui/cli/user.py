@@ -8,10 +8,10 @@ from crm_tui.cli.common import (
     EXIT_USAGE,
     CliError,
     Parser,
+    acting_user,
     every_page,
-    login_name,
     open_existing,
-    printable,
+    say,
     subparser,
 )
 from crm_tui.i18n import _
@@ -47,25 +47,25 @@ def command_user_add(args: argparse.Namespace) -> int:
     open_existing(args)
     if not users.database_has_users():
         actor = users.bootstrap_first_admin(args.username, args.full_name)
-        print(_("User {name} added as the administrator of this new database.").format(name=actor.username))
+        say(_("User {name} added as the administrator of this new database.").format(name=actor.username))
         return EXIT_OK
-    record = users.add_user(users.system_actor(login_name(args)), args.username, args.full_name, args.role)
-    print(_("User {name} added ({role}).").format(name=record.username, role=record.role_label))
+    record = users.add_user(acting_user(args), args.username, args.full_name, args.role)
+    say(_("User {name} added ({role}).").format(name=record.username, role=record.role_label))
     return EXIT_OK
 
 
 def command_user_list(args: argparse.Namespace) -> int:
     from crm_tui.services import users
 
-    open_existing(args)
+    open_existing(args, read_only=True)
     records = list(every_page(lambda request: users.list_users(request, active_only=args.active)))
     if not records:
-        print(_("No users yet: add the first one with crm user add NAME."))
+        say(_("No users yet: add the first one with crm user add NAME."))
         return EXIT_OK
     width = max(len(record.username) for record in records)
     for record in records:
         state = _("active") if record.active else _("deactivated")
-        print(printable(f"{record.username:<{width}}  {record.role_label:<14}  {state:<12}  {record.full_name}").rstrip())
+        say(f"{record.username:<{width}}  {record.role_label:<14}  {state:<12}  {record.full_name}".rstrip())
     return EXIT_OK
 
 
@@ -73,10 +73,11 @@ def command_user_set_active(args: argparse.Namespace) -> int:
     from crm_tui.services import users
 
     open_existing(args)
+    actor = acting_user(args)
     record = users.find_user(args.username)
     if record is None:
         raise NotFound(_("There is no user {name}.").format(name=args.username))
-    record = users.set_user_active(users.system_actor(login_name(args)), record.id, record.version, args.active)
+    record = users.set_user_active(actor, record.id, record.version, args.active)
     message = _("User {name} is active.") if record.active else _("User {name} is deactivated.")
-    print(message.format(name=record.username))
+    say(message.format(name=record.username))
     return EXIT_OK

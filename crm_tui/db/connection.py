@@ -39,6 +39,13 @@ SQLITE_PRAGMAS = {
     "cache_size": -32000,  # 32 MiB of page cache per connection
     "temp_store": "memory",
 }
+# A connection that only reads leaves the file as it is: no switch to WAL, and writes refused.
+SQLITE_READ_ONLY_PRAGMAS = {name: value for name, value in SQLITE_PRAGMAS.items() if name != "journal_mode"}
+SQLITE_READ_ONLY_PRAGMAS["query_only"] = 1
+
+
+class ReadOnlySqliteDatabase(peewee.SqliteDatabase):
+    """A SQLite file opened only to read it."""
 
 
 class DatabaseOpenError(Exception):
@@ -236,7 +243,7 @@ def describe_url(url: str) -> str:
     return f"postgresql://{netloc}{parts.path}"
 
 
-def _open_sqlite(path: str, create: bool) -> peewee.SqliteDatabase:
+def _open_sqlite(path: str, create: bool, read_only: bool = False) -> peewee.SqliteDatabase:
     file = Path(path).expanduser()
     if path != ":memory:":
         if not file.exists() and not create:
@@ -248,13 +255,19 @@ def _open_sqlite(path: str, create: bool) -> peewee.SqliteDatabase:
             raise DatabaseOpenError(_("Cannot create a database in {path}: permission denied.").format(path=directory))
         if file.exists() and not os.access(file, os.R_OK):
             raise DatabaseOpenError(_("Cannot read {path}: permission denied.").format(path=file))
-    db = peewee.SqliteDatabase(
-        str(file) if path != ":memory:" else path,
-        pragmas=SQLITE_PRAGMAS,
+    if read_only and path != ":memory:":
+        # mode=ro: SQLite neither creates the file nor writes to it (an empty file stays empty).
+        name, uri = file.resolve().as_uri() + "?mode=ro", True
+    else:
+        name, uri = (str(file) if path != ":memory:" else path), False
+    db = (ReadOnlySqliteDatabase if read_only else peewee.SqliteDatabase)(
+        name,
+        pragmas=SQLITE_READ_ONLY_PRAGMAS if read_only else SQLITE_PRAGMAS,
         timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
         # Every transaction takes the write lock up front: a deferred one that reads and
         # then writes fails at once with SQLITE_BUSY when another process holds it.
-        lock_type="IMMEDIATE",
+        lock_type="DEFERRED" if read_only else "IMMEDIATE",
+        uri=uri,
     )
     _register_sqlite_functions(db)
     return db
@@ -282,7 +295,7 @@ def _load_postgres_driver() -> None:
         adapter.txn_unknown = TransactionStatus.UNKNOWN
 
 
-def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
+def _open_postgres(url: str, read_only: bool = False) -> peewee.PostgresqlDatabase:
     try:
         _load_postgres_driver()
     except ImportError as exc:
@@ -296,6 +309,7 @@ def _open_postgres(url: str) -> peewee.PostgresqlDatabase:
         password=unquote(parts.password) if parts.password else None,
         host=parts.hostname or None,
         port=parts.port or None,
+        **({"options": "-c default_transaction_read_only=on"} if read_only else {}),
     )
     db.server_label = _server_label(parts)
     return db
@@ -306,13 +320,14 @@ def _server_label(parts) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
-def open_database(url: str, create: bool = False) -> peewee.Database:
+def open_database(url: str, create: bool = False, read_only: bool = False) -> peewee.Database:
     """Connect the models to the database at `url` and return it.
 
-    `create` allows a new SQLite file to be made (only `crm init` and tests ask for it).
+    `create` allows a new SQLite file to be made (only `crm init` and tests ask for it);
+    `read_only` opens it for reading only (commands that only read never change the file).
     """
     kind, target = parse_url(url)
-    db = _open_sqlite(target, create) if kind == "sqlite" else _open_postgres(target)
+    db = _open_sqlite(target, create, read_only) if kind == "sqlite" else _open_postgres(target, read_only)
     try:
         db.connect(reuse_if_open=True)
     except peewee.OperationalError as exc:
@@ -327,7 +342,7 @@ def open_database(url: str, create: bool = False) -> peewee.Database:
 def close_database() -> None:
     current = database.obj
     if current is not None and not current.is_closed():
-        if isinstance(current, peewee.SqliteDatabase):
+        if isinstance(current, peewee.SqliteDatabase) and not isinstance(current, ReadOnlySqliteDatabase):
             # SQLite's advice for long-lived files: refresh planner statistics where stale.
             try:
                 current.execute_sql("PRAGMA optimize")

@@ -8,8 +8,9 @@ the same memory. Every cell is a value (DESIGN.md, "Rendering and export safety"
   like an Excel error code (#N/A);
 - control characters a workbook cannot hold are removed;
 - text longer than a cell holds (32,767 characters) is cut with a visible mark;
-- dates and date-times are Excel dates (dd/mm/yyyy, dd/mm/yyyy hh:mm), numbers are
-  numbers, None and empty text are empty cells (no cell is written for them);
+- dates and date-times are Excel dates, shown as the interface shows them (dd/mm/yyyy
+  and dd/mm/yyyy hh:mm in Spanish, yyyy-mm-dd and yyyy-mm-dd hh:mm in English), numbers
+  are numbers, None and empty text are empty cells (no cell is written for them);
 - booleans are written as the translated words Yes / No (what the screens show), not
   TRUE/FALSE, so the sheet reads the same in either language.
 
@@ -34,11 +35,11 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from crm_tui.export.table import DATE, DATETIME, Column
-from crm_tui.i18n import _
+from crm_tui.i18n import _, current_language
 
 MAX_CELL_CHARACTERS = 32_767
-DATE_FORMAT = "dd/mm/yyyy"
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+# The cell formats of dates and date-times in each interface language (as the screens show them).
+SHEET_DATE_FORMATS = {"es": ("dd/mm/yyyy", "dd/mm/yyyy hh:mm"), "en": ("yyyy-mm-dd", "yyyy-mm-dd hh:mm")}
 MAX_SHEET_TITLE = 31
 MAX_COLUMN_WIDTH = 80
 # Excel reads these first characters as the start of a formula (or of a DDE payload).
@@ -85,7 +86,8 @@ def _write_workbook(file: str, columns: Sequence[Column], rows: Iterable[Sequenc
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     sheet.append(_header_cells(sheet, columns))
-    converters = [_converter_for(sheet, column) for column in columns]
+    date_types = _SHEET_DATE_TYPES.get(current_language(), _SHEET_DATE_TYPES["es"])
+    converters = [_converter_for(sheet, column, date_types) for column in columns]
     count = 0
     append = sheet.append
     risky_first, long_text = _RISKY_FIRST, _LONG_TEXT
@@ -166,33 +168,29 @@ def _cut(text: str, mark: str) -> str:
     return kept + mark
 
 
-class _SheetDate(dt.date):
-    """A date the sheet shows as dd/mm/yyyy (openpyxl picks a date's format by its type)."""
-
-    __slots__ = ()
-
-
-class _SheetDateTime(dt.datetime):
-    """A date and time the sheet shows as dd/mm/yyyy hh:mm."""
-
-    __slots__ = ()
+def _date_types(language: str, formats: tuple[str, str]) -> tuple[type, type]:
+    """A date type and a date-time type whose cells openpyxl formats as `formats` say
+    (it picks a date's format by its type; other workbooks keep openpyxl's own)."""
+    day = type(f"SheetDate_{language}", (dt.date,), {"__slots__": ()})
+    moment = type(f"SheetDateTime_{language}", (dt.datetime,), {"__slots__": ()})
+    TIME_FORMATS[day], TIME_FORMATS[moment] = formats
+    return day, moment
 
 
-# Keyed by these private types only: other workbooks keep openpyxl's own formats.
-TIME_FORMATS[_SheetDate] = DATE_FORMAT
-TIME_FORMATS[_SheetDateTime] = DATETIME_FORMAT
+_SHEET_DATE_TYPES = {language: _date_types(language, formats) for language, formats in SHEET_DATE_FORMATS.items()}
 
 
-def _sheet_date(value: dt.date) -> dt.date:
+def _sheet_date(value: dt.date, date_types: tuple[type, type]) -> dt.date:
+    day, moment = date_types
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone().replace(tzinfo=None)
-        return _SheetDateTime(value.year, value.month, value.day, value.hour, value.minute,
-                              value.second, value.microsecond)
-    return _SheetDate.fromordinal(value.toordinal())
+        return moment(value.year, value.month, value.day, value.hour, value.minute,
+                      value.second, value.microsecond)
+    return day.fromordinal(value.toordinal())
 
 
-def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
+def _converter_for(sheet, column: Column, date_types: tuple[type, type]) -> Callable[[Any], Any]:
     """A function turning one value of `column` into what the sheet gets: the value
     itself when openpyxl stores it right as is (the common, fast case)."""
 
@@ -220,11 +218,11 @@ def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
         if kind is float:
             return value if math.isfinite(value) else None
         if kind is dt.date or kind is dt.datetime:
-            return _sheet_date(value)
-        return _other(value, convert)
+            return _sheet_date(value, date_types)
+        return _other(value, convert, date_types)
 
     if column.kind in (DATE, DATETIME):
-        sheet_datetime = _SheetDateTime
+        sheet_datetime = date_types[1]
 
         def convert_date(value: Any) -> Any:
             kind = value.__class__
@@ -232,21 +230,21 @@ def _converter_for(sheet, column: Column) -> Callable[[Any], Any]:
                 return sheet_datetime(value.year, value.month, value.day, value.hour, value.minute,
                                       value.second, value.microsecond)
             if kind is dt.date or kind is dt.datetime:
-                return _sheet_date(value)
+                return _sheet_date(value, date_types)
             return convert(value)
 
         return convert_date
     return convert
 
 
-def _other(value: Any, convert: Callable[[Any], Any]) -> Any:
+def _other(value: Any, convert: Callable[[Any], Any], date_types: tuple[type, type]) -> Any:
     """The uncommon types: subclasses, booleans, decimals, times, anything else as text."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, str):
         return convert(str(value))
     if isinstance(value, (dt.date, dt.datetime)):
-        return _sheet_date(value)
+        return _sheet_date(value, date_types)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):

@@ -22,6 +22,7 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    choice_from_word,
     clean_text,
     iter_keyset,
     parse_date,
@@ -70,6 +71,12 @@ def kind_label(kind: str) -> str:
 
 def status_label(status: str) -> str:
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def status_from_word(word: str) -> str:
+    """The status a word names, in either language, whatever its case or accents
+    ("Pendiente", "done")."""
+    return choice_from_word(word, STATUS_LABELS, "status", label("status"))
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,11 @@ def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[t
     statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
     for row in iter_keyset(query, [Activity.when, Activity.id]):
         yield (row[0], kinds.get(row[1], row[1]), row[2], statuses.get(row[3], row[3]), *row[4:-2])
+
+
+def count_activity_rows(filters: ActivityFilter = ActivityFilter()) -> int:
+    """How many rows iter_activity_rows(filters) gives (its joins never drop an activity)."""
+    return _filtered(Activity.select(), filters).count()
 
 
 # --- writing ------------------------------------------------------------------------

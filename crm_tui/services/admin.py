@@ -65,14 +65,15 @@ def database_exists(url: str) -> bool:
     return kind != "sqlite" or target == ":memory:" or Path(target).expanduser().exists()
 
 
-def open_existing(url: str, allow_older: bool = False):
-    """Open a database that `crm init` made, refusing a missing or out-of-date one."""
+def open_existing(url: str, allow_older: bool = False, read_only: bool = False):
+    """Open a database that `crm init` made, refusing a missing or out-of-date one;
+    `read_only` for a command that only reads (the file is then never changed)."""
     kind, target = parse_url(url)
     if not database_exists(url):
         raise DatabaseOpenError(
             _("No database at {path}: create it with crm init --db {path}").format(
                 path=Path(target).expanduser()))
-    db = open_database(url)
+    db = open_database(url, read_only=read_only)
     version = migrations.schema_version(db)
     if version == 0:
         raise DatabaseOpenError(

@@ -12,7 +12,8 @@ import peewee as pw
 from crm_tui.db import write_transaction
 from crm_tui.db.connection import ConnectionLost
 from crm_tui.db.models import now
-from crm_tui.i18n import _, date_format, datetime_format
+from crm_tui.db.text import fold
+from crm_tui.i18n import _, date_format, datetime_format, in_every_language
 from crm_tui.services.errors import (
     ConflictError,
     DatabaseUnavailable,
@@ -301,6 +302,30 @@ def check_choice(value: str, choices: Sequence[str], field: str, label: str) -> 
         raise ValidationError(
             _("{field} must be one of: {choices}.").format(field=label, choices=", ".join(choices)), field)
     return value
+
+
+def choice_words(labels: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """For each code of a list of choices, its label in the current language and then in
+    the others (no repeats): the words a user may type for it."""
+    words = {}
+    for code, label in labels.items():
+        unique = {}
+        for word in in_every_language(label):
+            unique.setdefault(fold(word), word)
+        words[code] = tuple(unique.values())
+    return words
+
+
+def choice_from_word(word: Any, labels: dict[str, str], field: str, label: str) -> str:
+    """The code of the choice that `word` names: the code itself or its label in any
+    language, whatever the case and accents ("Abierta", "OPEN", "cerrada")."""
+    wanted = fold(clean_line(word))
+    for code, words in choice_words(labels).items():
+        if wanted == fold(code) or any(wanted == fold(text) for text in words):
+            return code
+    raise ValidationError(
+        _("{field} must be one of: {choices}.").format(
+            field=label, choices=", ".join(_(text) for text in labels.values())), field)
 
 
 # --- dates --------------------------------------------------------------------------

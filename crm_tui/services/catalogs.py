@@ -894,6 +894,22 @@ def iter_project_rows(text: str = "", client_id: int | None = None) -> Iterator[
                contact_name or "", description)
 
 
+def count_client_rows(text: str = "", active_only: bool = False) -> int:
+    """How many rows iter_client_rows() gives for the same filters."""
+    return _where(Client.select(), *_client_filters(text, active_only)).count()
+
+
+def count_contact_rows(text: str = "", active_only: bool = False, client_id: int | None = None) -> int:
+    """How many rows iter_contact_rows() gives for the same filters."""
+    return _where(Contact.select().join(Client), *_contact_filters(text, active_only, client_id)).count()
+
+
+def count_project_rows(text: str = "", client_id: int | None = None) -> int:
+    """How many rows iter_project_rows() gives for the same filters."""
+    return _where(Project.select(), _text_condition(text, Project.name_folded, Project.key),
+                  (Project.client == client_id) if client_id else None).count()
+
+
 # --- import -------------------------------------------------------------------------
 
 _TRUE_WORDS = {"1", "true", "yes", "y", "x", "si", "s", "verdadero", "active", "activo", "activa"}

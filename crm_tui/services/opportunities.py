@@ -22,6 +22,7 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    choice_from_word,
     clean_line,
     clean_text,
     format_date,
@@ -86,6 +87,12 @@ def status_label(status: str) -> str:
 
 def _label(name: str) -> str:
     return _(LABELS[name])
+
+
+def status_from_word(word: str) -> str:
+    """The status a word names, in either language, whatever its case or accents
+    ("Perdida", "en espera", "LOST")."""
+    return choice_from_word(word, STATUS_LABELS, "status", _label("status"))
 
 
 # --- records ------------------------------------------------------------------------
@@ -457,3 +464,9 @@ def iter_opportunity_rows(filters: OpportunityFilter = OpportunityFilter()) -> I
     labels = {code: status_label(code) for code in STATUSES}
     for row in iter_keyset(_filtered(query, filters), [Opportunity.number], descending=True):
         yield (row[0], labels.get(row[1], row[1]), *row[2:-1])
+
+
+def count_opportunity_rows(filters: OpportunityFilter = OpportunityFilter()) -> int:
+    """How many rows iter_opportunity_rows(filters) gives (every opportunity has the
+    contact, client, type and agent it joins)."""
+    return _filtered(Opportunity.select(), filters).count()

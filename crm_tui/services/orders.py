@@ -33,6 +33,7 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    choice_from_word,
     clean_text,
     iter_keyset,
     keyset_page,
@@ -88,6 +89,12 @@ def label(field_name: str) -> str:
 
 def status_label(status: str) -> str:
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def status_from_word(word: str) -> str:
+    """The status a word names, in either language, whatever its case or accents
+    ("Abierta", "OPEN", "cerrada")."""
+    return choice_from_word(word, STATUS_LABELS, "status", label("status"))
 
 
 def priority_label(priority: str) -> str:
@@ -488,6 +495,11 @@ def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
             if values[index].__class__ is str:
                 values[index] = moment(values[index])
         yield tuple(values)
+
+
+def count_order_rows(filters: OrderFilter = OrderFilter()) -> int:
+    """How many rows iter_order_rows(filters) gives (the joins it adds never drop an order)."""
+    return _filtered(ServiceOrder.select(), filters).count()
 
 
 def _raw_datetime(text: str) -> dt.datetime:

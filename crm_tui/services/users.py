@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pwd
 import re
 from dataclasses import dataclass
 
@@ -25,7 +27,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
-from crm_tui.services.errors import NotAllowed, ValidationError
+from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 
 ROLES = (User.ADMIN, User.AGENT)
 ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
@@ -108,13 +110,30 @@ def bootstrap_first_admin(username: str, full_name: str = "") -> Actor:
     return _actor(user)
 
 
-def system_actor(username: str) -> Actor:
-    """Who acts when an admin runs the command line on the server itself."""
+def system_login() -> str:
+    """The account this process runs as, from the operating system (not from $USER or
+    $LOGNAME, which anybody can set to any name)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError as exc:
+        raise NotAllowed(_("Cannot tell who you are: your account (uid {uid}) has no name on this "
+                           "server.").format(uid=os.getuid())) from exc
+
+
+def system_actor(username: str, login: str | None = None) -> Actor:
+    """Who acts when someone runs the command line: `username`, a registered, active user
+    with the role the CRM gives it. The person's own `login` (the system login unless
+    given) may name another user only when it is itself an active CRM administrator."""
+    own = system_login() if login is None else login
     name = clean_line(username)
-    user = User.get_or_none(User.username == name)
-    if user is None:
-        return Actor(id=0, username=name, full_name=name, role=User.ADMIN)
-    return Actor(id=user.id, username=user.username, full_name=user.full_name, role=User.ADMIN)
+    if name == own:
+        return identify(own)
+    if not identify(own).is_admin:
+        raise NotAllowed(_("Only a CRM administrator can act as another user (--user): "
+                           "you are {name}.").format(name=own))
+    if User.get_or_none(User.username == name) is None:
+        raise NotFound(_("There is no user {name}.").format(name=name))
+    return identify(name)
 
 
 # --- managing users -----------------------------------------------------------------
