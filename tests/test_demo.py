@@ -262,8 +262,11 @@ def test_benchmark_quick_run_prints_every_measure(tmp_path):
                     "contacts list, last page", "opportunities list (every status), first page",
                     "opportunities list (every status), last page", "orders list, status open, first page",
                     "orders list, biggest client, last page", "export 100,000 orders to xlsx",
-                    "export peak memory"):
+                    "export peak memory", "SIGKILL at random moments of crm demo",
+                    "SIGHUP at random moments of crm import"):
         assert any(line.startswith(measure) for line in table.splitlines()), measure
+    kill_rows = [line for line in table.splitlines() if " at random moments of " in line]
+    assert len(kill_rows) == 6 and all(line.endswith("| yes") for line in kill_rows), kill_rows
     assert (tmp_path / "bench.db").exists()
 
 
