@@ -1033,8 +1033,12 @@ def _detach_from_caller(keep: int, parent: int) -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, keep)
-    os.closerange(keep + 1, _highest_fd())
+    for fd in _open_descriptors():
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:  # the one that listed them, already closed
+                pass
 
 
 def _die_with_parent() -> None:
@@ -1047,11 +1051,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def _highest_fd() -> int:
+def _open_descriptors() -> list[int]:
+    """This process's open descriptors; where they cannot be listed, every possible one
+    up to a bound (the limit may be huge, and closing each number costs a system call)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return [int(name) for name in os.listdir(folder)]
+        except OSError:
+            continue
     try:
-        return max(3, os.sysconf("SC_OPEN_MAX"))
+        highest = os.sysconf("SC_OPEN_MAX")
     except (OSError, ValueError):
-        return 65536
+        highest = 1024
+    return list(range(min(highest, 65536)))
 
 
 # --- writing -------------------------------------------------------------------------
