@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from crm_tui.db import close_database, database, migrations, open_database  # noqa: E402
 from crm_tui.services.demo import DemoSize, fill_demo  # noqa: E402
+from kills import measure_kills  # noqa: E402
 
 DATA = HERE / "data"
 DEFAULT_ORDERS = 1_000_000
@@ -615,6 +616,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_export,
     measure_startup,
     measure_contact_catalog,
+    measure_kills,
 ]
 
 

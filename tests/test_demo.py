@@ -12,6 +12,7 @@ import pytest
 from crm_tui.db import close_database, counters, database, is_sqlite, migrations, open_database
 from crm_tui.db import search as index
 from crm_tui.db.models import (
+    ALL_MODELS,
     Activity,
     Client,
     Contact,
@@ -23,7 +24,7 @@ from crm_tui.db.models import (
     User,
 )
 from crm_tui.db.text import fold
-from crm_tui.services import ConflictError
+from crm_tui.services import ConflictError, catalogs
 from crm_tui.services import demo
 from crm_tui.services.demo import DemoSize, fill_demo
 
@@ -188,7 +189,7 @@ def test_a_second_fill_is_refused_unless_forced(db):
     first = fill_demo(DemoSize())
     with pytest.raises(ConflictError) as refused:
         fill_demo(DemoSize())
-    assert f"already has {first.orders} service orders" in str(refused.value)
+    assert f"service orders: {first.orders}" in str(refused.value)
     assert ServiceOrder.select().count() == first.orders
     fill_demo(DemoSize(seed=8), force=True)
     assert ServiceOrder.select().count() == 2 * first.orders
@@ -261,6 +262,145 @@ def test_benchmark_quick_run_prints_every_measure(tmp_path):
                     "contacts list, last page", "opportunities list (every status), first page",
                     "opportunities list (every status), last page", "orders list, status open, first page",
                     "orders list, biggest client, last page", "export 100,000 orders to xlsx",
-                    "export peak memory"):
+                    "export peak memory", "SIGKILL at random moments of crm demo",
+                    "SIGHUP at random moments of crm import"):
         assert any(line.startswith(measure) for line in table.splitlines()), measure
+    kill_rows = [line for line in table.splitlines() if " at random moments of " in line]
+    assert len(kill_rows) == 6 and all(line.endswith("| yes") for line in kill_rows), kill_rows
     assert (tmp_path / "bench.db").exists()
+
+
+# --- a database that holds real records ------------------------------------------------
+
+
+def add_real_records() -> None:
+    """What a database used through the screens holds: a user, a client and a contact."""
+    ana = make_user("ana", "admin", "Ana Real")
+    client = catalogs.add_client(ana, name="Ferretería Real")
+    catalogs.add_contact(ana, name="Lupita Real", client_id=client.id)
+
+
+def record_counts() -> dict[str, int]:
+    return {model.__name__: model.select().count() for model in ALL_MODELS}
+
+
+def test_a_database_with_clients_and_contacts_but_no_orders_is_refused(db):
+    add_real_records()
+    before = record_counts()
+    with pytest.raises(ConflictError) as refused:
+        fill_demo(DemoSize())
+    message = str(refused.value)
+    assert "already holds records (clients: 1, contacts: 1)" in message
+    assert "whose only records are its users" in message and "force" in message
+    assert record_counts() == before
+
+
+def test_a_database_whose_only_records_are_users_takes_the_sample_data(db):
+    make_user("ana", "admin", "Ana Real")
+    summary = fill_demo(DemoSize())
+    assert Client.select().count() == summary.clients > 0
+    assert User.get(User.username == "ana").role == User.ADMIN
+
+
+def schema_objects() -> set[tuple]:
+    """Every table, index and trigger (and on PostgreSQL, function) with its definition."""
+    if is_sqlite():
+        return set(database.execute_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%'").fetchall())
+    return set(database.execute_sql(
+        "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+        "UNION ALL SELECT 'trigger', t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+        "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+        "AND c.relnamespace = current_schema()::regnamespace "
+        "UNION ALL SELECT 'function', p.proname, p.prosrc FROM pg_proc p "
+        "WHERE p.pronamespace = current_schema()::regnamespace").fetchall())
+
+
+def counter_values() -> dict[str, int]:
+    return dict(database.execute_sql("SELECT name, value FROM counter").fetchall())
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["small", "bulk"])
+def test_a_load_that_fails_midway_leaves_the_database_as_it_was(db, monkeypatch, bulk):
+    add_real_records()
+    if bulk:
+        monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
+    before = (schema_objects(), record_counts(), counter_values())
+
+    def broken(self):
+        raise RuntimeError("the generator broke")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(demo._Generator, "opportunities", broken)
+    with pytest.raises(RuntimeError, match="the generator broke"):
+        fill_demo(DemoSize(), force=True)
+    assert (schema_objects(), record_counts(), counter_values()) == before
+    if is_sqlite():
+        assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_the_bulk_load_into_real_records_keeps_its_journal_on_disk_and_syncs(db, monkeypatch):
+    """A kill or an outage in the middle must roll back, never leave a malformed file."""
+    if not is_sqlite():
+        pytest.skip("journal and sync are SQLite's settings")
+    add_real_records()
+    monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
+    seen = set()
+
+    def watch(stage, done, total):
+        seen.add((database.execute_sql("PRAGMA journal_mode").fetchone()[0],
+                  database.execute_sql("PRAGMA synchronous").fetchone()[0]))
+
+    fill_demo(DemoSize(), watch, force=True)
+    assert seen
+    assert not [(journal, sync) for journal, sync in seen if journal in ("memory", "off") or sync == 0]
+    assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_bulk_load_ends_with_the_schema_a_new_database_has(db, monkeypatch, tmp_path):
+    add_real_records()
+    monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
+    before = schema_objects()
+    fill_demo(DemoSize(), force=True)
+    assert schema_objects() == before
+
+
+def test_the_person_running_crm_demo_becomes_its_administrator(tmp_path, capsys, monkeypatch):
+    from crm_tui.app import sign_in
+    from crm_tui.cli import main
+    from crm_tui.services import users
+
+    monkeypatch.setattr(users, "system_login", lambda: "operadora")
+    url = str(tmp_path / "d.db")
+    assert main(["--lang", "en", "--db", url, "init"]) == 0
+    assert main(["--lang", "en", "--db", url, "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "You (operadora) are now an administrator of this CRM." in out
+    open_database(url)
+    try:
+        actor, first_run = sign_in("operadora")
+        assert (actor.username, actor.role, first_run) == ("operadora", User.ADMIN, False)
+        assert User.select().where(User.role == User.ADMIN).count() == 1
+    finally:
+        close_database()
+
+
+def test_crm_demo_gives_no_one_admin_rights_where_an_administrator_exists(tmp_path, capsys, monkeypatch):
+    from crm_tui.cli import main
+    from crm_tui.services import users
+
+    monkeypatch.setattr(users, "system_login", lambda: "visitante")
+    url = str(tmp_path / "d.db")
+    assert main(["--lang", "en", "--db", url, "init"]) == 0
+    assert main(["--lang", "en", "--db", url, "user", "add", "ana"]) == 0
+    assert main(["--lang", "en", "--db", url, "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "You (visitante) are not a user of this CRM: an administrator can add you with " \
+           "crm user add visitante." in out
+    open_database(url)
+    try:
+        assert User.get_or_none(User.username == "visitante") is None
+        assert [u.username for u in User.select().where(User.role == User.ADMIN)] == ["ana"]
+    finally:
+        close_database()

@@ -5,7 +5,7 @@ import argparse
 import dataclasses
 import sys
 
-from crm_tui.cli.common import EXIT_OK, ProgressPrinter, open_existing, subparser, whole_number
+from crm_tui.cli.common import EXIT_OK, ProgressPrinter, login_name, open_existing, printable, subparser, whole_number
 from crm_tui.i18n import N_, _
 
 _SUMMARY_LABELS = (
@@ -34,8 +34,14 @@ def command_demo(args: argparse.Namespace) -> int:
     changes = {name: value for name, value in (("contacts", args.contacts), ("activities", args.activities),
                                                ("seed", args.seed)) if value is not None}
     size = dataclasses.replace(size, **changes)
-    summary = demo.fill_demo(size, progress=ProgressPrinter(sys.stderr), force=args.force)
+    operator = login_name(args)
+    summary = demo.fill_demo(size, progress=ProgressPrinter(sys.stderr), force=args.force, operator=operator)
     print(_("Sample data written:"))
     for name, label in _SUMMARY_LABELS:
         print(f"  {_(label)}: {getattr(summary, name, 0)}")
+    if summary.operator == demo.OPERATOR_ADDED:
+        print(printable(_("You ({name}) are now an administrator of this CRM.").format(name=operator)))
+    elif summary.operator == demo.OPERATOR_LEFT_OUT:
+        print(printable(_("You ({name}) are not a user of this CRM: an administrator can add you with "
+                          "crm user add {name}.").format(name=operator)))
     return EXIT_OK

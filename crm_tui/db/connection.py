@@ -255,6 +255,11 @@ def _open_sqlite(path: str, create: bool, read_only: bool = False) -> peewee.Sql
             raise DatabaseOpenError(_("Cannot create a database in {path}: permission denied.").format(path=directory))
         if file.exists() and not os.access(file, os.R_OK):
             raise DatabaseOpenError(_("Cannot read {path}: permission denied.").format(path=file))
+    if read_only and _has_hot_journal(file):
+        # A writer was killed mid-transaction: its rollback journal must be played back, which
+        # only a writing connection can do. That restores the file to its last commit, as the
+        # next person to open it would anyway; nothing of the reader's is written.
+        read_only = False
     if read_only and path != ":memory:":
         # mode=ro: SQLite neither creates the file nor writes to it (an empty file stays empty).
         name, uri = file.resolve().as_uri() + "?mode=ro", True
@@ -271,6 +276,13 @@ def _open_sqlite(path: str, create: bool, read_only: bool = False) -> peewee.Sql
     )
     _register_sqlite_functions(db)
     return db
+
+
+def _has_hot_journal(file: Path) -> bool:
+    try:
+        return Path(f"{file}-journal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _register_sqlite_functions(db: peewee.SqliteDatabase) -> None:

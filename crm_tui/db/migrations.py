@@ -72,8 +72,21 @@ def upgrade(db: peewee.Database | None = None, upto: int | None = None) -> tuple
         if upto is not None and step.version > upto:
             break
         with db.atomic():
-            step.apply(db)
-            if step.version == 1:
-                db.create_tables([models.Meta], safe=True)
+            _run(step, db)
             _store_version(step.version)
     return before, schema_version(db)
+
+
+def _run(step: Step, db: peewee.Database) -> None:
+    step.apply(db)
+    if step.version == 1:
+        db.create_tables([models.Meta], safe=True)
+
+
+def build_schema(db: peewee.Database, upto: int = LATEST_VERSION) -> None:
+    """Run every step up to `upto` on an empty database (or schema) that the models are
+    bound to, storing no version: the schema this code makes, built apart so that
+    `crm check` can compare a database with it."""
+    for step in STEPS:
+        if step.version <= upto:
+            _run(step, db)

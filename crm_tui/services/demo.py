@@ -7,19 +7,26 @@ benchmark database, so it writes in large batches of plain tuples, builds text f
 pre-made fragments, and for large sizes loads without the search triggers and secondary
 indexes, then rebuilds both once.
 
+All of it is one transaction, so a demo killed at any moment leaves the database as it
+was, and nothing in it may cost a file its records: the journal and the disk syncs stay
+on (see `_bulk_session`), and the child process that generates rows holds nothing of
+its caller's and dies with it (see `_detach_from_caller`).
+
 The data is deterministic for a seed: the same size and seed give the same rows.
 """
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import marshal
-import multiprocessing
 import os
 import random
+import signal
+import struct
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, NoReturn, Sequence
 
 import peewee as pw
 
@@ -40,8 +47,10 @@ from crm_tui.db.models import (
     User,
 )
 from crm_tui.db.text import fold
-from crm_tui.i18n import N_, _, ngettext
-from crm_tui.services.errors import ConflictError
+from crm_tui.i18n import N_, _
+from crm_tui.services import users
+from crm_tui.services.admin import catch_up_id_sequences
+from crm_tui.services.errors import ConflictError, ValidationError
 
 Progress = Callable[[str, int, int], None]
 
@@ -98,10 +107,15 @@ class DemoSummary:
     opportunity_types: int = 0
     opportunities: int = 0
     opportunity_events: int = 0
+    operator: str = ""  # OPERATOR_ADDED, OPERATOR_KNOWN, OPERATOR_LEFT_OUT, or "" when not asked
 
     @property
     def total(self) -> int:
-        return sum(getattr(self, name) for name in self.__dataclass_fields__)
+        return sum(getattr(self, name) for name in RECORD_KINDS)
+
+
+RECORD_KINDS = ("users", "clients", "contacts", "categories", "projects", "activities", "orders", "service_entries",
+                "order_reviews", "opportunity_types", "opportunities", "opportunity_events")
 
 
 # Progress stages, translated where they are shown.
@@ -914,39 +928,142 @@ class _Generator:
         return Opportunity.LOST
 
 
+# --- the generator in a second process ----------------------------------------------
+
 # Batches cross to the parent as marshal bytes: plain tuples of str, int, None and bool
-# are all they hold, and marshal packs and unpacks them faster than pickle does.
+# are all they hold, and marshal packs and unpacks them faster than pickle does. Each
+# frame on the pipe is its length (8 bytes) and then the bytes.
 _MARSHAL_VERSION = 4
+_FRAME_LENGTH = struct.Struct("<Q")
+_END, _ERROR = "end", "error"
+_PIPE_BYTES = 1 << 20  # Linux lets a pipe hold this much: the generator runs ahead a little
+_F_SETPIPE_SZ = 1031
+_PR_SET_PDEATHSIG = 1
 
 
-def _produce(start: _Start, queue) -> None:
-    """The child process: generate every batch and hand it to the parent, which writes."""
+@contextmanager
+def _generated_batches(start: _Start, in_child: bool) -> Iterator[Iterable[tuple]]:
+    """The generator's items, made in a forked child while this process writes them (the
+    child is ended when the block is left, however it is left), or here."""
+    if not in_child:
+        yield _Generator(start).batches()
+        return
+    parent = os.getpid()
+    read_end, write_end = os.pipe()
+    _widen_pipe(write_end)
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        _run_child(start, write_end, parent)
+    os.close(write_end)
     try:
-        for item in _Generator(start).batches():
-            queue.put(marshal.dumps(item, _MARSHAL_VERSION))
-        queue.put(marshal.dumps(("end",), _MARSHAL_VERSION))
-    except BaseException:  # the parent shows it; a child has nobody else to tell
-        queue.put(marshal.dumps(("error", traceback.format_exc()), _MARSHAL_VERSION))
-
-
-def _batches_in_child(start: _Start) -> Iterator[tuple]:
-    """Generate in another process so Python builds rows while SQLite writes them."""
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=8)
-    child = context.Process(target=_produce, args=(start, queue), daemon=True)
-    child.start()
-    try:
-        while True:
-            item = marshal.loads(queue.get())
-            if item[0] == "end":
-                return
-            if item[0] == "error":
-                raise RuntimeError(item[1])
-            yield item
+        with os.fdopen(read_end, "rb") as frames:
+            yield _frames(frames)
     finally:
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        _end_child(child)
+
+
+def _widen_pipe(fd: int) -> None:
+    try:
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_BYTES)
+    except OSError:  # not Linux, or a lower limit: the default size works, a little slower
+        pass
+
+
+def _frames(frames) -> Iterator[tuple]:
+    while True:
+        header = frames.read(_FRAME_LENGTH.size)
+        body = frames.read(_FRAME_LENGTH.unpack(header)[0]) if len(header) == _FRAME_LENGTH.size else b""
+        if not body:
+            raise RuntimeError(_("The sample data generator stopped before it finished."))
+        item = marshal.loads(body)
+        if item[0] == _END:
+            return
+        if item[0] == _ERROR:
+            raise RuntimeError(item[1])
+        yield item
+
+
+def _end_child(child: int) -> None:
+    try:
+        os.kill(child, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(child, 0)
+
+
+def _run_child(start: _Start, write_end: int, parent: int) -> NoReturn:
+    """The forked child: generate every batch into the pipe, then leave without running
+    anything of the parent's (no atexit, no flushing of its buffers)."""
+    code = 1
+    try:
+        _detach_from_caller(write_end, parent)
+        with os.fdopen(write_end, "wb", buffering=_PIPE_BYTES) as pipe:
+            try:
+                for item in _Generator(start).batches():
+                    _write_frame(pipe, item)
+                _write_frame(pipe, (_END,))
+            except BrokenPipeError:
+                raise
+            except BaseException:  # the parent shows it; a child has nobody else to tell
+                _write_frame(pipe, (_ERROR, traceback.format_exc()))
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _write_frame(pipe, item: tuple) -> None:
+    body = marshal.dumps(item, _MARSHAL_VERSION)
+    pipe.write(_FRAME_LENGTH.pack(len(body)))
+    pipe.write(body)
+
+
+def _detach_from_caller(keep: int, parent: int) -> None:
+    """Hold nothing of the caller's: `crm demo | tee log` and `$(crm demo)` must end when
+    crm does, so the standard streams go to /dev/null and every other inherited
+    descriptor (the caller's pipes, the database file) is closed. Die with the parent:
+    at once where the kernel offers it (Linux), else at the next write into the pipe
+    whose reader is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's: it ends the child
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    for fd in _open_descriptors():
+        if fd > 2 and fd != keep:
+            try:
+                os.close(fd)
+            except OSError:  # the one that listed them, already closed
+                pass
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the closed pipe ends the child
+        pass
+
+
+def _open_descriptors() -> list[int]:
+    """This process's open descriptors; where they cannot be listed, every possible one
+    up to a bound (the limit may be huge, and closing each number costs a system call)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return [int(name) for name in os.listdir(folder)]
+        except OSError:
+            continue
+    try:
+        highest = os.sysconf("SC_OPEN_MAX")
+    except (OSError, ValueError):
+        highest = 1024
+    return list(range(min(highest, 65536)))
 
 
 # --- writing -------------------------------------------------------------------------
@@ -1032,8 +1149,6 @@ def _prepare(size: DemoSize, report: Callable[[str, int, int], None]) -> tuple[_
 
 
 _BULK_MODELS = (Contact, Activity, ServiceOrder, ServiceEntry, OrderReview, Opportunity, OpportunityEvent)
-_ALL_WRITTEN = (User, Client, Contact, Category, Project, Activity, ServiceOrder, ServiceEntry, OrderReview,
-                OpportunityType, Opportunity, OpportunityEvent)
 BULK_CACHE_KIB = 512_000
 
 
@@ -1055,13 +1170,19 @@ def _create_secondary_indexes(report: Callable[[str, int, int], None]) -> None:
 
 
 @contextmanager
-def _bulk_session(bulk: bool, fresh: bool) -> Iterator[None]:
+def _bulk_session(bulk: bool) -> Iterator[None]:
     """On SQLite, a big page cache and no per-row foreign-key look-ups while loading rows
-    that are consistent by construction. A fresh database (no orders yet) also skips the
-    disk syncs and, when no other connection has it open, leaves WAL for an in-memory
-    rollback journal: the rows go straight into the file instead of through the WAL and
-    a checkpoint that writes them a second time. An outage during that load loses only
-    sample data. Each setting belongs to this connection and is restored afterwards."""
+    that are consistent by construction; each setting belongs to this connection and is
+    restored afterwards.
+
+    When no other connection has the file open, the load also leaves WAL for a rollback
+    journal on disk, synced in full: the new rows go straight into the file, written
+    once, instead of into the WAL and again by a checkpoint. Only the few pages the file
+    already had are copied to the journal (pages added at its end need no copy), so a
+    kill or an outage at any moment rolls the file back to what it was when the next
+    connection opens it. Journal and sync are never turned off: the file may hold real
+    records. With others connected the load goes through WAL, just as safely.
+    """
     if not (bulk and is_sqlite()):
         yield
         return
@@ -1070,9 +1191,8 @@ def _bulk_session(bulk: bool, fresh: bool) -> Iterator[None]:
     journal = database.execute_sql("PRAGMA journal_mode").fetchone()[0]
     database.execute_sql("PRAGMA foreign_keys = OFF")
     database.execute_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    if fresh:
-        database.execute_sql("PRAGMA synchronous = OFF")
-        _set_journal_mode("memory")
+    if _set_journal_mode("delete") == "delete":
+        database.execute_sql("PRAGMA synchronous = FULL")
     try:
         yield
     finally:
@@ -1090,69 +1210,104 @@ def _set_journal_mode(mode: str) -> str:
         return database.execute_sql("PRAGMA journal_mode").fetchone()[0]
 
 
-def _sync_postgres_sequences() -> None:
-    """Explicit ids leave PostgreSQL's id sequences behind: move them past the highest id."""
-    for model in _ALL_WRITTEN:
-        table = model._meta.table_name
-        database.execute_sql(
-            f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"
-        )
+# --- what the database already holds -------------------------------------------------
+
+# Every kind of record but users: a database whose only records are its users (added
+# with `crm user add` to prepare it) holds no business data yet and may take the demo.
+_BUSINESS_RECORDS = (
+    (Client, N_("clients")), (Contact, N_("contacts")), (Category, N_("categories")), (Project, N_("projects")),
+    (Activity, N_("activities")), (ServiceOrder, N_("service orders")), (ServiceEntry, N_("service entries")),
+    (OrderReview, N_("order reviews")), (OpportunityType, N_("opportunity types")),
+    (Opportunity, N_("opportunities")), (OpportunityEvent, N_("opportunity events")),
+)
 
 
-def existing_orders() -> int:
-    return ServiceOrder.select().count()
+def business_records() -> dict[str, int]:
+    """How many records of each kind but users the database holds, by (untranslated) label."""
+    return {label: model.select().count() for model, label in _BUSINESS_RECORDS if model.select().exists()}
 
 
-def fill_demo(size: DemoSize = DemoSize(), progress: Progress | None = None, force: bool = False) -> DemoSummary:
+def _refuse_a_database_in_use() -> None:
+    held = business_records()
+    if held:
+        listed = ", ".join(f"{_(label)}: {count}" for label, count in held.items())
+        raise ConflictError(
+            _("The database already holds records ({records}): sample data goes only into a database "
+              "whose only records are its users (force it to add the data anyway).").format(records=listed))
+
+
+# What happened to the person who ran the demo (see `fill_demo`).
+OPERATOR_ADDED = "added"  # registered as the administrator of a database without users
+OPERATOR_KNOWN = "known"  # already a user
+OPERATOR_LEFT_OUT = "left out"  # the database has users, and this person is not one
+
+
+def _register_operator(login: str | None) -> str:
+    """A new database gets the person running the demo as its administrator (as the
+    first sign-in would), so they can open what they filled. Where there are users
+    already, nobody gets rights from running the demo."""
+    if not login:
+        return ""
+    if users.database_has_users():
+        return OPERATOR_KNOWN if User.select().where(User.username == login).exists() else OPERATOR_LEFT_OUT
+    try:
+        users.bootstrap_first_admin(login)
+    except ValidationError:  # not a name the CRM accepts for a user
+        return OPERATOR_LEFT_OUT
+    return OPERATOR_ADDED
+
+
+# --- filling ---------------------------------------------------------------------------
+
+
+def _write_batches(batches: Iterable[tuple], report: Progress, counts: dict[str, int]) -> None:
+    statements = {table: _insert_sql(table) for table in TABLES}
+    for item in batches:
+        if item[0] == ROWS:
+            if item[2]:
+                database.cursor().executemany(statements[item[1]], item[2])
+        elif item[0] == PROGRESS:
+            report(item[1], item[2], item[3])
+        elif item[0] == COUNTS:
+            counts.update(item[1])
+
+
+def _forking_helps(bulk: bool) -> bool:
+    return bulk and is_sqlite() and (os.cpu_count() or 1) > 1 and hasattr(os, "fork")
+
+
+def fill_demo(size: DemoSize = DemoSize(), progress: Progress | None = None, force: bool = False,
+              operator: str | None = None) -> DemoSummary:
     """Write realistic sample data of `size` and return how many records were written.
 
-    Refuses a database that already has service orders unless `force` is true. Large
-    sizes load without the search triggers and secondary indexes and rebuild them once,
-    generating the rows in a second process while this one writes them.
+    Refuses a database that holds records other than users unless `force` is true. The
+    `operator` (the login running the demo) becomes the administrator of a database
+    without users. Everything is one transaction: a failure or a kill at any moment
+    leaves the database as it was. Large sizes load without the search triggers and
+    secondary indexes and rebuild them before committing, generating the rows in a
+    second process while this one writes them.
     """
-    orders = existing_orders()
-    if orders and not force:
-        raise ConflictError(
-            ngettext("The database already has {count} service order: sample data goes only into a database "
-                     "without orders (force it to add the data anyway).",
-                     "The database already has {count} service orders: sample data goes only into a database "
-                     "without orders (force it to add the data anyway).", orders).format(count=orders))
-
     def report(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(_(stage), done, total)
 
     bulk = max(size.orders, size.activities, size.contacts) >= BULK_THRESHOLD
-    with write_transaction():
+    with _bulk_session(bulk), write_transaction():
+        if not force:
+            _refuse_a_database_in_use()
+        operator_status = _register_operator(operator)
         start, counts = _prepare(size, report)
-    in_child = bulk and is_sqlite() and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
-    statements = {table: _insert_sql(table) for table in TABLES}
-    with _bulk_session(bulk, fresh=not orders):
-        try:
-            if bulk:
-                with write_transaction():
-                    search.drop_sync(database)
-                    _drop_secondary_indexes()
-            batches = _batches_in_child(start) if in_child else _Generator(start).batches()
-            with write_transaction():
-                for item in batches:
-                    if item[0] == ROWS:
-                        if item[2]:
-                            database.cursor().executemany(statements[item[1]], item[2])
-                    elif item[0] == PROGRESS:
-                        report(item[1], item[2], item[3])
-                    elif item[0] == COUNTS:
-                        counts.update(item[1])
-        finally:
-            if bulk:
-                with write_transaction():
-                    _create_secondary_indexes(report)
-                    report(STAGE_SEARCH, 0, 1)
-                    search.install(database)
-    with write_transaction():
+        if bulk:
+            search.drop_sync(database)
+            _drop_secondary_indexes()
+        with _generated_batches(start, _forking_helps(bulk)) as batches:
+            _write_batches(batches, report, counts)
+        if bulk:
+            _create_secondary_indexes(report)
+            report(STAGE_SEARCH, 0, 1)
+            search.install(database)
         counters.catch_up_all()
         if is_postgres():
-            _sync_postgres_sequences()
+            catch_up_id_sequences()
     report(STAGE_SEARCH, 1, 1)
-    return DemoSummary(**counts)
+    return DemoSummary(**counts, operator=operator_status)
