@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
+from crm_tui.widgets.key_order import KeysInOrder
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
@@ -46,7 +47,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-class CrmApp(App[int]):
+class CrmApp(KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)

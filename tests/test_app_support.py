@@ -81,3 +81,27 @@ def ui_db(tmp_path):
 @pytest.fixture
 def ui_admin(ui_db) -> Actor:
     return users.bootstrap_first_admin("ana", "Ana Admin")
+
+
+KEY_NAMES = {" ": "space", "\t": "tab", "\n": "enter"}
+
+
+def key_event(name_or_character: str) -> events.Key:
+    """The Key event a terminal sends for a character, or for a key name such as "tab"."""
+    if len(name_or_character) == 1:
+        character = name_or_character
+        return events.Key(KEY_NAMES.get(character, character), character if character != "\t" else None)
+    return events.Key(name_or_character, None)
+
+
+async def burst(pilot, *parts: str) -> None:
+    """Send keys all at once, as they arrive over a laggy SSH link or from a paste: texts
+    are typed character by character, names in <angle brackets> are keys ("<tab>", "<f2>").
+    Nothing waits between the keys; the test settles once they are all sent."""
+    for part in parts:
+        if part.startswith("<") and part.endswith(">") and len(part) > 2:
+            pilot.app.post_message(key_event(part[1:-1]))
+            continue
+        for character in part:
+            pilot.app.post_message(key_event(character))
+    await settle(pilot)

@@ -65,7 +65,9 @@ class EditScreen(Screen):
         return self.query_one(Form)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._focus_first)
+        # At once, not after a refresh: keys typed right after the one that opened the
+        # form go to its first field.
+        self._focus_first()
 
     def _focus_first(self) -> None:
         for widget in self.form.query("Input, TextArea, Select, Checkbox"):
