@@ -223,7 +223,7 @@ async def test_the_form_shows_service_errors_where_they_belong():
         await pilot.press("backspace")
         form.save()
         await settle(pilot)
-        assert str(form.query_one("#form-error", Static).render()) == "Someone changed it [bold]first[/]."
+        assert str(form.query_one("#form-error", Static).render()) == "✗ Someone changed it [bold]first[/]."
         assert app.saved == []
 
 

@@ -26,6 +26,12 @@ CHOICE = "choice"
 LOOKUP = "lookup"
 BOOL = "bool"
 KINDS = (TEXT, MULTILINE, DATE, DATETIME, CHOICE, LOOKUP, BOOL)
+# Starts every error line: an error reads as one without colours too (NO_COLOR, 16 colours).
+ERROR_SIGN = "✗ "
+
+
+def error_text(message: str) -> str:
+    return ERROR_SIGN + message if message else ""
 
 
 @dataclass(frozen=True)
@@ -221,13 +227,14 @@ class Form(VerticalScroll):
     def show_field_error(self, name: str, message: str) -> None:
         self._states[name].error = message
         error_line = self.query_one(f"#error-{name}", Static)
-        error_line.update(plain(message))
+        error_line.update(plain(error_text(message)))
         error_line.set_class(bool(message), "-shown")
         self.widget_for(name).set_class(bool(message), "-invalid")
 
     def show_form_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(plain(message))
-        self.query_one("#form-error", Static).set_class(bool(message), "-shown")
+        form_error = self.query_one("#form-error", Static)
+        form_error.update(plain(error_text(message)))
+        form_error.set_class(bool(message), "-shown")
 
     def validate_all(self) -> bool:
         first_bad = None
@@ -270,8 +277,21 @@ class Form(VerticalScroll):
         return isinstance(widget, DateInput) and widget.being_typed
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_current_row()
         if isinstance(event.widget, DateInput):
             self._edited(event.widget)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_current_row()
+
+    def _mark_current_row(self) -> None:
+        """The row of the field being typed in is marked (its label shows in reverse).
+
+        Read from the focus as it is now: the blur of one field and the focus of the next
+        may arrive in either order."""
+        name = self._field_name_of(self.screen.focused)
+        for row in self.query(".field-row"):
+            row.set_class(row.id == f"row-{name}", "-current")
 
     def _has_content(self, name: str) -> bool:
         value = self.raw_value(name)

@@ -1,0 +1,88 @@
+"""The forms as a user meets them: how they look in every colour mode, leaving them,
+records others changed or deleted meanwhile, saves that wait for the database."""
+from __future__ import annotations
+
+import pytest
+from rich.color import ColorSystem
+from textual.color import Color
+from textual.widgets import Static
+
+from crm_tui.screens.catalog import EditScreen
+from test_app_support import SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
+
+COLOUR_MODES = {"truecolor": None, "256 colours": ColorSystem.EIGHT_BIT, "16 colours": ColorSystem.STANDARD}
+
+
+def as_terminal_shows(color: Color, system: ColorSystem | None) -> Color:
+    """The colour a terminal of that colour system shows for `color`."""
+    if system is None:
+        return color
+    return Color(*color.rich_color.downgrade(system).get_truecolor())
+
+
+def luminance(color: Color) -> float:
+    """WCAG relative luminance."""
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(color.r) + 0.7152 * linear(color.g) + 0.0722 * linear(color.b)
+
+
+def contrast(one: Color, other: Color) -> float:
+    """WCAG contrast ratio (1 to 21)."""
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def shown_colors(widget) -> tuple[Color, Color]:
+    """(background, text colour) the widget is drawn with."""
+    _base_background, _base_color, background, color = widget.colors
+    return background, color
+
+
+async def open_new_contact_with_errors(pilot) -> EditScreen:
+    await open_item(pilot, "contacts")
+    await pilot.press("f2")
+    await settle(pilot)
+    await pilot.press("f8")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+@pytest.mark.parametrize("mode", COLOUR_MODES)
+async def test_form_errors_and_fields_read_clearly_in_every_colour_mode(ui_admin, mode):
+    system = COLOUR_MODES[mode]
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_contact_with_errors(pilot)
+        form = screen.form
+        error_line = form.query_one("#error-name", Static)
+        assert str(error_line.render()) == "✗ Name is required."
+        background, color = (as_terminal_shows(c, system) for c in shown_colors(error_line))
+        assert contrast(color, background) >= 4.5, (mode, color, background)
+
+        form_background = as_terminal_shows(shown_colors(form)[0], system)
+        for name in ("name", "job_title", "phone", "mobile", "email"):
+            field = form.widget_for(name)
+            field_background, text = (as_terminal_shows(c, system) for c in shown_colors(field))
+            assert field_background != form_background, (mode, name)
+            assert contrast(field_background, form_background) >= 1.5, (mode, name)
+            # 16 colours: bright white on bright black, 4:1 with xterm's palette.
+            assert contrast(text, field_background) >= (3.5 if mode == "16 colours" else 4.5), (mode, name)
+            assert "underline" in str(field.rich_style)  # adjacent fields stay apart
+
+
+async def test_without_colour_errors_are_reversed_and_the_field_typed_in_is_marked(ui_admin, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_contact_with_errors(pilot)
+        form = screen.form
+        for error_line in (form.query_one("#error-name", Static), form.query_one("#form-error", Static)):
+            assert str(error_line.render()).startswith("✗ ")
+            assert error_line.rich_style.reverse and error_line.rich_style.bold
+        await pilot.press("tab")  # from the client (the first field in error) to the name
+        await settle(pilot)
+        labels = {label.id: bool(label.rich_style.reverse) for label in form.query(".field-label")}
+        assert labels["label-name"] and not labels["label-client_id"] and not labels["label-phone"]
