@@ -17,6 +17,7 @@ from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
 from crm_tui.widgets.key_order import KeysInOrder
+from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
@@ -165,7 +166,9 @@ class CrmApp(KeysInOrder, App[int]):
         self.open_menu(item_id)
 
     def open_menu(self, item_id: str) -> None:
-        """Open the screen of a menu item (from the menu, a key or the palette)."""
+        """Open the screen of a menu item (from the menu, a key or the palette).
+
+        A form with unsaved changes in front asks first; it stays open underneath."""
         item = MENU_BY_ID[item_id]
         if item.admin_only and not self.actor.is_admin:
             self.notify(_("Only an administrator can open «{item}».").format(item=_(item.label)),
@@ -173,9 +176,42 @@ class CrmApp(KeysInOrder, App[int]):
             return
         if getattr(self.screen, "menu_item_id", None) == item_id:
             return
+        unsaved = unsaved_work(self.screen)
+        if unsaved is None:
+            self._push_menu_item(item)
+            return
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        question = _("«{form}» has changes that are not saved. Open «{item}» on top of it? "
+                     "Esc there comes back to the form.").format(form=unsaved, item=_(item.label))
+
+        def answered(open_it: bool | None) -> None:
+            if open_it:
+                self._push_menu_item(item)
+
+        self.push_screen(ConfirmDialog(question, yes=_("Open"), no=_("Keep editing")), answered)
+
+    def _push_menu_item(self, item: MenuItem) -> None:
         screen = item.make_screen(self)
-        screen.menu_item_id = item_id
+        screen.menu_item_id = item.id
         self.push_screen(screen)
+
+    async def action_quit(self) -> None:
+        """Leave the CRM (Ctrl+Q, the palette), asking first if a form holds unsaved changes."""
+        unsaved = next((title for title in map(unsaved_work, reversed(self.screen_stack)) if title), None)
+        if unsaved is None:
+            self.exit()
+            return
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        question = _("«{form}» has changes that are not saved. Discard them and leave the CRM?").format(
+            form=unsaved)
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(question, yes=_("Discard and leave"), no=_("Keep editing")), answered)
 
     def action_show_keys(self) -> None:
         if getattr(self.screen, "is_help", False):
@@ -191,6 +227,11 @@ class CrmApp(KeysInOrder, App[int]):
         yield SystemCommand(_("Help: keys of this screen"), _("The keys you can use here (F1)"),
                             self.action_show_keys)
         yield SystemCommand(_("Quit"), _("Leave the CRM"), self.action_quit)
+
+
+def unsaved_work(screen: Screen) -> str | None:
+    """The title of the form on `screen` if it holds changes not saved yet, else None."""
+    return screen.unsaved_work() if isinstance(screen, HoldsUnsavedWork) else None
 
 
 # --- starting from the command line ---------------------------------------------------

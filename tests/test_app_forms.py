@@ -8,7 +8,9 @@ from textual.color import Color
 from textual.widgets import Static
 
 from crm_tui.screens.catalog import EditScreen
-from test_app_support import SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
+from crm_tui.services import catalogs
+from crm_tui.widgets.dialogs import ConfirmDialog
+from test_app_support import SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
 
 COLOUR_MODES = {"truecolor": None, "256 colours": ColorSystem.EIGHT_BIT, "16 colours": ColorSystem.STANDARD}
 
@@ -86,3 +88,103 @@ async def test_without_colour_errors_are_reversed_and_the_field_typed_in_is_mark
         await settle(pilot)
         labels = {label.id: bool(label.rich_style.reverse) for label in form.query(".field-label")}
         assert labels["label-name"] and not labels["label-client_id"] and not labels["label-phone"]
+
+
+# --- leaving a form with unsaved changes ------------------------------------------------
+
+
+async def start_a_new_client(pilot, name: str = "Ferretería a medias") -> EditScreen:
+    await open_item(pilot, "clients")
+    await pilot.press("f2")
+    await settle(pilot)
+    await type_text(pilot, name)
+    return pilot.app.screen
+
+
+async def test_ctrl_q_on_a_changed_form_asks_before_leaving_the_crm(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        form_screen = await start_a_new_client(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == ("«New client» has changes that are not saved. "
+                                       "Discard them and leave the CRM?")
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and app.screen is form_screen
+        assert form_screen.form.values()["name"] == "Ferretería a medias"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not app.is_running
+    assert catalogs.list_clients().rows == []
+
+
+async def test_ctrl_q_on_an_unchanged_form_leaves_at_once(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert not app.is_running
+
+
+async def test_quit_from_the_command_palette_asks_too(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_a_new_client(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "Quit")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.is_running
+
+
+@pytest.mark.parametrize("key, item_id", [("ctrl+d", "add_activity"), ("ctrl+s", "add_order"),
+                                          ("ctrl+r", "add_service")])
+async def test_a_crm_key_on_a_changed_form_asks_and_the_form_waits_underneath(ui_admin, key, item_id):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        form_screen = await start_a_new_client(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "«New client» has changes that are not saved" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form_screen
+        await pilot.press(key)
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.menu_item_id == item_id
+        await pilot.press("ctrl+q")  # the form below still has its changes
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n", "escape")
+        await settle(pilot)
+        assert app.screen is form_screen
+        assert form_screen.form.values()["name"] == "Ferretería a medias"
+
+
+async def test_opening_a_menu_item_by_name_from_a_changed_form_asks(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        form_screen = await start_a_new_client(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "Contact catalog")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is form_screen

@@ -91,6 +91,10 @@ class EditScreen(Screen):
         self.app.notify(_("Saved."), markup=False)
         self.dismiss(event.result)
 
+    def unsaved_work(self) -> str | None:
+        """The form's title while it holds changes not saved yet (or a save on its way)."""
+        return self.title_text if self.form.saving or self.form.dirty else None
+
     def action_back(self) -> None:
         if self.form.saving:  # its result comes back to this screen
             self.app.notify(_("The record is still being saved."), markup=False)
