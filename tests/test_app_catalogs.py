@@ -224,7 +224,7 @@ async def test_deleting_what_another_user_already_deleted_says_so_and_refreshes(
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, MessageDialog)
-        assert "does not exist" in app.screen.message
+        assert app.screen.message == "Category «Antenas» no longer exists: another user deleted it."
         await pilot.press("enter")
         await settle(pilot)
         assert names_in_table(app) == ["Cableado"]

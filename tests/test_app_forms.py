@@ -8,8 +8,10 @@ from textual.color import Color
 from textual.widgets import Static
 
 from crm_tui.screens.catalog import EditScreen
-from crm_tui.services import catalogs
-from crm_tui.widgets.dialogs import ConfirmDialog
+from crm_tui.services import catalogs, users
+from crm_tui.widgets.dialogs import ConfirmDialog, MessageDialog
+from crm_tui.widgets.record_table import RecordTable
+from test_app_refresh import as_another_user
 from test_app_support import SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
 
 COLOUR_MODES = {"truecolor": None, "256 colours": ColorSystem.EIGHT_BIT, "16 colours": ColorSystem.STANDARD}
@@ -188,3 +190,155 @@ async def test_opening_a_menu_item_by_name_from_a_changed_form_asks(ui_admin):
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is form_screen
+
+
+# --- records another user changed or deleted meanwhile ------------------------------------
+
+
+def contact_whose_id_is_not_its_key(actor):
+    """Contact 3 stored with id 2, as SQLite gives out the id of a deleted last row again."""
+    client = catalogs.add_client(actor, name="Hotel Las Palmas")
+    catalogs.add_contact(actor, client_id=client.id, name="Primera")
+    second = catalogs.add_contact(actor, client_id=client.id, name="Segunda")
+    catalogs.delete_contact(actor, second.id, second.version)
+    third = catalogs.add_contact(actor, client_id=client.id, name="Rosa Díaz")
+    assert (third.key, third.id) == (3, 2)
+    return third
+
+
+async def open_record(pilot, item_id: str, row: int) -> EditScreen:
+    await open_item(pilot, item_id)
+    pilot.app.screen.query_one(RecordTable).move_cursor(row=row)
+    await pilot.press("enter")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_saving_a_contact_another_user_deleted_names_it_by_its_key(ui_admin):
+    contact = contact_whose_id_is_not_its_key(ui_admin)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        form_screen = await open_record(pilot, "contacts", row=1)
+        assert form_screen.record.key == 3
+        await pilot.press("tab", "end")  # from the client to the name
+        await type_text(pilot, " López")
+        as_another_user(lambda: catalogs.delete_contact(ui_admin, contact.id, contact.version))
+        await pilot.press("f8")
+        await settle(pilot)
+        assert app.screen is form_screen
+        message = str(form_screen.query_one("#form-error", Static).render())
+        assert message == ("✗ Contact 3 «Rosa Díaz» no longer exists: another user deleted it "
+                           "while you were editing. Nothing was saved.")
+        notified = [notification.message for notification in app._notifications]
+        assert not any("2" in text for text in notified)
+
+
+async def test_deleting_a_contact_another_user_deleted_names_it_by_its_key(ui_admin):
+    contact = contact_whose_id_is_not_its_key(ui_admin)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "contacts")
+        app.screen.query_one(RecordTable).move_cursor(row=1)
+        as_another_user(lambda: catalogs.delete_contact(ui_admin, contact.id, contact.version))
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert app.screen.message == "Contact 3 «Rosa Díaz» no longer exists: another user deleted it."
+
+
+async def test_a_conflict_offers_to_reload_and_keeps_what_was_typed_in_view(ui_admin):
+    client = catalogs.add_client(ui_admin, name="Taller Ruiz", phone="55 1111 1111")
+    beto = users.add_user(ui_admin, "beto", "Beto")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        form_screen = await open_record(pilot, "clients", row=0)
+        await pilot.press("end")
+        await type_text(pilot, " e Hijos")
+        as_another_user(lambda: catalogs.modify_client(users.identify("beto"), client.id, client.version,
+                                                       name="Taller Ruiz SA", phone="55 2222 2222"))
+        await pilot.press("f8")
+        await settle(pilot)
+        assert app.screen is form_screen
+        message = str(form_screen.query_one("#form-error", Static).render())
+        assert "beto changed this record" in message and "F9" in message
+        assert form_screen.form.values()["name"] == "Taller Ruiz e Hijos"
+
+        await pilot.press("f9")
+        await settle(pilot)
+        values = form_screen.form.values()
+        assert (values["name"], values["phone"]) == ("Taller Ruiz SA", "55 2222 2222")
+        typed = form_screen.query_one("#typed-name", Static)
+        assert typed.display and str(typed.render()) == "You typed: Taller Ruiz e Hijos"
+        assert not form_screen.query_one("#typed-phone", Static).display  # phone was not changed here
+
+        await pilot.press("end")
+        await type_text(pilot, " e Hijos")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert not isinstance(app.screen, EditScreen)
+    stored = catalogs.get_client(client.id)
+    assert (stored.name, stored.phone) == ("Taller Ruiz SA e Hijos", "55 2222 2222")
+    del beto
+
+
+# Each catalog: (menu item, add a record, change it as another user would, read it back)
+CATALOGS = {
+    "categories": (lambda a: catalogs.add_category(a, name="Antenas"),
+                   lambda a, r: catalogs.modify_category(a, r.id, r.version, name="Antenas 5G"),
+                   catalogs.get_category),
+    "opportunity_types": (lambda a: catalogs.add_opportunity_type(a, name="Referido"),
+                          lambda a, r: catalogs.modify_opportunity_type(a, r.id, r.version, name="Referido web"),
+                          catalogs.get_opportunity_type),
+    "clients": (lambda a: catalogs.add_client(a, name="Taller Ruiz"),
+                lambda a, r: catalogs.modify_client(a, r.id, r.version, phone="55 2222 2222"),
+                catalogs.get_client),
+    "contacts": (lambda a: catalogs.add_contact(a, client_id=catalogs.add_client(a, name="Hotel").id,
+                                                name="Rosa Díaz"),
+                 lambda a, r: catalogs.modify_contact(a, r.id, r.version, phone="55 2222 2222"),
+                 catalogs.get_contact),
+    "projects": (lambda a: catalogs.add_project(a, client_id=catalogs.add_client(a, name="Hotel").id,
+                                                name="Cableado"),
+                 lambda a, r: catalogs.modify_project(a, r.id, r.version, description="Dos pisos"),
+                 catalogs.get_project),
+}
+
+
+@pytest.mark.parametrize("item_id", CATALOGS)
+async def test_delete_carries_the_version_the_user_saw_in_every_catalog(ui_admin, item_id):
+    add, change, read = CATALOGS[item_id]
+    record = add(ui_admin)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, item_id)
+        as_another_user(lambda: change(ui_admin, record))
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "was changed by another user since the list showed it; nothing was done" in app.screen.message
+    assert read(record.id).version == record.version + 1  # still there, with the other user's change
+
+
+@pytest.mark.parametrize("item_id", [item for item in CATALOGS if item != "projects"] + ["users"])
+async def test_deactivate_carries_the_version_the_user_saw_in_every_catalog(ui_admin, item_id):
+    if item_id == "users":
+        record = users.add_user(ui_admin, "beto", "Beto")
+        change = lambda a, r: users.modify_user(a, r.id, r.version, full_name="Beto Gómez")  # noqa: E731
+        read = users.get_user
+    else:
+        add, change, read = CATALOGS[item_id]
+        record = add(ui_admin)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, item_id)
+        table = app.screen.query_one(RecordTable)
+        table.move_cursor(row=next(i for i, r in enumerate(table.records) if r.id == record.id))
+        as_another_user(lambda: change(ui_admin, record))
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "was changed by another user since the list showed it; nothing was done" in app.screen.message
+    assert read(record.id).active is True

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import Page, PageRequest
-from crm_tui.services.errors import NotAllowed, ServiceError
+from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
@@ -31,21 +31,31 @@ def yes_no(value: Any) -> str:
 
 
 class EditScreen(Screen):
-    """A record's form on its own screen: F8 saves, Esc goes back (asking if changed)."""
+    """A record's form on its own screen: F8 saves, Esc goes back (asking if changed).
+
+    `save(record, values)` stores the form; `record` is the record as the form read it
+    (None for a new one), so a save carries the version the user saw. `reload(record)`
+    reads it again as stored (F9, after another user changed it).
+    """
 
     BINDINGS = [
         Binding("f8", "save", N_("Save"), id="process"),
+        Binding("f9", "reload", N_("Reload"), id="form_reload",
+                tooltip=N_("Read the stored record again (what you typed stays in view)")),
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 
-    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[dict], Any],
-                 record: Any = None, info: str = "") -> None:
+    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[Any, dict], Any],
+                 record: Any = None, *, initial: dict | None = None, info: str = "",
+                 reload: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.specs = specs
         self.save_callable = save
         self.record = record
+        self.initial = initial
         self.info = info
+        self.reload_callable = reload
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.title_text)
@@ -57,8 +67,12 @@ class EditScreen(Screen):
             yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
         yield CrmFooter()
 
+    def make_form(self) -> Form:
+        shown = self.record if self.record is not None else self.initial
+        return Form(self.specs, lambda values: self.save_callable(self.record, values), shown, id="form")
+
     def compose_body(self) -> ComposeResult:
-        yield Form(self.specs, self.save_callable, self.record, id="form")
+        yield self.make_form()
 
     @property
     def form(self) -> Form:
@@ -75,6 +89,11 @@ class EditScreen(Screen):
                 widget.focus()
                 return
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload":
+            return self.reload_callable is not None and self.record is not None
+        return True
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "save":
@@ -90,6 +109,60 @@ class EditScreen(Screen):
         event.stop()
         self.app.notify(_("Saved."), markup=False)
         self.dismiss(event.result)
+
+    @on(Form.SaveRefused)
+    def _save_refused(self, event: Form.SaveRefused) -> None:
+        event.stop()
+        message = self._explain(event.error)
+        self.form.show_form_error(message)
+        self.app.notify(message, severity="error", markup=False)
+
+    def _explain(self, error: ServiceError) -> str:
+        """What the user reads when the save was refused: the record named as they know it."""
+        if self.record is None:
+            return error.message
+        if isinstance(error, NotFound):
+            return self._gone_message()
+        if isinstance(error, ConflictError) and self.reload_callable is not None and self._changed_since_read():
+            return "{reason} {offer}".format(
+                reason=error.message,
+                offer=_("F9 reloads it; what you typed stays in view under each field."))
+        return error.message
+
+    def _gone_message(self) -> str:
+        return _("{record} no longer exists: another user deleted it while you were editing. "
+                 "Nothing was saved.").format(record=self.title_text)
+
+    def _changed_since_read(self) -> bool:
+        try:
+            stored = self.reload_callable(self.record)
+        except ServiceError:
+            return False
+        return getattr(stored, "version", None) != getattr(self.record, "version", None)
+
+    def action_reload(self) -> None:
+        """Show the record as stored now; what the user typed differently stays in view."""
+        if self.reload_callable is None or self.record is None:
+            return
+        if self.form.saving:
+            self.app.notify(_("The record is still being saved."), markup=False)
+            return
+        try:
+            stored = self.reload_callable(self.record)
+        except NotFound:
+            self.form.show_form_error(_("{record} no longer exists: another user deleted it.").format(
+                record=self.title_text))
+            return
+        except ServiceError as error:
+            self.form.show_form_error(error.message)
+            return
+        typed = {name: self.form.shown_text(name) for name in self.form.changed_fields()}
+        self.record = stored
+        self.form.fill(stored)
+        stored_texts = self.form.shown_texts()
+        self.form.show_typed({name: text for name, text in typed.items() if text != stored_texts[name]})
+        self.form.show_form_error("")
+        self.app.notify(_("Reloaded as stored now."), markup=False)
 
     def unsaved_work(self) -> str | None:
         """The form's title while it holds changes not saved yet (or a save on its way)."""
@@ -212,21 +285,34 @@ class CatalogScreen(Screen):
     _search_snapshot = ""
 
     # --- to fill in by each catalog --------------------------------------------------
+    # A catalog says what it lists (fetch, COLUMNS), which fields its form has
+    # (FIELDS or form_fields), and how a record is read, added, changed and removed.
+    # Every change carries the record as the user saw it: its version is checked.
+
+    NEW_TITLE = N_("New record")
+    FIELDS: list[FieldSpec] = []
+    EDIT_SCREEN: type[EditScreen] = EditScreen
 
     def fetch(self, request: PageRequest, text: str) -> Page:
         raise NotImplementedError
 
-    def record_name(self, record: Any) -> str:
-        return getattr(record, "name", "") or str(getattr(record, "id", ""))
+    def fresh(self, record: Any) -> Any:
+        """The record as it is stored now (raises NotFound when it was deleted)."""
+        raise NotImplementedError
 
-    def editor(self, record: Any | None) -> Screen:
-        """The screen that adds (record None) or modifies a record."""
+    def add(self, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        """Store the form's values over `record` (the version the form read)."""
         raise NotImplementedError
 
     def delete_record(self, record: Any) -> None:
+        """Delete `record` as the list showed it (its version)."""
         raise NotImplementedError
 
     def set_active(self, record: Any, active: bool) -> Any:
+        """(De)activate `record` as the list showed it (its version)."""
         raise NotImplementedError
 
     def export_columns(self) -> Sequence[Column]:
@@ -235,9 +321,59 @@ class CatalogScreen(Screen):
     def export_rows(self, text: str) -> Iterable[Sequence]:
         raise NotImplementedError
 
-    def fresh(self, record: Any) -> Any:
-        """The record as it is now in the database (for its current version)."""
-        return record
+    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+        return self.FIELDS
+
+    def new_values(self) -> dict[str, Any]:
+        """What a new record's form starts with."""
+        return {"active": True}
+
+    def next_key(self) -> int | None:
+        """The key a new record would get (shown as a proposal), if the catalog has keys."""
+        return None
+
+    def record_name(self, record: Any) -> str:
+        return getattr(record, "name", "") or str(getattr(record, "id", ""))
+
+    def record_title(self, record: Any) -> str:
+        """The record as the user knows it: kind, key (if it has one) and name."""
+        key = getattr(record, "key", None)
+        if key is None:
+            return _("{kind} «{name}»").format(kind=_(self.KIND_LABEL), name=self.record_name(record))
+        return _("{kind} {key} «{name}»").format(kind=_(self.KIND_LABEL), key=key, name=self.record_name(record))
+
+    def editor_info(self, record: Any | None) -> str:
+        if record is not None:
+            key = getattr(record, "key", None)
+            return _("Key: {key}").format(key=key) if key is not None else ""
+        key = self.next_key()
+        return _("Proposed key: {key} (given for good when you save)").format(key=key) if key else ""
+
+    def editor(self, record: Any | None) -> EditScreen:
+        """The screen that adds (record None) or modifies a record."""
+        if record is None:
+            return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), lambda _seen, values: self.add(values),
+                                    initial=self.new_values(), info=self.editor_info(None))
+        return self.EDIT_SCREEN(self.record_title(record), self.form_fields(record), self.modify, record,
+                                info=self.editor_info(record), reload=self.fresh)
+
+    def refusal(self, record: Any, error: ServiceError) -> str:
+        """Why a change from the list was refused, naming the record as the user knows it."""
+        if record is None:
+            return error.message
+        if isinstance(error, NotFound):
+            return _("{record} no longer exists: another user deleted it.").format(record=self.record_title(record))
+        if isinstance(error, ConflictError) and self._changed_since_listed(record):
+            return _("{record} was changed by another user since the list showed it; nothing was done. "
+                     "The list now shows it as stored: check it and try again.").format(
+                record=self.record_title(record))
+        return error.message
+
+    def _changed_since_listed(self, record: Any) -> bool:
+        try:
+            return self.fresh(record).version != record.version
+        except ServiceError:
+            return False
 
     # --- search --------------------------------------------------------------------
 
@@ -288,7 +424,7 @@ class CatalogScreen(Screen):
         try:
             screen = self.editor(self.fresh(record) if record is not None else None)
         except ServiceError as error:
-            self.app.push_screen(MessageDialog(error.message))
+            self.app.push_screen(MessageDialog(self.refusal(record, error)))
             self.table.reload(keep_position=True)
             return
 
@@ -327,7 +463,7 @@ class CatalogScreen(Screen):
             self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
         except ServiceError as error:
-            self.app.call_from_thread(self._change_refused, error.message)
+            self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
 
@@ -363,7 +499,7 @@ class CatalogScreen(Screen):
         try:
             self.set_active(record, active)
         except ServiceError as error:
-            self.app.call_from_thread(self._change_refused, error.message)
+            self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
         self.app.call_from_thread(self._changed, message.format(name=self.record_name(record)))

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
-from crm_tui.screens.clients import proposed_key_text
+from crm_tui.i18n import N_
+from crm_tui.screens.catalog import CatalogScreen, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
@@ -33,6 +32,8 @@ FIELDS = [
 class ContactsScreen(CatalogScreen):
     TITLE_LABEL = N_("Contact catalog")
     KIND_LABEL = N_("Contact")
+    NEW_TITLE = N_("New contact")
+    FIELDS = FIELDS
     COLUMNS = [
         ColumnSpec(N_("Key"), lambda r: r.key, 5),
         ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
@@ -49,20 +50,20 @@ class ContactsScreen(CatalogScreen):
     def fresh(self, record: Any) -> Any:
         return catalogs.get_contact(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        if record is None:
-            return EditScreen(_("New contact"), FIELDS, lambda values: catalogs.add_contact(actor, **values),
-                              {"active": True}, info=proposed_key_text(catalogs.next_contact_key()))
-        return EditScreen(_("Contact {key} «{name}»").format(key=record.key, name=record.name), FIELDS,
-                          lambda values: catalogs.modify_contact(actor, record.id, record.version, **values),
-                          record, info=_("Key: {key}").format(key=record.key))
+    def next_key(self) -> int:
+        return catalogs.next_contact_key()
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_contact(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_contact(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_contact(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_contact(self.app.actor, record.id, record.version)
 
     def set_active(self, record: Any, active: bool) -> Any:
-        return catalogs.set_contact_active(self.app.actor, record.id, self.fresh(record).version, active)
+        return catalogs.set_contact_active(self.app.actor, record.id, record.version, active)
 
     def export_columns(self):
         return catalogs.CONTACT_COLUMNS

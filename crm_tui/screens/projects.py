@@ -1,18 +1,17 @@
 """Project catalog: a client's projects, with their pending and completed service orders."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import CatalogScreen, EditScreen
-from crm_tui.screens.clients import proposed_key_text
 from crm_tui.services import catalogs, orders, users
 from crm_tui.services.base import PageRequest, format_date, format_datetime
 from crm_tui.widgets.dialogs import MessageDialog
-from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec, Form
+from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
@@ -30,22 +29,21 @@ def client_of(record: Any) -> str:
     return "{key} {name}".format(key=record.client_key, name=record.client_name)
 
 
-def project_fields(chosen_client: Callable[[], int | None]) -> list[FieldSpec]:
-    """The project form; the contact in charge is looked up among the chosen client's contacts."""
-    return [
-        FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-                  lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-        FieldSpec("name", N_("Name"), required=True, max_length=200),
-        FieldSpec("start_date", N_("Start date"), DATE),
-        FieldSpec("goal_date", N_("Goal date"), DATE),
-        FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
-                  lookup=lambda text, limit: users.lookup_users(text, limit),
-                  display=lambda r: r.user_in_charge_name),
-        FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
-                  lookup=lambda text, limit: catalogs.lookup_contacts(text, limit, client_id=chosen_client()),
-                  display=lambda r: r.contact_in_charge_name),
-        FieldSpec("description", N_("Description"), MULTILINE),
-    ]
+# The contact in charge is looked up among the contacts of the client chosen above it.
+FIELDS = [
+    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
+              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
+    FieldSpec("name", N_("Name"), required=True, max_length=200),
+    FieldSpec("start_date", N_("Start date"), DATE),
+    FieldSpec("goal_date", N_("Goal date"), DATE),
+    FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
+              lookup=lambda text, limit: users.lookup_users(text, limit),
+              display=lambda r: r.user_in_charge_name),
+    FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
+              lookup=lambda text, limit, client_id=None: catalogs.lookup_contacts(text, limit, client_id=client_id),
+              display=lambda r: r.contact_in_charge_name, lookup_filter=(("client_id", "client_id"),)),
+    FieldSpec("description", N_("Description"), MULTILINE),
+]
 
 
 def order_summary(order: Any) -> str:
@@ -70,8 +68,8 @@ class ProjectEditScreen(EditScreen):
     """The project's data and, for a saved project, its pending and completed orders."""
 
     def compose_body(self) -> ComposeResult:
-        form = Form(self.specs, self.save_callable, self.record, id="form")
-        if self.record is None or not hasattr(self.record, "id"):
+        form = self.make_form()
+        if self.record is None:
             yield form
             return
         project_id = self.record.id
@@ -103,6 +101,9 @@ class ProjectsScreen(CatalogScreen):
     DELETE_QUESTION = N_("Delete the project «{name}»?")
     EXPORT_FILE = N_("projects.xlsx")
     CAN_DEACTIVATE = False
+    NEW_TITLE = N_("New project")
+    FIELDS = FIELDS
+    EDIT_SCREEN = ProjectEditScreen
 
     def fetch(self, request: PageRequest, text: str):
         return catalogs.list_projects(request, text)
@@ -110,29 +111,25 @@ class ProjectsScreen(CatalogScreen):
     def fresh(self, record: Any) -> Any:
         return catalogs.get_project(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        holder: dict[str, EditScreen] = {}
+    def next_key(self) -> int:
+        return catalogs.next_project_key()
 
-        def chosen_client() -> int | None:
-            screen = holder.get("screen")
-            return screen.form.raw_value("client_id") if screen is not None else None
+    def new_values(self) -> dict[str, Any]:
+        return {}
 
-        specs = project_fields(chosen_client)
+    def editor_info(self, record: Any | None) -> str:
         if record is None:
-            screen = ProjectEditScreen(_("New project"), specs,
-                                       lambda values: catalogs.add_project(actor, **values), None,
-                                       info=proposed_key_text(catalogs.next_project_key()))
-        else:
-            screen = ProjectEditScreen(
-                _("Project {key} «{name}»").format(key=record.key, name=record.name), specs,
-                lambda values: catalogs.modify_project(actor, record.id, record.version, **values), record,
-                info=_("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record)))
-        holder["screen"] = screen
-        return screen
+            return super().editor_info(record)
+        return _("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record))
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_project(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_project(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_project(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_project(self.app.actor, record.id, record.version)
 
     def export_columns(self):
         return catalogs.PROJECT_COLUMNS

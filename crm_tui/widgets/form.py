@@ -49,6 +49,9 @@ class FieldSpec:
     display: Callable[[Any], str] | None = None  # text of the saved choice, from the record
     read_only: bool = False
     help: str = ""  # N_() marked hint shown under the field
+    # (lookup parameter, field) pairs: the lookup is narrowed by what other fields hold,
+    # e.g. (("client_id", "client_id"),) looks up only the chosen client's contacts.
+    lookup_filter: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -69,6 +72,19 @@ class Form(VerticalScroll):
             super().__init__()
             self.form = form
             self.result = result
+
+        @property
+        def control(self) -> "Form":
+            return self.form
+
+    class SaveRefused(Message):
+        """The service refused the save for a reason that is no one field's (a conflict,
+        a record deleted meanwhile); the form shows the reason at its top."""
+
+        def __init__(self, form: "Form", error: ServiceError) -> None:
+            super().__init__()
+            self.form = form
+            self.error = error
 
         @property
         def control(self) -> "Form":
@@ -97,6 +113,7 @@ class Form(VerticalScroll):
             if spec.help:
                 yield Static(plain(_(spec.help)), classes="field-help")
             yield Static("", id=f"error-{spec.name}", classes="field-error")
+            yield Static("", id=f"typed-{spec.name}", classes="field-typed")
 
     def _make_widget(self, spec: FieldSpec) -> Widget:
         widget_id = f"field-{spec.name}"
@@ -111,7 +128,7 @@ class Form(VerticalScroll):
             widget = Select([(plain(_(label)), value) for value, label in spec.choices], id=widget_id,
                             allow_blank=not spec.required, prompt=_("Choose"), compact=True)
         elif spec.kind == LOOKUP:
-            widget = LookupField(spec.lookup, spec.describe, id=widget_id)
+            widget = LookupField(self._lookup_of(spec), spec.describe, id=widget_id)
         elif spec.kind == BOOL:
             widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
         else:
@@ -119,6 +136,16 @@ class Form(VerticalScroll):
         if spec.read_only:
             widget.disabled = True
         return widget
+
+    def _lookup_of(self, spec: FieldSpec) -> Callable[..., list]:
+        if not spec.lookup_filter:
+            return spec.lookup
+
+        def narrowed(text: str, limit: int) -> list:
+            narrowing = {parameter: self.raw_value(field) for parameter, field in spec.lookup_filter}
+            return spec.lookup(text, limit, **narrowing)
+
+        return narrowed
 
     def on_mount(self) -> None:
         if self.record is not None:
@@ -183,9 +210,42 @@ class Form(VerticalScroll):
         else:
             widget.value = "" if value is None else str(value)
 
+    def shown_text(self, name: str) -> str:
+        """The field as the user reads it on screen (a lookup's text, a choice's label)."""
+        spec = self.specs[name]
+        widget = self.widget_for(name)
+        if spec.kind == MULTILINE:
+            return widget.text
+        if spec.kind == CHOICE:
+            labels = {value: _(label) for value, label in spec.choices}
+            return labels.get(self.raw_value(name), "")
+        if spec.kind == LOOKUP:
+            return widget.text
+        if spec.kind == BOOL:
+            return _("Yes") if widget.value else _("No")
+        return widget.value
+
+    def shown_texts(self) -> dict[str, str]:
+        return {name: self.shown_text(name) for name in self.specs}
+
+    def show_typed(self, typed: dict[str, str]) -> None:
+        """Under each field named, what the user had typed there (after a reload showed
+        the stored record instead); the other fields show nothing extra."""
+        for name in self.specs:
+            line = self.query_one(f"#typed-{name}", Static)
+            text = typed.get(name)
+            line.update(plain(_("You typed: {text}").format(text=text), one_line=True) if text is not None
+                        else "")
+            line.display = text is not None
+
     @property
     def dirty(self) -> bool:
         return self.values() != self._snapshot
+
+    def changed_fields(self) -> list[str]:
+        """The fields the user changed since the form was filled or saved."""
+        values = self.values()
+        return [name for name in self.specs if values[name] != self._snapshot.get(name)]
 
     def mark_clean(self) -> None:
         self._snapshot = self.values()
@@ -370,7 +430,7 @@ class Form(VerticalScroll):
             self.show_form_error(error.message)
             return
         self.show_form_error(error.message)
-        self.app.notify(error.message, severity="error", markup=False)
+        self.post_message(self.SaveRefused(self, error))
 
     def _save_stored(self, result: Any, values: dict[str, Any]) -> None:
         self._save_ended()
