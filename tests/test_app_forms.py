@@ -2,6 +2,8 @@
 records others changed or deleted meanwhile, saves that wait for the database."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from rich.color import ColorSystem
 from textual.color import Color
@@ -10,6 +12,7 @@ from textual.widgets import Static
 from crm_tui.screens.catalog import EditScreen
 from crm_tui.services import catalogs, users
 from crm_tui.widgets.dialogs import ConfirmDialog, MessageDialog
+from crm_tui.widgets.form import Form
 from crm_tui.widgets.record_table import RecordTable
 from test_app_refresh import as_another_user
 from test_app_support import SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
@@ -342,3 +345,34 @@ async def test_deactivate_carries_the_version_the_user_saw_in_every_catalog(ui_a
         assert isinstance(app.screen, MessageDialog)
         assert "was changed by another user since the list showed it; nothing was done" in app.screen.message
     assert read(record.id).active is True
+
+
+# --- a save that waits for another user's write ------------------------------------------
+
+
+async def test_a_save_waiting_for_a_locked_database_says_so_on_screen_while_it_waits(ui_admin, ui_db, tmp_path,
+                                                                                     monkeypatch):
+    monkeypatch.setattr(Form, "SLOW_SAVE_SECONDS", 0.01)
+    app = make_app(ui_admin)
+    blocker = sqlite3.connect(str(tmp_path / "ui.db"), timeout=1)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            form_screen = await start_a_new_client(pilot, "Bloqueo SA")
+            ui_db.execute_sql("PRAGMA busy_timeout = 20000")
+            blocker.execute("BEGIN IMMEDIATE")  # another session in the middle of a long write
+            await pilot.press("f8")
+            status = form_screen.query_one("#form-status", Static)
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if status.display and "-shown" in status.classes:
+                    break
+            assert form_screen.form.saving
+            assert str(status.render()) == "Saving… waiting for another user's change to finish."
+            assert status.region.height >= 1 and app.screen.region.contains_region(status.region)
+            blocker.rollback()  # the other user's write ends: the save goes through
+            await settle(pilot)
+            assert not isinstance(app.screen, EditScreen)
+            assert "-shown" not in status.classes
+    finally:
+        blocker.close()
+    assert [client.name for client in catalogs.list_clients().rows] == ["Bloqueo SA"]

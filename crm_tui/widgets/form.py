@@ -104,6 +104,7 @@ class Form(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-error", classes="form-error")
+        yield Static("", id="form-status", classes="form-status")
         for spec in self.specs.values():
             marker = " *" if spec.required else ""
             classes = "field-row -tall" if spec.kind == MULTILINE else "field-row"
@@ -402,8 +403,19 @@ class Form(VerticalScroll):
         self._save_in_background(self.save_callable, self.values())
 
     def _say_still_saving(self) -> None:
+        """Shown at the top of the form for as long as the save waits (a toast alone
+        would go away long before the database's wait ends)."""
         if self._saving:
-            self.app.notify(_("Saving… waiting for another user's change to finish."), markup=False)
+            message = _("Saving… waiting for another user's change to finish.")
+            self._show_status(message)
+            self.app.notify(message, markup=False)
+
+    def _show_status(self, message: str) -> None:
+        status = self.query_one("#form-status", Static)
+        status.update(plain(message))
+        status.set_class(bool(message), "-shown")
+        if message:
+            self.scroll_home(animate=False)
 
     @work(thread=True, group="form-save")
     def _save_in_background(self, save: Callable[[dict[str, Any]], Any], values: dict[str, Any]) -> None:
@@ -419,6 +431,7 @@ class Form(VerticalScroll):
 
     def _save_ended(self) -> None:
         self._saving = False
+        self._show_status("")
 
     def _save_refused(self, error: ServiceError) -> None:
         self._save_ended()
