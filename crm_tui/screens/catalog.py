@@ -38,11 +38,13 @@ class EditScreen(Screen):
     reads it again as stored (F9, after another user changed it).
     """
 
+    # F8 and Esc are on the row of buttons just above the footer (and in F1): leaving them
+    # out of the footer keeps a screen's own keys and the CRM-wide ones in it at 80 columns.
     BINDINGS = [
-        Binding("f8", "save", N_("Save"), id="process"),
-        Binding("f9", "reload", N_("Reload"), id="form_reload",
+        Binding("f8", "save", N_("Save"), show=False, id="process"),
+        Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
                 tooltip=N_("Read the stored record again (what you typed stays in view)")),
-        Binding("escape", "back", N_("Back"), id="back"),
+        Binding("escape", "back", N_("Back"), show=False, id="back"),
     ]
 
     def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[Any, dict], Any],
@@ -383,10 +385,27 @@ class CatalogScreen(Screen):
         self._search_snapshot = event.value.strip()
         self.table.reload()
 
+    _open_single_when_read = False
+
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the only match opens; with several, the list takes the keys to choose."""
         event.stop()
+        if self.table.is_reading:  # the matches of what was just typed are on their way
+            self._open_single_when_read = True
+            return
+        self._open_single_or_choose()
+
+    def on_record_table_loaded(self, event: RecordTable.Loaded) -> None:
+        if self._open_single_when_read and not self.table.is_reading:
+            self._open_single_when_read = False
+            self._open_single_or_choose()
+
+    def _open_single_or_choose(self) -> None:
+        records = self.table.records
         self.table.focus()
+        if len(records) == 1:
+            self._open_editor(records[0])
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -404,6 +423,11 @@ class CatalogScreen(Screen):
         self._open_editor(event.record)
 
     def action_back(self) -> None:
+        """Esc clears the search first; with no search, it leaves the list."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            return
         self.dismiss()
 
     def action_add(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
@@ -67,6 +68,10 @@ def order_summary(order: Any) -> str:
 class ProjectEditScreen(EditScreen):
     """The project's data and, for a saved project, its pending and completed orders."""
 
+    BINDINGS = [Binding("f7", "next_tab", N_("Next tab"), id="project_next_tab",
+                        tooltip=N_("Next tab: the project, its pending orders, its completed orders"))]
+    TABS = ("tab-data", "tab-pending", "tab-completed")
+
     def compose_body(self) -> ComposeResult:
         form = self.make_form()
         if self.record is None:
@@ -82,6 +87,20 @@ class ProjectEditScreen(EditScreen):
             with TabPane(_("Completed orders"), id="tab-completed"):
                 yield RecordTable(ORDER_COLUMNS, lambda request: orders.project_orders(project_id, False, request),
                                   id="completed-orders")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_tab":
+            return self.record is not None  # a new project has no orders yet, and no tabs
+        return super().check_action(action, parameters)
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one("#project-tabs", TabbedContent)
+        following = self.TABS[(self.TABS.index(tabs.active) + 1) % len(self.TABS)]
+        tabs.active = following
+        if following == "tab-data":
+            self._focus_first()
+        else:
+            self.query_one(f"#{following} RecordTable", RecordTable).focus()
 
     def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
         event.stop()
