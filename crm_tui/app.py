@@ -213,6 +213,20 @@ class CrmApp(KeysInOrder, App[int]):
 
         self.push_screen(ConfirmDialog(question, yes=_("Discard and leave"), no=_("Keep editing")), answered)
 
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the palette, its prompt in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=_("Search the CRM by name (a menu item, a command)…")))
+
+    def search_themes(self) -> None:
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
+
     def action_show_keys(self) -> None:
         if getattr(self.screen, "is_help", False):
             self.screen.dismiss()

@@ -255,6 +255,7 @@ async def test_contacts_choose_the_client_with_the_lookup(ui_admin):
 
 
 async def test_a_contact_needs_a_client_chosen_from_the_matches(ui_admin):
+    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "contacts")
@@ -343,6 +344,7 @@ async def test_users_and_opportunity_types_are_for_admins(ui_admin):
 @pytest.mark.parametrize("item_id", ["categories", "clients", "contacts", "projects", "users",
                                      "opportunity_types"])
 async def test_hostile_text_in_every_field_of_each_form_is_saved_as_typed(ui_admin, item_id):
+    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
     app = make_app(ui_admin)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_item(pilot, item_id)
@@ -460,3 +462,29 @@ async def test_every_key_of_the_footer_fits_at_80_columns(ui_admin, language):
             assert footer_fits(), item_id
             await pilot.press("escape", "escape")
             await settle(pilot)
+
+
+async def test_a_new_contact_without_any_client_offers_to_add_the_client_first(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "contacts")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == ("There are no clients yet, and every contact belongs to one. "
+                                       "Add the client first?")
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.title_text == "New client"
+        await type_text(pilot, "Hotel Las Palmas")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.title_text == "New contact"
+        assert app.screen.form.widget_for("client_id").text == "1 Hotel Las Palmas"
+        await pilot.press("tab")
+        await type_text(pilot, "Óscar Ruiz")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+    contact = catalogs.list_contacts().rows[0]
+    assert (contact.name, contact.client_name) == ("Óscar Ruiz", "Hotel Las Palmas")

@@ -16,12 +16,13 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from crm_tui.export.table import Column
-from crm_tui.i18n import N_, _
+from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
+from crm_tui.widgets.one_line import OneLineInput
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 from crm_tui.widgets.safe import plain
 
@@ -223,7 +224,7 @@ class CatalogScreen(Screen):
         with Vertical(classes="catalog"):
             with Horizontal(classes="search-row"):
                 yield Label(plain(_("Search:")))
-                yield Input(placeholder=_("key or part of the name"), id="search", compact=True)
+                yield OneLineInput(placeholder=_("key or part of the name"), id="search", compact=True)
             yield RecordTable(self.COLUMNS, None, id="records")
             with Horizontal(classes="buttons"):
                 yield Button(plain(_("F2 Add")), id="add", compact=True)
@@ -351,11 +352,13 @@ class CatalogScreen(Screen):
         key = self.next_key()
         return _("Proposed key: {key} (given for good when you save)").format(key=key) if key else ""
 
-    def editor(self, record: Any | None) -> EditScreen:
-        """The screen that adds (record None) or modifies a record."""
+    def editor(self, record: Any | None, initial: Any = None) -> EditScreen:
+        """The screen that adds (record None, starting from `initial` or new_values())
+        or modifies a record."""
         if record is None:
             return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), lambda _seen, values: self.add(values),
-                                    initial=self.new_values(), info=self.editor_info(None))
+                                    initial=initial if initial is not None else self.new_values(),
+                                    info=self.editor_info(None))
         return self.EDIT_SCREEN(self.record_title(record), self.form_fields(record), self.modify, record,
                                 info=self.editor_info(record), reload=self.fresh)
 
@@ -444,9 +447,9 @@ class CatalogScreen(Screen):
             self.app.notify(_("There is no record selected."), severity="warning", markup=False)
         return record
 
-    def _open_editor(self, record: Any | None) -> None:
+    def _open_editor(self, record: Any | None, initial: Any = None) -> None:
         try:
-            screen = self.editor(self.fresh(record) if record is not None else None)
+            screen = self.editor(self.fresh(record) if record is not None else None, initial)
         except ServiceError as error:
             self.app.push_screen(MessageDialog(self.refusal(record, error)))
             self.table.reload(keep_position=True)
@@ -555,7 +558,8 @@ class CatalogScreen(Screen):
                                       timeout=10)
             return
         self.app.call_from_thread(
-            self.app.notify, _("{count} rows exported to {path}").format(count=count, path=target),
+            self.app.notify, ngettext("{count} row exported to {path}", "{count} rows exported to {path}",
+                                      count).format(count=count, path=target),
             markup=False, timeout=10)
 
 

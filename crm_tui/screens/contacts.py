@@ -1,12 +1,14 @@
 """Contact catalog: the people at each client."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
-from crm_tui.i18n import N_
-from crm_tui.screens.catalog import CatalogScreen, yes_no
+from crm_tui.i18n import N_, _
+from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.widgets.dialogs import ConfirmDialog
 from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec
 
@@ -46,6 +48,37 @@ class ContactsScreen(CatalogScreen):
 
     def fetch(self, request: PageRequest, text: str):
         return catalogs.list_contacts(request, text)
+
+    def action_add(self) -> None:
+        """A contact belongs to a client: with none yet, offer to add the client first."""
+        if catalogs.lookup_clients("", 1):
+            super().action_add()
+            return
+
+        def answered(add_client: bool | None) -> None:
+            if add_client:
+                self._add_client_first()
+
+        question = _("There are no clients yet, and every contact belongs to one. Add the client first?")
+        self.app.push_screen(ConfirmDialog(question, yes=_("Add a client"), no=_("Cancel")), answered)
+
+    def _add_client_first(self) -> None:
+        """The client's form; once saved, the contact's form opens with that client chosen."""
+        from crm_tui.screens import clients
+
+        actor = self.app.actor
+        client_form = EditScreen(_(clients.ClientsScreen.NEW_TITLE), clients.FIELDS,
+                                 lambda _seen, values: catalogs.add_client(actor, **values),
+                                 initial={"active": True},
+                                 info=_("Proposed key: {key} (given for good when you save)").format(
+                                     key=catalogs.next_client_key()))
+
+        def client_saved(client: Any) -> None:
+            if client is not None:
+                self._open_editor(None, SimpleNamespace(client_id=client.id, client_key=client.key,
+                                                        client_name=client.name, active=True))
+
+        self.app.push_screen(client_form, client_saved)
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_contact(record.id)

@@ -16,6 +16,7 @@ from crm_tui.i18n import _
 from crm_tui.services.errors import ServiceError, ValidationError
 from crm_tui.widgets.dates import DateInput, DateTimeInput
 from crm_tui.widgets.lookup import LookupField, describe_record
+from crm_tui.widgets.one_line import OneLineInput
 from crm_tui.widgets.safe import plain
 
 TEXT = "text"
@@ -133,7 +134,7 @@ class Form(VerticalScroll):
         elif spec.kind == BOOL:
             widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
         else:
-            widget = Input(id=widget_id, compact=True)
+            widget = OneLineInput(id=widget_id, compact=True)
         if spec.read_only:
             widget.disabled = True
         return widget

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from crm_tui.i18n import N_, _
+from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 from crm_tui.widgets.safe import cell
 
@@ -407,9 +407,11 @@ class RecordTable(DataTable, Generic[R]):
             last_from_end = window.first_number
             first_from_end = last_from_end + count - 1
             if last_from_end == 1:
-                return _("last {count} rows").format(count=count)
+                return ngettext("the last row", "last {count} rows", count).format(count=count)
             return _("rows {first}–{last} from the end").format(first=last_from_end, last=first_from_end)
         first = window.first_number
+        if count == 1:
+            return _("row {number}").format(number=first)
         return _("rows {first}–{last}").format(first=first, last=first + count - 1)
 
     def watch_position(self, value: str) -> None:
