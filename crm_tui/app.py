@@ -68,7 +68,8 @@ class CrmApp(KeysInOrder, App[int]):
 
     def __init__(self, actor: Actor, database_label: str, *, today: dt.date | None = None,
                  first_run: bool = False, load_sample: Callable[..., Any] | None = None,
-                 config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None) -> None:
+                 config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         super().__init__()
         self.actor = actor
         self.database_label = database_label
@@ -77,12 +78,21 @@ class CrmApp(KeysInOrder, App[int]):
         self.load_sample = load_sample
         self._config = config
         self._restoring_theme = False
+        self._clock = clock
 
     # --- who, where, when ----------------------------------------------------------
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests, so what the screens show is reproducible)."""
         return self._today or dt.date.today()
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that only goes forward (fixed by tests for keys typed in a row)."""
+        if self._clock is not None:
+            return self._clock()
+        import time
+
+        return time.monotonic()
 
     def status_line_text(self) -> str:
         who = self.actor.full_name or self.actor.username
