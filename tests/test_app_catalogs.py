@@ -488,3 +488,24 @@ async def test_a_new_contact_without_any_client_offers_to_add_the_client_first(u
         assert isinstance(app.screen, CatalogScreen)
     contact = catalogs.list_contacts().rows[0]
     assert (contact.name, contact.client_name) == ("Óscar Ruiz", "Hotel Las Palmas")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_six_digit_keys_are_shown_whole(ui_admin, size):
+    catalogs.import_client_row(ui_admin, {"key": "199999", "name": "Casi doscientos mil"})
+    client = catalogs.add_client(ui_admin, name="Doscientos mil")
+    assert client.key == 200000
+    catalogs.import_contact_row(ui_admin, {"key": "200001", "name": "Rosa Díaz", "client_key": "200000"})
+    app = make_app(ui_admin)
+    async with app.run_test(size=size) as pilot:
+        for item_id, key in (("clients", "200000"), ("contacts", "200001")):
+            await open_item(pilot, item_id)
+            table = app.screen.query_one(RecordTable)
+            await pilot.press("end")
+            await settle(pilot)
+            key_column = list(table.columns.values())[0]
+            assert key_column.width >= len(key), item_id
+            assert key in app.export_screenshot(), item_id
+            assert f"{key[:4]}…" not in app.export_screenshot(), item_id
+            await pilot.press("escape")
+            await settle(pilot)

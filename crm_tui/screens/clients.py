@@ -27,7 +27,7 @@ class ClientsScreen(CatalogScreen):
     NEW_TITLE = N_("New client")
     FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_client_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 28, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone, 13, grow=True),
         ColumnSpec(N_("E-mail"), lambda r: r.email, 14, grow=True),

@@ -37,7 +37,7 @@ class ContactsScreen(CatalogScreen):
     NEW_TITLE = N_("New contact")
     FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_contact_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 20, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12, grow=True),

@@ -18,7 +18,7 @@ from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
 
 ORDER_COLUMNS = [
-    ColumnSpec(N_("Number"), lambda o: o.number, 7),
+    ColumnSpec(N_("Number"), lambda o: o.number, 7, widest=orders.largest_order_number),
     ColumnSpec(N_("Status"), lambda o: _(STATUS_LABELS.get(o.status, o.status)), 10),
     ColumnSpec(N_("Created"), lambda o: format_date(o.created_at), 10),
     ColumnSpec(N_("Contact"), lambda o: o.contact_name, 18, grow=True),
@@ -111,7 +111,7 @@ class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_project_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
