@@ -376,3 +376,51 @@ async def test_a_save_waiting_for_a_locked_database_says_so_on_screen_while_it_w
     finally:
         blocker.close()
     assert [client.name for client in catalogs.list_clients().rows] == ["Bloqueo SA"]
+
+
+# --- what fits at 80x24 ----------------------------------------------------------------------
+
+
+async def test_at_80x24_a_toast_leaves_the_footer_and_the_keys_above_it_in_view(ui_admin):
+    from crm_tui.widgets.chrome import CrmFooter
+
+    catalogs.add_category(ui_admin, name="Antenas")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_item(pilot, "categories")
+        await pilot.press("f6")  # "«Antenas» was deactivated."
+        await settle(pilot)
+        toast = app.screen.query_one("Toast")
+        footer = app.screen.query_one(CrmFooter)
+        buttons = app.screen.query_one(".buttons")
+        assert not toast.region.overlaps(footer.region)
+        assert not toast.region.overlaps(buttons.region)
+
+
+async def test_at_80x24_the_help_shows_every_key_of_a_list(ui_admin):
+    from textual.widgets import DataTable
+
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.press("f1")
+        await settle(pilot)
+        table = app.screen.query_one("#keys", DataTable)
+        assert table.row_count >= 15
+        assert table.max_scroll_y == 0  # nothing to scroll to: every row is on screen
+        assert app.screen.region.contains_region(table.region)
+
+
+async def test_without_colour_warnings_and_errors_in_toasts_stand_out(ui_admin, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("plain", markup=False)
+        app.notify("careful", severity="warning", markup=False)
+        app.notify("wrong", severity="error", markup=False)
+        await settle(pilot)
+        styles = {str(toast.render()): toast.rich_style for toast in app.screen.query("Toast")}
+        assert not styles["plain"].bold
+        assert styles["careful"].bold
+        assert styles["wrong"].bold and styles["wrong"].reverse
