@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from textual import events
+from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
 from crm_tui.db import close_database, migrations, open_database
@@ -40,6 +41,15 @@ def make_app(actor: Actor, config: MemoryConfig | None = None, **kwargs) -> CrmA
 WORKERS_TIMEOUT = 60.0
 
 
+async def _workers_done(app) -> None:
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:  # a newer read replaced it (exclusive workers): wait for that one
+            await asyncio.sleep(0)
+
+
 async def settle(pilot) -> None:
     """Let pending workers (page loads, look-ups, exports) finish and the screen update.
 
@@ -47,7 +57,7 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.pause()
         try:
-            await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WORKERS_TIMEOUT)
+            await asyncio.wait_for(_workers_done(pilot.app), WORKERS_TIMEOUT)
         except asyncio.TimeoutError:
             stuck = [f"{worker.name} ({worker.state.name}, node {worker.node!r})" for worker in pilot.app.workers]
             raise AssertionError(f"workers still running after {WORKERS_TIMEOUT:.0f} s: {stuck}") from None
