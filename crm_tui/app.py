@@ -199,7 +199,7 @@ class CrmApp(KeysInOrder, App[int]):
             if open_it:
                 self._push_menu_item(item)
 
-        self.push_screen(ConfirmDialog(question, yes=_("Open"), no=_("Keep editing")), answered)
+        self.push_screen(ConfirmDialog(question, yes=_("Open on top"), no=_("Keep editing")), answered)
 
     def _push_menu_item(self, item: MenuItem) -> None:
         screen = item.make_screen(self)
