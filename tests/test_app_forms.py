@@ -49,6 +49,7 @@ def shown_colors(widget) -> tuple[Color, Color]:
 
 
 async def open_new_contact_with_errors(pilot) -> EditScreen:
+    catalogs.add_client(pilot.app.actor, name="Hotel Las Palmas")
     await open_item(pilot, "contacts")
     await pilot.press("f2")
     await settle(pilot)
