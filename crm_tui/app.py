@@ -16,7 +16,9 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
+from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
+from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
@@ -47,7 +49,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-class CrmApp(SafeOutput, App[int]):
+class CrmApp(SafeOutput, KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)
@@ -67,7 +69,8 @@ class CrmApp(SafeOutput, App[int]):
 
     def __init__(self, actor: Actor, database_label: str, *, today: dt.date | None = None,
                  first_run: bool = False, load_sample: Callable[..., Any] | None = None,
-                 config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None) -> None:
+                 config: tuple[Callable[[], dict], Callable[[dict], Any]] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         super().__init__()
         self.actor = actor
         self.database_label = database_label
@@ -76,12 +79,21 @@ class CrmApp(SafeOutput, App[int]):
         self.load_sample = load_sample
         self._config = config
         self._restoring_theme = False
+        self._clock = clock
 
     # --- who, where, when ----------------------------------------------------------
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests, so what the screens show is reproducible)."""
         return self._today or dt.date.today()
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that only goes forward (fixed by tests for keys typed in a row)."""
+        if self._clock is not None:
+            return self._clock()
+        import time
+
+        return time.monotonic()
 
     def status_line_text(self) -> str:
         who = self.actor.full_name or self.actor.username
@@ -165,7 +177,9 @@ class CrmApp(SafeOutput, App[int]):
         self.open_menu(item_id)
 
     def open_menu(self, item_id: str) -> None:
-        """Open the screen of a menu item (from the menu, a key or the palette)."""
+        """Open the screen of a menu item (from the menu, a key or the palette).
+
+        A form with unsaved changes in front asks first; it stays open underneath."""
         item = MENU_BY_ID[item_id]
         if item.admin_only and not self.actor.is_admin:
             self.notify(_("Only an administrator can open «{item}».").format(item=_(item.label)),
@@ -173,9 +187,56 @@ class CrmApp(SafeOutput, App[int]):
             return
         if getattr(self.screen, "menu_item_id", None) == item_id:
             return
+        unsaved = unsaved_work(self.screen)
+        if unsaved is None:
+            self._push_menu_item(item)
+            return
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        question = _("«{form}» has changes that are not saved. Open «{item}» on top of it? "
+                     "Esc there comes back to the form.").format(form=unsaved, item=_(item.label))
+
+        def answered(open_it: bool | None) -> None:
+            if open_it:
+                self._push_menu_item(item)
+
+        self.push_screen(ConfirmDialog(question, yes=_("Open on top"), no=_("Keep editing")), answered)
+
+    def _push_menu_item(self, item: MenuItem) -> None:
         screen = item.make_screen(self)
-        screen.menu_item_id = item_id
+        screen.menu_item_id = item.id
         self.push_screen(screen)
+
+    async def action_quit(self) -> None:
+        """Leave the CRM (Ctrl+Q, the palette), asking first if a form holds unsaved changes."""
+        unsaved = next((title for title in map(unsaved_work, reversed(self.screen_stack)) if title), None)
+        if unsaved is None:
+            self.exit()
+            return
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        question = _("«{form}» has changes that are not saved. Discard them and leave the CRM?").format(
+            form=unsaved)
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(question, yes=_("Discard and leave"), no=_("Keep editing")), answered)
+
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the palette, its prompt in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=_("Search the CRM by name (a menu item, a command)…")))
+
+    def search_themes(self) -> None:
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=_("Search for themes…")))
 
     def action_show_keys(self) -> None:
         if getattr(self.screen, "is_help", False):
@@ -191,6 +252,11 @@ class CrmApp(SafeOutput, App[int]):
         yield SystemCommand(_("Help: keys of this screen"), _("The keys you can use here (F1)"),
                             self.action_show_keys)
         yield SystemCommand(_("Quit"), _("Leave the CRM"), self.action_quit)
+
+
+def unsaved_work(screen: Screen) -> str | None:
+    """The title of the form on `screen` if it holds changes not saved yet, else None."""
+    return screen.unsaved_work() if isinstance(screen, HoldsUnsavedWork) else None
 
 
 # --- starting from the command line ---------------------------------------------------

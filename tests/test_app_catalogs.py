@@ -224,7 +224,7 @@ async def test_deleting_what_another_user_already_deleted_says_so_and_refreshes(
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, MessageDialog)
-        assert "does not exist" in app.screen.message
+        assert app.screen.message == "Category «Antenas» no longer exists: another user deleted it."
         await pilot.press("enter")
         await settle(pilot)
         assert names_in_table(app) == ["Cableado"]
@@ -255,6 +255,7 @@ async def test_contacts_choose_the_client_with_the_lookup(ui_admin):
 
 
 async def test_a_contact_needs_a_client_chosen_from_the_matches(ui_admin):
+    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "contacts")
@@ -343,6 +344,7 @@ async def test_users_and_opportunity_types_are_for_admins(ui_admin):
 @pytest.mark.parametrize("item_id", ["categories", "clients", "contacts", "projects", "users",
                                      "opportunity_types"])
 async def test_hostile_text_in_every_field_of_each_form_is_saved_as_typed(ui_admin, item_id):
+    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
     app = make_app(ui_admin)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_item(pilot, item_id)
@@ -363,3 +365,147 @@ async def test_hostile_text_in_every_field_of_each_form_is_saved_as_typed(ui_adm
         assert typed
         assert {name: form.values()[name] for name in typed} == typed
         assert app.is_running
+
+
+async def test_enter_in_the_search_box_opens_the_only_match(ui_admin):
+    for name in ("Abarrotes Lupita", "Café Colibrí", "Cámaras del Norte"):
+        catalogs.add_client(ui_admin, name=name)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "lupita")
+        await pilot.press("enter")  # at once, while the list may still be reading
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.record.name == "Abarrotes Lupita"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+f", "ctrl+u")
+        await type_text(pilot, "ca")  # two matches: Enter goes to the list to choose
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+        assert app.focused is app.screen.query_one(RecordTable)
+
+
+async def test_escape_in_the_search_box_clears_it_and_a_second_escape_leaves(ui_admin):
+    for name in ("Abarrotes Lupita", "Café Colibrí"):
+        catalogs.add_client(ui_admin, name=name)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        list_screen = app.screen
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "lupita")
+        await settle(pilot)
+        assert names_in_table(app) == ["Abarrotes Lupita"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is list_screen
+        assert list_screen.query_one("#search").value == ""
+        assert names_in_table(app) == ["Abarrotes Lupita", "Café Colibrí"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not list_screen
+
+
+async def test_the_tabs_of_a_project_have_a_key_shown_in_the_footer(ui_admin):
+    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
+    catalogs.add_project(ui_admin, client_id=client.id, name="Cableado")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "projects")
+        await pilot.press("enter")
+        await settle(pilot)
+        footer_keys = {key: active.binding for key, active in app.screen.active_bindings.items()
+                       if active.binding.show}
+        assert footer_keys["f7"].description == "Next tab"
+        tabs = app.screen.query_one("#project-tabs")
+        await pilot.press("f7")
+        await settle(pilot)
+        assert tabs.active == "tab-pending"
+        assert app.focused is app.screen.query_one("#pending-orders", RecordTable)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert tabs.active == "tab-completed"
+        await pilot.press("f7")
+        await settle(pilot)
+        assert tabs.active == "tab-data"
+        assert app.focused is app.screen.form.widget_for("client_id").input
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+async def test_every_key_of_the_footer_fits_at_80_columns(ui_admin, language):
+    from crm_tui import i18n
+    from crm_tui.widgets.chrome import CrmFooter
+
+    i18n.set_language(language)
+    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
+    catalogs.add_project(ui_admin, client_id=client.id, name="Cableado")
+    app = make_app(ui_admin)
+
+    def footer_fits() -> bool:
+        footer = app.screen.query_one(CrmFooter)
+        return footer.virtual_size.width <= footer.size.width
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert footer_fits()
+        for item_id in ("clients", "projects"):
+            await open_item(pilot, item_id)
+            assert footer_fits(), item_id
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, EditScreen)
+            assert footer_fits(), item_id
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+
+
+async def test_a_new_contact_without_any_client_offers_to_add_the_client_first(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "contacts")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question == ("There are no clients yet, and every contact belongs to one. "
+                                       "Add the client first?")
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.title_text == "New client"
+        await type_text(pilot, "Hotel Las Palmas")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.title_text == "New contact"
+        assert app.screen.form.widget_for("client_id").text == "1 Hotel Las Palmas"
+        await pilot.press("tab")
+        await type_text(pilot, "Óscar Ruiz")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+    contact = catalogs.list_contacts().rows[0]
+    assert (contact.name, contact.client_name) == ("Óscar Ruiz", "Hotel Las Palmas")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_six_digit_keys_are_shown_whole(ui_admin, size):
+    catalogs.import_client_row(ui_admin, {"key": "199999", "name": "Casi doscientos mil"})
+    client = catalogs.add_client(ui_admin, name="Doscientos mil")
+    assert client.key == 200000
+    catalogs.import_contact_row(ui_admin, {"key": "200001", "name": "Rosa Díaz", "client_key": "200000"})
+    app = make_app(ui_admin)
+    async with app.run_test(size=size) as pilot:
+        for item_id, key in (("clients", "200000"), ("contacts", "200001")):
+            await open_item(pilot, item_id)
+            table = app.screen.query_one(RecordTable)
+            await pilot.press("end")
+            await settle(pilot)
+            key_column = list(table.columns.values())[0]
+            assert key_column.width >= len(key), item_id
+            assert key in app.export_screenshot(), item_id
+            assert f"{key[:4]}…" not in app.export_screenshot(), item_id
+            await pilot.press("escape")
+            await settle(pilot)

@@ -50,17 +50,35 @@ async def test_agents_do_not_see_the_admin_items(ui_admin):
                                     "Reports", "Order reports", "Add opportunity", "Look up opportunities"]]
 
 
+class StoppedClock:
+    """A clock that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def test_typing_an_items_number_moves_to_it_and_enter_opens_it(ui_admin):
-    app = make_app(ui_admin)
+    clock = StoppedClock()
+    app = make_app(ui_admin, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         menu = app.screen.query_one("#menu", OptionList)
-        await pilot.press("3")
-        assert menu.highlighted == 2
-        await pilot.press("1", "7")  # within a moment of each other: item 17
+        await pilot.press("1")
+        clock.now += 5  # a pause: the next digit starts a new number (5, not 15)
+        await pilot.press("5")
+        assert menu.highlighted == 4
+        clock.now += 5
+        await pilot.press("1")
+        assert menu.highlighted == 0
+        clock.now += 0.3
+        await pilot.press("7")  # within a moment of the 1: item 17
         assert menu.highlighted == 16
         await pilot.press("9")  # 179 is no item: 9 starts a new number
         assert menu.highlighted == 8
+        clock.now += 0.3
         await pilot.press("3", "enter")  # 93 neither: item 3
         await settle(pilot)
         assert app.screen.query_one(StatusLine).title_text == "Contact catalog"
@@ -168,9 +186,18 @@ def test_a_deactivated_user_cannot_open_the_crm(ui_admin, tmp_path, capsys):
     assert "beto" in message and "desactivad" in message
 
 
-def test_every_menu_item_has_a_screen_module():
-    import importlib
-
-    for item in MENU:
-        module = importlib.import_module(f"crm_tui.screens.{item.module}")
-        assert callable(module.make_screen)
+async def test_every_menu_item_opens_a_screen_that_names_it_and_esc_comes_back(ui_admin):
+    i18n.set_language("es")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        home = app.screen
+        for item in MENU:
+            await open_item(pilot, item.id)
+            screen = app.screen
+            assert screen is not home and screen.menu_item_id == item.id
+            shown = " ".join(str(widget.render()) for widget in screen.query("StatusLine, .screen-title"))
+            assert i18n._(item.label) in shown, item.id
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is home, item.id

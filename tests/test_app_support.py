@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from textual import events
+from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
 from crm_tui.db import close_database, migrations, open_database
@@ -40,6 +41,15 @@ def make_app(actor: Actor, config: MemoryConfig | None = None, **kwargs) -> CrmA
 WORKERS_TIMEOUT = 60.0
 
 
+async def _workers_done(app) -> None:
+    for _ in range(20):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:  # a newer read replaced it (exclusive workers): wait for that one
+            await asyncio.sleep(0)
+
+
 async def settle(pilot) -> None:
     """Let pending workers (page loads, look-ups, exports) finish and the screen update.
 
@@ -47,7 +57,7 @@ async def settle(pilot) -> None:
     for _ in range(3):
         await pilot.pause()
         try:
-            await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WORKERS_TIMEOUT)
+            await asyncio.wait_for(_workers_done(pilot.app), WORKERS_TIMEOUT)
         except asyncio.TimeoutError:
             stuck = [f"{worker.name} ({worker.state.name}, node {worker.node!r})" for worker in pilot.app.workers]
             raise AssertionError(f"workers still running after {WORKERS_TIMEOUT:.0f} s: {stuck}") from None
@@ -81,3 +91,27 @@ def ui_db(tmp_path):
 @pytest.fixture
 def ui_admin(ui_db) -> Actor:
     return users.bootstrap_first_admin("ana", "Ana Admin")
+
+
+KEY_NAMES = {" ": "space", "\t": "tab", "\n": "enter"}
+
+
+def key_event(name_or_character: str) -> events.Key:
+    """The Key event a terminal sends for a character, or for a key name such as "tab"."""
+    if len(name_or_character) == 1:
+        character = name_or_character
+        return events.Key(KEY_NAMES.get(character, character), character if character != "\t" else None)
+    return events.Key(name_or_character, None)
+
+
+async def burst(pilot, *parts: str) -> None:
+    """Send keys all at once, as they arrive over a laggy SSH link or from a paste: texts
+    are typed character by character, names in <angle brackets> are keys ("<tab>", "<f2>").
+    Nothing waits between the keys; the test settles once they are all sent."""
+    for part in parts:
+        if part.startswith("<") and part.endswith(">") and len(part) > 2:
+            pilot.app.post_message(key_event(part[1:-1]))
+            continue
+        for character in part:
+            pilot.app.post_message(key_event(character))
+    await settle(pilot)

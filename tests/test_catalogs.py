@@ -624,3 +624,16 @@ def test_active_flag_given_as_text_is_read_as_yes_or_no(db, agent, client):
     with pytest.raises(ValidationError) as invalid:
         catalogs.add_contact(agent, client_id=client.id, name="Tres", active="quizá")
     assert invalid.value.field == "active"
+
+
+def test_the_largest_key_of_each_catalog_is_read_from_its_index(admin):
+    from crm_tui.services import orders
+
+    assert (catalogs.largest_client_key(), catalogs.largest_contact_key(), catalogs.largest_project_key(),
+            orders.largest_order_number()) == (0, 0, 0, 0)
+    catalogs.import_client_row(admin, {"key": "199999", "name": "Grande"})
+    client = catalogs.add_client(admin, name="Siguiente")
+    catalogs.add_contact(admin, client_id=client.id, name="Rosa")
+    catalogs.add_project(admin, client_id=client.id, name="Cableado")
+    assert (catalogs.largest_client_key(), catalogs.largest_contact_key(), catalogs.largest_project_key()) == (
+        200000, 1, 1)

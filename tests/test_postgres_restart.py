@@ -300,7 +300,7 @@ async def test_a_save_while_the_server_is_down_keeps_the_form_and_says_why(clust
             await settle(pilot)
             assert isinstance(app.screen, EditScreen)
             error = str(app.screen.query_one("#form-error").render())
-            assert error == down_message(cluster) + " Nothing was saved: try again."
+            assert error == "✗ " + down_message(cluster) + " Nothing was saved: try again."
         finally:
             cluster.start()
         await pilot.press("f8")

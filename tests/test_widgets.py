@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
@@ -223,7 +224,7 @@ async def test_the_form_shows_service_errors_where_they_belong():
         await pilot.press("backspace")
         form.save()
         await settle(pilot)
-        assert str(form.query_one("#form-error", Static).render()) == "Someone changed it [bold]first[/]."
+        assert str(form.query_one("#form-error", Static).render()) == "✗ Someone changed it [bold]first[/]."
         assert app.saved == []
 
 
@@ -378,3 +379,20 @@ async def test_the_confirm_dialog_shows_the_question_literally():
         await pilot.press("y")
         await pilot.pause()
         assert app.answer is True
+
+
+async def test_a_multi_line_paste_into_a_one_line_field_keeps_every_line():
+    specs = [FieldSpec("address", "Address"), FieldSpec("when", "When", DATE)]
+    app = FormApp(specs, lambda values: values)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = app.query_one(Form)
+        form.widget_for("address").focus()
+        await pilot.pause()
+        app.post_message(events.Paste("Av. Juárez 12\r\nCol. Centro\n\nCP 06000\n"))
+        await settle(pilot)
+        assert form.values()["address"] == "Av. Juárez 12 Col. Centro CP 06000"
+        form.widget_for("when").focus()
+        await pilot.pause()
+        app.post_message(events.Paste("2026-12-01\n"))
+        await settle(pilot)
+        assert form.values()["when"] == dt.date(2026, 12, 1)

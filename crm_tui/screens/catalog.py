@@ -16,15 +16,16 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from crm_tui.export.table import Column
-from crm_tui.i18n import N_, _
+from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import Page, PageRequest
-from crm_tui.services.errors import NotAllowed, ServiceError
+from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
+from crm_tui.widgets.one_line import OneLineInput
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
-from crm_tui.widgets.safe import SafeInput, plain
+from crm_tui.widgets.safe import plain
 
 
 def yes_no(value: Any) -> str:
@@ -32,21 +33,33 @@ def yes_no(value: Any) -> str:
 
 
 class EditScreen(Screen):
-    """A record's form on its own screen: F8 saves, Esc goes back (asking if changed)."""
+    """A record's form on its own screen: F8 saves, Esc goes back (asking if changed).
 
+    `save(record, values)` stores the form; `record` is the record as the form read it
+    (None for a new one), so a save carries the version the user saw. `reload(record)`
+    reads it again as stored (F9, after another user changed it).
+    """
+
+    # F8 and Esc are on the row of buttons just above the footer (and in F1): leaving them
+    # out of the footer keeps a screen's own keys and the CRM-wide ones in it at 80 columns.
     BINDINGS = [
-        Binding("f8", "save", N_("Save"), id="process"),
-        Binding("escape", "back", N_("Back"), id="back"),
+        Binding("f8", "save", N_("Save"), show=False, id="process"),
+        Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
+                tooltip=N_("Read the stored record again (what you typed stays in view)")),
+        Binding("escape", "back", N_("Back"), show=False, id="back"),
     ]
 
-    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[dict], Any],
-                 record: Any = None, info: str = "") -> None:
+    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[Any, dict], Any],
+                 record: Any = None, *, initial: dict | None = None, info: str = "",
+                 reload: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.specs = specs
         self.save_callable = save
         self.record = record
+        self.initial = initial
         self.info = info
+        self.reload_callable = reload
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self.title_text)
@@ -58,21 +71,32 @@ class EditScreen(Screen):
             yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
         yield CrmFooter()
 
+    def make_form(self) -> Form:
+        shown = self.record if self.record is not None else self.initial
+        return Form(self.specs, lambda values: self.save_callable(self.record, values), shown, id="form")
+
     def compose_body(self) -> ComposeResult:
-        yield Form(self.specs, self.save_callable, self.record, id="form")
+        yield self.make_form()
 
     @property
     def form(self) -> Form:
         return self.query_one(Form)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._focus_first)
+        # At once, not after a refresh: keys typed right after the one that opened the
+        # form go to its first field.
+        self._focus_first()
 
     def _focus_first(self) -> None:
         for widget in self.form.query("Input, TextArea, Select, Checkbox"):
             if widget.focusable:
                 widget.focus()
                 return
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload":
+            return self.reload_callable is not None and self.record is not None
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -89,6 +113,64 @@ class EditScreen(Screen):
         event.stop()
         self.app.notify(_("Saved."), markup=False)
         self.dismiss(event.result)
+
+    @on(Form.SaveRefused)
+    def _save_refused(self, event: Form.SaveRefused) -> None:
+        event.stop()
+        message = self._explain(event.error)
+        self.form.show_form_error(message)
+        self.app.notify(message, severity="error", markup=False)
+
+    def _explain(self, error: ServiceError) -> str:
+        """What the user reads when the save was refused: the record named as they know it."""
+        if self.record is None:
+            return error.message
+        if isinstance(error, NotFound):
+            return self._gone_message()
+        if isinstance(error, ConflictError) and self.reload_callable is not None and self._changed_since_read():
+            return "{reason} {offer}".format(
+                reason=error.message,
+                offer=_("F9 reloads it; what you typed stays in view under each field."))
+        return error.message
+
+    def _gone_message(self) -> str:
+        return _("{record} no longer exists: another user deleted it while you were editing. "
+                 "Nothing was saved.").format(record=self.title_text)
+
+    def _changed_since_read(self) -> bool:
+        try:
+            stored = self.reload_callable(self.record)
+        except ServiceError:
+            return False
+        return getattr(stored, "version", None) != getattr(self.record, "version", None)
+
+    def action_reload(self) -> None:
+        """Show the record as stored now; what the user typed differently stays in view."""
+        if self.reload_callable is None or self.record is None:
+            return
+        if self.form.saving:
+            self.app.notify(_("The record is still being saved."), markup=False)
+            return
+        try:
+            stored = self.reload_callable(self.record)
+        except NotFound:
+            self.form.show_form_error(_("{record} no longer exists: another user deleted it.").format(
+                record=self.title_text))
+            return
+        except ServiceError as error:
+            self.form.show_form_error(error.message)
+            return
+        typed = {name: self.form.shown_text(name) for name in self.form.changed_fields()}
+        self.record = stored
+        self.form.fill(stored)
+        stored_texts = self.form.shown_texts()
+        self.form.show_typed({name: text for name, text in typed.items() if text != stored_texts[name]})
+        self.form.show_form_error("")
+        self.app.notify(_("Reloaded as stored now."), markup=False)
+
+    def unsaved_work(self) -> str | None:
+        """The form's title while it holds changes not saved yet (or a save on its way)."""
+        return self.title_text if self.form.saving or self.form.dirty else None
 
     def action_back(self) -> None:
         if self.form.saving:  # its result comes back to this screen
@@ -143,7 +225,7 @@ class CatalogScreen(Screen):
         with Vertical(classes="catalog"):
             with Horizontal(classes="search-row"):
                 yield Label(plain(_("Search:")))
-                yield SafeInput(placeholder=_("key or part of the name"), id="search", compact=True)
+                yield OneLineInput(placeholder=_("key or part of the name"), id="search", compact=True)
             yield RecordTable(self.COLUMNS, None, id="records")
             with Horizontal(classes="buttons"):
                 yield Button(plain(_("F2 Add")), id="add", compact=True)
@@ -207,21 +289,34 @@ class CatalogScreen(Screen):
     _search_snapshot = ""
 
     # --- to fill in by each catalog --------------------------------------------------
+    # A catalog says what it lists (fetch, COLUMNS), which fields its form has
+    # (FIELDS or form_fields), and how a record is read, added, changed and removed.
+    # Every change carries the record as the user saw it: its version is checked.
+
+    NEW_TITLE = N_("New record")
+    FIELDS: list[FieldSpec] = []
+    EDIT_SCREEN: type[EditScreen] = EditScreen
 
     def fetch(self, request: PageRequest, text: str) -> Page:
         raise NotImplementedError
 
-    def record_name(self, record: Any) -> str:
-        return getattr(record, "name", "") or str(getattr(record, "id", ""))
+    def fresh(self, record: Any) -> Any:
+        """The record as it is stored now (raises NotFound when it was deleted)."""
+        raise NotImplementedError
 
-    def editor(self, record: Any | None) -> Screen:
-        """The screen that adds (record None) or modifies a record."""
+    def add(self, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        """Store the form's values over `record` (the version the form read)."""
         raise NotImplementedError
 
     def delete_record(self, record: Any) -> None:
+        """Delete `record` as the list showed it (its version)."""
         raise NotImplementedError
 
     def set_active(self, record: Any, active: bool) -> Any:
+        """(De)activate `record` as the list showed it (its version)."""
         raise NotImplementedError
 
     def export_columns(self) -> Sequence[Column]:
@@ -230,9 +325,63 @@ class CatalogScreen(Screen):
     def export_rows(self, text: str) -> Iterable[Sequence]:
         raise NotImplementedError
 
-    def fresh(self, record: Any) -> Any:
-        """The record as it is now in the database (for its current version)."""
-        return record
+    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+        return self.FIELDS
+
+    def new_values(self) -> dict[str, Any]:
+        """What a new record's form starts with."""
+        return {"active": True}
+
+    def next_key(self) -> int | None:
+        """The key a new record would get (shown as a proposal), if the catalog has keys."""
+        return None
+
+    def record_name(self, record: Any) -> str:
+        return getattr(record, "name", "") or str(getattr(record, "id", ""))
+
+    def record_title(self, record: Any) -> str:
+        """The record as the user knows it: kind, key (if it has one) and name."""
+        key = getattr(record, "key", None)
+        if key is None:
+            return _("{kind} «{name}»").format(kind=_(self.KIND_LABEL), name=self.record_name(record))
+        return _("{kind} {key} «{name}»").format(kind=_(self.KIND_LABEL), key=key, name=self.record_name(record))
+
+    def editor_info(self, record: Any | None) -> str:
+        if record is not None:
+            key = getattr(record, "key", None)
+            return _("Key: {key}").format(key=key) if key is not None else ""
+        key = self.next_key()
+        return _("Proposed key: {key} (given for good when you save)").format(key=key) if key else ""
+
+    def editor(self, record: Any | None, initial: Any = None) -> EditScreen:
+        """The screen that adds (record None, starting from `initial` or new_values())
+        or modifies a record."""
+        if record is None:
+            return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), lambda _seen, values: self.add(values),
+                                    initial=initial if initial is not None else self.new_values(),
+                                    info=self.editor_info(None))
+        return self.EDIT_SCREEN(self.record_title(record), self.form_fields(record), self.modify, record,
+                                info=self.editor_info(record), reload=self.fresh)
+
+    def refusal(self, record: Any, error: Exception) -> str:
+        """Why a change from the list was refused, naming the record as the user knows it."""
+        if not isinstance(error, ServiceError):  # the database itself failed
+            return user_message(error)
+        if record is None:
+            return error.message
+        if isinstance(error, NotFound):
+            return _("{record} no longer exists: another user deleted it.").format(record=self.record_title(record))
+        if isinstance(error, ConflictError) and self._changed_since_listed(record):
+            return _("{record} was changed by another user since the list showed it; nothing was done. "
+                     "The list now shows it as stored: check it and try again.").format(
+                record=self.record_title(record))
+        return error.message
+
+    def _changed_since_listed(self, record: Any) -> bool:
+        try:
+            return self.fresh(record).version != record.version
+        except ServiceError:
+            return False
 
     # --- search --------------------------------------------------------------------
 
@@ -242,10 +391,27 @@ class CatalogScreen(Screen):
         self._search_snapshot = event.value.strip()
         self.table.reload()
 
+    _open_single_when_read = False
+
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        """Enter: the only match opens; with several, the list takes the keys to choose."""
         event.stop()
+        if self.table.is_reading:  # the matches of what was just typed are on their way
+            self._open_single_when_read = True
+            return
+        self._open_single_or_choose()
+
+    def on_record_table_loaded(self, event: RecordTable.Loaded) -> None:
+        if self._open_single_when_read and not self.table.is_reading:
+            self._open_single_when_read = False
+            self._open_single_or_choose()
+
+    def _open_single_or_choose(self) -> None:
+        records = self.table.records
         self.table.focus()
+        if len(records) == 1:
+            self._open_editor(records[0])
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
@@ -263,6 +429,11 @@ class CatalogScreen(Screen):
         self._open_editor(event.record)
 
     def action_back(self) -> None:
+        """Esc clears the search first; with no search, it leaves the list."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            return
         self.dismiss()
 
     def action_add(self) -> None:
@@ -279,11 +450,11 @@ class CatalogScreen(Screen):
             self.app.notify(_("There is no record selected."), severity="warning", markup=False)
         return record
 
-    def _open_editor(self, record: Any | None) -> None:
+    def _open_editor(self, record: Any | None, initial: Any = None) -> None:
         try:
-            screen = self.editor(self.fresh(record) if record is not None else None)
+            screen = self.editor(self.fresh(record) if record is not None else None, initial)
         except FAILURES as error:
-            self.app.push_screen(MessageDialog(user_message(error)))
+            self.app.push_screen(MessageDialog(self.refusal(record, error)))
             if isinstance(error, ServiceError):  # the record may be gone: show the list as it is now
                 self.table.reload(keep_position=True)
             return
@@ -323,7 +494,7 @@ class CatalogScreen(Screen):
             self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
         except FAILURES as error:
-            self.app.call_from_thread(self._change_refused, user_message(error))
+            self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
 
@@ -359,7 +530,7 @@ class CatalogScreen(Screen):
         try:
             self.set_active(record, active)
         except FAILURES as error:
-            self.app.call_from_thread(self._change_refused, user_message(error))
+            self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
         self.app.call_from_thread(self._changed, message.format(name=self.record_name(record)))
@@ -395,7 +566,8 @@ class CatalogScreen(Screen):
                                       timeout=10)
             return
         self.app.call_from_thread(
-            self.app.notify, _("{count} rows exported to {path}").format(count=count, path=target),
+            self.app.notify, ngettext("{count} row exported to {path}", "{count} rows exported to {path}",
+                                      count).format(count=count, path=target),
             markup=False, timeout=10)
 
 

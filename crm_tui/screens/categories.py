@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_tui.export.table import BOOLEAN, TEXT, Column
-from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, rows_from_pages, yes_no
+from crm_tui.i18n import N_
+from crm_tui.screens.catalog import CatalogScreen, rows_from_pages, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.widgets.form import BOOL, FieldSpec
@@ -22,6 +22,8 @@ FIELDS = [
 class CategoriesScreen(CatalogScreen):
     TITLE_LABEL = N_("Configure categories")
     KIND_LABEL = N_("Category")
+    NEW_TITLE = N_("New category")
+    FIELDS = FIELDS
     COLUMNS = [
         ColumnSpec(N_("Name"), lambda r: r.name, 50, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 8),
@@ -35,20 +37,17 @@ class CategoriesScreen(CatalogScreen):
     def fresh(self, record: Any) -> Any:
         return catalogs.get_category(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        if record is None:
-            return EditScreen(_("New category"), FIELDS, lambda values: catalogs.add_category(actor, **values),
-                              {"active": True})
-        return EditScreen(_("Category «{name}»").format(name=record.name), FIELDS,
-                          lambda values: catalogs.modify_category(actor, record.id, record.version, **values),
-                          record)
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_category(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_category(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_category(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_category(self.app.actor, record.id, record.version)
 
     def set_active(self, record: Any, active: bool) -> Any:
-        return catalogs.set_category_active(self.app.actor, record.id, self.fresh(record).version, active)
+        return catalogs.set_category_active(self.app.actor, record.id, record.version, active)
 
     def export_columns(self):
         return [Column("name", N_("Name"), TEXT, 40), Column("active", N_("Active"), BOOLEAN, 8)]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
+from crm_tui.i18n import N_
+from crm_tui.screens.catalog import CatalogScreen, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.widgets.form import BOOL, MULTILINE, FieldSpec
@@ -21,15 +21,13 @@ FIELDS = [
 ]
 
 
-def proposed_key_text(key: int) -> str:
-    return _("Proposed key: {key} (given for good when you save)").format(key=key)
-
-
 class ClientsScreen(CatalogScreen):
     TITLE_LABEL = N_("Client catalog")
     KIND_LABEL = N_("Client")
+    NEW_TITLE = N_("New client")
+    FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_client_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 28, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone, 13, grow=True),
         ColumnSpec(N_("E-mail"), lambda r: r.email, 14, grow=True),
@@ -44,20 +42,20 @@ class ClientsScreen(CatalogScreen):
     def fresh(self, record: Any) -> Any:
         return catalogs.get_client(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        if record is None:
-            return EditScreen(_("New client"), FIELDS, lambda values: catalogs.add_client(actor, **values),
-                              {"active": True}, info=proposed_key_text(catalogs.next_client_key()))
-        return EditScreen(_("Client {key} «{name}»").format(key=record.key, name=record.name), FIELDS,
-                          lambda values: catalogs.modify_client(actor, record.id, record.version, **values),
-                          record, info=_("Key: {key}").format(key=record.key))
+    def next_key(self) -> int:
+        return catalogs.next_client_key()
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_client(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_client(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_client(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_client(self.app.actor, record.id, record.version)
 
     def set_active(self, record: Any, active: bool) -> Any:
-        return catalogs.set_client_active(self.app.actor, record.id, self.fresh(record).version, active)
+        return catalogs.set_client_active(self.app.actor, record.id, record.version, active)
 
     def export_columns(self):
         return catalogs.CLIENT_COLUMNS

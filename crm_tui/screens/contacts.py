@@ -1,13 +1,14 @@
 """Contact catalog: the people at each client."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
-from crm_tui.screens.clients import proposed_key_text
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.widgets.dialogs import ConfirmDialog
 from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec
 
@@ -33,8 +34,10 @@ FIELDS = [
 class ContactsScreen(CatalogScreen):
     TITLE_LABEL = N_("Contact catalog")
     KIND_LABEL = N_("Contact")
+    NEW_TITLE = N_("New contact")
+    FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_contact_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 20, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12, grow=True),
@@ -46,23 +49,54 @@ class ContactsScreen(CatalogScreen):
     def fetch(self, request: PageRequest, text: str):
         return catalogs.list_contacts(request, text)
 
+    def action_add(self) -> None:
+        """A contact belongs to a client: with none yet, offer to add the client first."""
+        if catalogs.lookup_clients("", 1):
+            super().action_add()
+            return
+
+        def answered(add_client: bool | None) -> None:
+            if add_client:
+                self._add_client_first()
+
+        question = _("There are no clients yet, and every contact belongs to one. Add the client first?")
+        self.app.push_screen(ConfirmDialog(question, yes=_("Add a client"), no=_("Cancel")), answered)
+
+    def _add_client_first(self) -> None:
+        """The client's form; once saved, the contact's form opens with that client chosen."""
+        from crm_tui.screens import clients
+
+        actor = self.app.actor
+        client_form = EditScreen(_(clients.ClientsScreen.NEW_TITLE), clients.FIELDS,
+                                 lambda _seen, values: catalogs.add_client(actor, **values),
+                                 initial={"active": True},
+                                 info=_("Proposed key: {key} (given for good when you save)").format(
+                                     key=catalogs.next_client_key()))
+
+        def client_saved(client: Any) -> None:
+            if client is not None:
+                self._open_editor(None, SimpleNamespace(client_id=client.id, client_key=client.key,
+                                                        client_name=client.name, active=True))
+
+        self.app.push_screen(client_form, client_saved)
+
     def fresh(self, record: Any) -> Any:
         return catalogs.get_contact(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        if record is None:
-            return EditScreen(_("New contact"), FIELDS, lambda values: catalogs.add_contact(actor, **values),
-                              {"active": True}, info=proposed_key_text(catalogs.next_contact_key()))
-        return EditScreen(_("Contact {key} «{name}»").format(key=record.key, name=record.name), FIELDS,
-                          lambda values: catalogs.modify_contact(actor, record.id, record.version, **values),
-                          record, info=_("Key: {key}").format(key=record.key))
+    def next_key(self) -> int:
+        return catalogs.next_contact_key()
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_contact(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_contact(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_contact(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_contact(self.app.actor, record.id, record.version)
 
     def set_active(self, record: Any, active: bool) -> Any:
-        return catalogs.set_contact_active(self.app.actor, record.id, self.fresh(record).version, active)
+        return catalogs.set_contact_active(self.app.actor, record.id, record.version, active)
 
     def export_columns(self):
         return catalogs.CONTACT_COLUMNS

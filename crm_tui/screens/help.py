@@ -66,8 +66,8 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#keys", DataTable)
-        table.add_column(_("Key"))
-        table.add_column(_("Does"))
+        table.add_column(_("Keys"))
+        table.add_column(_("What it does"))
         for key, what in self.rows:
             table.add_row(cell(key), cell(what))
         table.focus()

@@ -1,8 +1,6 @@
 """The dashboard: the CRM menu, one item per line, Enter opens it."""
 from __future__ import annotations
 
-import time
-
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -46,7 +44,7 @@ class HomeScreen(Screen):
         if not (event.character and event.character.isdigit()):
             return
         event.stop()
-        moment = time.monotonic()
+        moment = self.app.monotonic()
         if moment - self._typed_at > self.NUMBER_PAUSE_SECONDS:
             self._typed_number = ""
         self._typed_at = moment

@@ -1,24 +1,24 @@
 """Project catalog: a client's projects, with their pending and completed service orders."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import CatalogScreen, EditScreen
-from crm_tui.screens.clients import proposed_key_text
 from crm_tui.services import catalogs, orders, users
 from crm_tui.services.base import PageRequest, format_date, format_datetime
 from crm_tui.widgets.dialogs import MessageDialog
-from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec, Form
+from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
 
 ORDER_COLUMNS = [
-    ColumnSpec(N_("Number"), lambda o: o.number, 7),
+    ColumnSpec(N_("Number"), lambda o: o.number, 7, widest=orders.largest_order_number),
     ColumnSpec(N_("Status"), lambda o: _(STATUS_LABELS.get(o.status, o.status)), 10),
     ColumnSpec(N_("Created"), lambda o: format_date(o.created_at), 10),
     ColumnSpec(N_("Contact"), lambda o: o.contact_name, 18, grow=True),
@@ -30,22 +30,21 @@ def client_of(record: Any) -> str:
     return "{key} {name}".format(key=record.client_key, name=record.client_name)
 
 
-def project_fields(chosen_client: Callable[[], int | None]) -> list[FieldSpec]:
-    """The project form; the contact in charge is looked up among the chosen client's contacts."""
-    return [
-        FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-                  lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-        FieldSpec("name", N_("Name"), required=True, max_length=200),
-        FieldSpec("start_date", N_("Start date"), DATE),
-        FieldSpec("goal_date", N_("Goal date"), DATE),
-        FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
-                  lookup=lambda text, limit: users.lookup_users(text, limit),
-                  display=lambda r: r.user_in_charge_name),
-        FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
-                  lookup=lambda text, limit: catalogs.lookup_contacts(text, limit, client_id=chosen_client()),
-                  display=lambda r: r.contact_in_charge_name),
-        FieldSpec("description", N_("Description"), MULTILINE),
-    ]
+# The contact in charge is looked up among the contacts of the client chosen above it.
+FIELDS = [
+    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
+              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
+    FieldSpec("name", N_("Name"), required=True, max_length=200),
+    FieldSpec("start_date", N_("Start date"), DATE),
+    FieldSpec("goal_date", N_("Goal date"), DATE),
+    FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
+              lookup=lambda text, limit: users.lookup_users(text, limit),
+              display=lambda r: r.user_in_charge_name),
+    FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
+              lookup=lambda text, limit, client_id=None: catalogs.lookup_contacts(text, limit, client_id=client_id),
+              display=lambda r: r.contact_in_charge_name, lookup_filter=(("client_id", "client_id"),)),
+    FieldSpec("description", N_("Description"), MULTILINE),
+]
 
 
 def order_summary(order: Any) -> str:
@@ -69,9 +68,13 @@ def order_summary(order: Any) -> str:
 class ProjectEditScreen(EditScreen):
     """The project's data and, for a saved project, its pending and completed orders."""
 
+    BINDINGS = [Binding("f7", "next_tab", N_("Next tab"), id="project_next_tab",
+                        tooltip=N_("Next tab: the project, its pending orders, its completed orders"))]
+    TABS = ("tab-data", "tab-pending", "tab-completed")
+
     def compose_body(self) -> ComposeResult:
-        form = Form(self.specs, self.save_callable, self.record, id="form")
-        if self.record is None or not hasattr(self.record, "id"):
+        form = self.make_form()
+        if self.record is None:
             yield form
             return
         project_id = self.record.id
@@ -85,6 +88,20 @@ class ProjectEditScreen(EditScreen):
                 yield RecordTable(ORDER_COLUMNS, lambda request: orders.project_orders(project_id, False, request),
                                   id="completed-orders")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_tab":
+            return self.record is not None  # a new project has no orders yet, and no tabs
+        return super().check_action(action, parameters)
+
+    def action_next_tab(self) -> None:
+        tabs = self.query_one("#project-tabs", TabbedContent)
+        following = self.TABS[(self.TABS.index(tabs.active) + 1) % len(self.TABS)]
+        tabs.active = following
+        if following == "tab-data":
+            self._focus_first()
+        else:
+            self.query_one(f"#{following} RecordTable", RecordTable).focus()
+
     def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
         event.stop()
         self.app.push_screen(MessageDialog(order_summary(event.record)))
@@ -94,7 +111,7 @@ class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_project_key),
         ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
@@ -103,6 +120,9 @@ class ProjectsScreen(CatalogScreen):
     DELETE_QUESTION = N_("Delete the project «{name}»?")
     EXPORT_FILE = N_("projects.xlsx")
     CAN_DEACTIVATE = False
+    NEW_TITLE = N_("New project")
+    FIELDS = FIELDS
+    EDIT_SCREEN = ProjectEditScreen
 
     def fetch(self, request: PageRequest, text: str):
         return catalogs.list_projects(request, text)
@@ -110,29 +130,25 @@ class ProjectsScreen(CatalogScreen):
     def fresh(self, record: Any) -> Any:
         return catalogs.get_project(record.id)
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        holder: dict[str, EditScreen] = {}
+    def next_key(self) -> int:
+        return catalogs.next_project_key()
 
-        def chosen_client() -> int | None:
-            screen = holder.get("screen")
-            return screen.form.raw_value("client_id") if screen is not None else None
+    def new_values(self) -> dict[str, Any]:
+        return {}
 
-        specs = project_fields(chosen_client)
+    def editor_info(self, record: Any | None) -> str:
         if record is None:
-            screen = ProjectEditScreen(_("New project"), specs,
-                                       lambda values: catalogs.add_project(actor, **values), None,
-                                       info=proposed_key_text(catalogs.next_project_key()))
-        else:
-            screen = ProjectEditScreen(
-                _("Project {key} «{name}»").format(key=record.key, name=record.name), specs,
-                lambda values: catalogs.modify_project(actor, record.id, record.version, **values), record,
-                info=_("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record)))
-        holder["screen"] = screen
-        return screen
+            return super().editor_info(record)
+        return _("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record))
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return catalogs.add_project(self.app.actor, **values)
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return catalogs.modify_project(self.app.actor, record.id, record.version, **values)
 
     def delete_record(self, record: Any) -> None:
-        catalogs.delete_project(self.app.actor, record.id, self.fresh(record).version)
+        catalogs.delete_project(self.app.actor, record.id, record.version)
 
     def export_columns(self):
         return catalogs.PROJECT_COLUMNS

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from crm_tui.export.table import BOOLEAN, TEXT, Column
-from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, rows_from_pages, yes_no
+from crm_tui.i18n import N_
+from crm_tui.screens.catalog import CatalogScreen, rows_from_pages, yes_no
 from crm_tui.services import users
 from crm_tui.services.base import PageRequest
 from crm_tui.widgets.form import BOOL, CHOICE, FieldSpec
@@ -27,6 +27,7 @@ def user_fields(new: bool) -> list[FieldSpec]:
 class UsersScreen(CatalogScreen):
     TITLE_LABEL = N_("Users")
     KIND_LABEL = N_("User")
+    NEW_TITLE = N_("New user")
     COLUMNS = [
         ColumnSpec(N_("Username"), lambda r: r.username, 16),
         ColumnSpec(N_("Full name"), lambda r: r.full_name, 30, grow=True),
@@ -45,22 +46,21 @@ class UsersScreen(CatalogScreen):
     def record_name(self, record: Any) -> str:
         return record.username
 
-    def editor(self, record: Any | None) -> EditScreen:
-        actor = self.app.actor
-        if record is None:
-            return EditScreen(
-                _("New user"), user_fields(True),
-                lambda values: users.add_user(actor, values["username"], values["full_name"] or "",
-                                              values["role"] or ""),
-                {"role": "agent", "active": True})
-        return EditScreen(
-            _("User «{name}»").format(name=record.username), user_fields(False),
-            lambda values: users.modify_user(actor, record.id, record.version, full_name=values["full_name"],
-                                             role=values["role"], active=values["active"]),
-            record)
+    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+        return user_fields(new=record is None)
+
+    def new_values(self) -> dict[str, Any]:
+        return {"role": "agent", "active": True}
+
+    def add(self, values: dict[str, Any]) -> Any:
+        return users.add_user(self.app.actor, values["username"], values["full_name"] or "", values["role"] or "")
+
+    def modify(self, record: Any, values: dict[str, Any]) -> Any:
+        return users.modify_user(self.app.actor, record.id, record.version, full_name=values["full_name"],
+                                 role=values["role"], active=values["active"])
 
     def set_active(self, record: Any, active: bool) -> Any:
-        return users.set_user_active(self.app.actor, record.id, self.fresh(record).version, active)
+        return users.set_user_active(self.app.actor, record.id, record.version, active)
 
     def export_columns(self):
         return [Column("username", N_("Username"), TEXT, 16), Column("full_name", N_("Full name"), TEXT, 30),

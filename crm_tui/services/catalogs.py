@@ -553,6 +553,11 @@ def next_client_key() -> int:
     return counters.peek_next(counters.CLIENT_KEY)
 
 
+def largest_client_key() -> int:
+    """The largest key stored (0 when none): MAX over the key's index, never the rows."""
+    return Client.select(pw.fn.MAX(Client.key)).scalar() or 0
+
+
 def add_client(actor: Actor, **fields: Any) -> ClientRecord:
     values = _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields))
     with writing():
@@ -657,6 +662,11 @@ def _update_contact(actor: Actor, row: Contact, version: int, fields: dict[str, 
 
 def next_contact_key() -> int:
     return counters.peek_next(counters.CONTACT_KEY)
+
+
+def largest_contact_key() -> int:
+    """The largest key stored (0 when none): MAX over the key's index, never the rows."""
+    return Contact.select(pw.fn.MAX(Contact.key)).scalar() or 0
 
 
 def add_contact(actor: Actor, **fields: Any) -> ContactRecord:
@@ -775,6 +785,11 @@ def _project_query() -> pw.ModelSelect:
 
 def next_project_key() -> int:
     return counters.peek_next(counters.PROJECT_KEY)
+
+
+def largest_project_key() -> int:
+    """The largest key stored (0 when none): MAX over the key's index, never the rows."""
+    return Project.select(pw.fn.MAX(Project.key)).scalar() or 0
 
 
 def add_project(actor: Actor, **fields: Any) -> ProjectRecord:

@@ -685,3 +685,8 @@ def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments
         update_versioned(ServiceOrder, order_id, version, actor, _reopening(row, comments))
         _add_review(actor, order_id, OrderReview.REOPEN, comments, False, None, now())
     return _read_order(order_id)
+
+
+def largest_order_number() -> int:
+    """The largest order number stored (0 when none): MAX over the number's index."""
+    return ServiceOrder.select(pw.fn.MAX(ServiceOrder.number)).scalar() or 0

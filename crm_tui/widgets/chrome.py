@@ -4,7 +4,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey
 
 from crm_tui.i18n import _
 from crm_tui.widgets.safe import clean_display, plain
@@ -58,6 +57,7 @@ class CrmFooter(Footer):
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and widget.description:
-                widget.description = clean_display(_(widget.description), one_line=True)
+            description = getattr(widget, "description", None)  # a key of the footer
+            if isinstance(description, str) and description:
+                widget.description = clean_display(_(description), one_line=True)
             yield widget

@@ -13,7 +13,8 @@ from textual.widgets import Static
 from crm_tui.i18n import N_, _, date_format, datetime_format
 from crm_tui.services.base import parse_date, parse_datetime
 from crm_tui.services.errors import ValidationError
-from crm_tui.widgets.safe import SafeInput, plain
+from crm_tui.widgets.one_line import OneLineInput
+from crm_tui.widgets.safe import plain
 
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
           N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
@@ -102,7 +103,7 @@ class CalendarPicker(ModalScreen[dt.date | None]):
         self.dismiss(None)
 
 
-class DateInput(SafeInput):
+class DateInput(OneLineInput):
     """A date typed as dd/mm/aaaa (Spanish) or yyyy-mm-dd; F4 opens a calendar."""
 
     BINDINGS = [Binding("f4", "calendar", N_("Calendar"), id="calendar")]

@@ -8,7 +8,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from crm_tui.i18n import _, N_
-from crm_tui.widgets.safe import SafeInput, plain
+from crm_tui.widgets.one_line import OneLineInput
+from crm_tui.widgets.safe import plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -87,7 +88,7 @@ class AskTextDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.question), classes="dialog-question")
-            yield SafeInput(self.value, id="answer")
+            yield OneLineInput(self.value, id="answer")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("OK")), variant="primary", id="ok")
                 yield Button(plain(_("Cancel")), id="cancel")

@@ -17,7 +17,8 @@ from crm_tui.services.errors import ServiceError, ValidationError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dates import DateInput, DateTimeInput
 from crm_tui.widgets.lookup import LookupField, describe_record
-from crm_tui.widgets.safe import SafeInput, SafeTextArea, plain
+from crm_tui.widgets.one_line import OneLineInput
+from crm_tui.widgets.safe import SafeTextArea, plain
 
 TEXT = "text"
 MULTILINE = "multiline"
@@ -27,6 +28,12 @@ CHOICE = "choice"
 LOOKUP = "lookup"
 BOOL = "bool"
 KINDS = (TEXT, MULTILINE, DATE, DATETIME, CHOICE, LOOKUP, BOOL)
+# Starts every error line: an error reads as one without colours too (NO_COLOR, 16 colours).
+ERROR_SIGN = "✗ "
+
+
+def error_text(message: str) -> str:
+    return ERROR_SIGN + message if message else ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,9 @@ class FieldSpec:
     display: Callable[[Any], str] | None = None  # text of the saved choice, from the record
     read_only: bool = False
     help: str = ""  # N_() marked hint shown under the field
+    # (lookup parameter, field) pairs: the lookup is narrowed by what other fields hold,
+    # e.g. (("client_id", "client_id"),) looks up only the chosen client's contacts.
+    lookup_filter: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -69,6 +79,19 @@ class Form(VerticalScroll):
         def control(self) -> "Form":
             return self.form
 
+    class SaveRefused(Message):
+        """The service refused the save for a reason that is no one field's (a conflict,
+        a record deleted meanwhile); the form shows the reason at its top."""
+
+        def __init__(self, form: "Form", error: ServiceError) -> None:
+            super().__init__()
+            self.form = form
+            self.error = error
+
+        @property
+        def control(self) -> "Form":
+            return self.form
+
     def __init__(self, specs: list[FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
                  record: Any = None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -83,6 +106,7 @@ class Form(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="form-error", classes="form-error")
+        yield Static("", id="form-status", classes="form-status")
         for spec in self.specs.values():
             marker = " *" if spec.required else ""
             classes = "field-row -tall" if spec.kind == MULTILINE else "field-row"
@@ -92,6 +116,7 @@ class Form(VerticalScroll):
             if spec.help:
                 yield Static(plain(_(spec.help)), classes="field-help")
             yield Static("", id=f"error-{spec.name}", classes="field-error")
+            yield Static("", id=f"typed-{spec.name}", classes="field-typed")
 
     def _make_widget(self, spec: FieldSpec) -> Widget:
         widget_id = f"field-{spec.name}"
@@ -106,14 +131,24 @@ class Form(VerticalScroll):
             widget = Select([(plain(_(label)), value) for value, label in spec.choices], id=widget_id,
                             allow_blank=not spec.required, prompt=_("Choose"), compact=True)
         elif spec.kind == LOOKUP:
-            widget = LookupField(spec.lookup, spec.describe, id=widget_id)
+            widget = LookupField(self._lookup_of(spec), spec.describe, id=widget_id)
         elif spec.kind == BOOL:
             widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
         else:
-            widget = SafeInput(id=widget_id, compact=True)
+            widget = OneLineInput(id=widget_id, compact=True)
         if spec.read_only:
             widget.disabled = True
         return widget
+
+    def _lookup_of(self, spec: FieldSpec) -> Callable[..., list]:
+        if not spec.lookup_filter:
+            return spec.lookup
+
+        def narrowed(text: str, limit: int) -> list:
+            narrowing = {parameter: self.raw_value(field) for parameter, field in spec.lookup_filter}
+            return spec.lookup(text, limit, **narrowing)
+
+        return narrowed
 
     def on_mount(self) -> None:
         if self.record is not None:
@@ -178,9 +213,42 @@ class Form(VerticalScroll):
         else:
             widget.value = "" if value is None else str(value)
 
+    def shown_text(self, name: str) -> str:
+        """The field as the user reads it on screen (a lookup's text, a choice's label)."""
+        spec = self.specs[name]
+        widget = self.widget_for(name)
+        if spec.kind == MULTILINE:
+            return widget.text
+        if spec.kind == CHOICE:
+            labels = {value: _(label) for value, label in spec.choices}
+            return labels.get(self.raw_value(name), "")
+        if spec.kind == LOOKUP:
+            return widget.text
+        if spec.kind == BOOL:
+            return _("Yes") if widget.value else _("No")
+        return widget.value
+
+    def shown_texts(self) -> dict[str, str]:
+        return {name: self.shown_text(name) for name in self.specs}
+
+    def show_typed(self, typed: dict[str, str]) -> None:
+        """Under each field named, what the user had typed there (after a reload showed
+        the stored record instead); the other fields show nothing extra."""
+        for name in self.specs:
+            line = self.query_one(f"#typed-{name}", Static)
+            text = typed.get(name)
+            line.update(plain(_("You typed: {text}").format(text=text), one_line=True) if text is not None
+                        else "")
+            line.display = text is not None
+
     @property
     def dirty(self) -> bool:
         return self.values() != self._snapshot
+
+    def changed_fields(self) -> list[str]:
+        """The fields the user changed since the form was filled or saved."""
+        values = self.values()
+        return [name for name in self.specs if values[name] != self._snapshot.get(name)]
 
     def mark_clean(self) -> None:
         self._snapshot = self.values()
@@ -222,13 +290,14 @@ class Form(VerticalScroll):
     def show_field_error(self, name: str, message: str) -> None:
         self._states[name].error = message
         error_line = self.query_one(f"#error-{name}", Static)
-        error_line.update(plain(message))
+        error_line.update(plain(error_text(message)))
         error_line.set_class(bool(message), "-shown")
         self.widget_for(name).set_class(bool(message), "-invalid")
 
     def show_form_error(self, message: str) -> None:
-        self.query_one("#form-error", Static).update(plain(message))
-        self.query_one("#form-error", Static).set_class(bool(message), "-shown")
+        form_error = self.query_one("#form-error", Static)
+        form_error.update(plain(error_text(message)))
+        form_error.set_class(bool(message), "-shown")
 
     def validate_all(self) -> bool:
         first_bad = None
@@ -271,8 +340,21 @@ class Form(VerticalScroll):
         return isinstance(widget, DateInput) and widget.being_typed
 
     def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_current_row()
         if isinstance(event.widget, DateInput):
             self._edited(event.widget)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_current_row()
+
+    def _mark_current_row(self) -> None:
+        """The row of the field being typed in is marked (its label shows in reverse).
+
+        Read from the focus as it is now: the blur of one field and the focus of the next
+        may arrive in either order."""
+        name = self._field_name_of(self.screen.focused)
+        for row in self.query(".field-row"):
+            row.set_class(row.id == f"row-{name}", "-current")
 
     def _has_content(self, name: str) -> bool:
         value = self.raw_value(name)
@@ -323,8 +405,19 @@ class Form(VerticalScroll):
         self._save_in_background(self.save_callable, self.values())
 
     def _say_still_saving(self) -> None:
+        """Shown at the top of the form for as long as the save waits (a toast alone
+        would go away long before the database's wait ends)."""
         if self._saving:
-            self.app.notify(_("Saving… waiting for another user's change to finish."), markup=False)
+            message = _("Saving… waiting for another user's change to finish.")
+            self._show_status(message)
+            self.app.notify(message, markup=False)
+
+    def _show_status(self, message: str) -> None:
+        status = self.query_one("#form-status", Static)
+        status.update(plain(message))
+        status.set_class(bool(message), "-shown")
+        if message:
+            self.scroll_home(animate=False)
 
     @work(thread=True, group="form-save")
     def _save_in_background(self, save: Callable[[dict[str, Any]], Any], values: dict[str, Any]) -> None:
@@ -343,6 +436,7 @@ class Form(VerticalScroll):
 
     def _save_ended(self) -> None:
         self._saving = False
+        self._show_status("")
 
     def _save_refused(self, error: ServiceError) -> None:
         self._save_ended()
@@ -354,7 +448,7 @@ class Form(VerticalScroll):
             self.show_form_error(error.message)
             return
         self.show_form_error(error.message)
-        self.app.notify(error.message, severity="error", markup=False)
+        self.post_message(self.SaveRefused(self, error))
 
     def _save_stored(self, result: Any, values: dict[str, Any]) -> None:
         self._save_ended()

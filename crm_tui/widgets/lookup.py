@@ -14,7 +14,8 @@ from textual.worker import get_current_worker
 
 from crm_tui.i18n import _
 from crm_tui.services.failures import user_message
-from crm_tui.widgets.safe import SafeInput, clean_display, plain
+from crm_tui.widgets.one_line import OneLineInput
+from crm_tui.widgets.safe import clean_display, plain
 
 LOOKUP_LIMIT = 10
 
@@ -48,7 +49,7 @@ def _keys_of(record: Any) -> set[str]:
     return keys
 
 
-class _LookupInput(SafeInput):
+class _LookupInput(OneLineInput):
     BINDINGS = [
         Binding("down", "to_matches", show=False),
         Binding("tab", "accept_and_next", show=False),

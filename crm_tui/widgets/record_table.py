@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
-from crm_tui.i18n import N_, _
+from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 from crm_tui.services.failures import user_message
 from crm_tui.widgets.safe import cell, plain
@@ -36,6 +36,9 @@ class ColumnSpec:
     value: Callable[[Any], Any]
     width: int | None = None
     grow: bool = False  # takes a share of the room a wide terminal leaves over
+    # The largest value the column may show (a key or number: read from a counter or a
+    # MAX over an index, never from the rows): the column is at least that wide.
+    widest: Callable[[], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ class RecordTable(DataTable, Generic[R]):
         self._window: _Window | None = None
         self._loading = False
         self.error: str = ""
-        self._widths: list[int | None] = [spec.width for spec in columns]
+        self._base_widths: list[int | None] = [spec.width for spec in columns]
+        self._widths: list[int | None] = list(self._base_widths)
 
     # --- public --------------------------------------------------------------------
 
@@ -120,6 +124,9 @@ class RecordTable(DataTable, Generic[R]):
     def on_resize(self) -> None:
         """On a wide terminal the growing columns share the room left over, so names are
         not cut while the right half of the table stays empty."""
+        self._refit_columns()
+
+    def _refit_columns(self) -> None:
         widths = self._fitted_widths()
         if widths == self._widths:
             return
@@ -131,7 +138,7 @@ class RecordTable(DataTable, Generic[R]):
             self._show(self._window, row)
 
     def _fitted_widths(self) -> list[int | None]:
-        widths = [spec.width for spec in self.specs]
+        widths = list(self._base_widths)
         growing = [index for index, spec in enumerate(self.specs) if spec.grow and spec.width]
         if not growing or any(width is None for width in widths):
             return widths
@@ -278,13 +285,28 @@ class RecordTable(DataTable, Generic[R]):
                 request = PageRequest(after=before.last_cursor, limit=request.limit) if before.rows \
                     else PageRequest(limit=request.limit)
             page = fetch(request)
+            widest = self._widest_values() if mode in ("replace", "refresh", "around") else None
         except Exception as exc:  # shown to the user; the table stays as it was
             message = user_message(exc)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._failed, message)
             return
         if not worker.is_cancelled:
+            if widest is not None:
+                self.app.call_from_thread(self._widen_for, widest)
             self.app.call_from_thread(self._apply, page, request, mode, keep_row, move, place)
+
+    def _widest_values(self) -> dict[int, int]:
+        """Width of the largest value of each column that can say so (runs with the read)."""
+        return {index: len(str(spec.widest())) for index, spec in enumerate(self.specs)
+                if spec.widest is not None}
+
+    def _widen_for(self, widest: dict[int, int]) -> None:
+        base = [max(spec.width, widest[index]) if index in widest and spec.width else spec.width
+                for index, spec in enumerate(self.specs)]
+        if base != self._base_widths:
+            self._base_widths = base
+            self._refit_columns()
 
     def _failed(self, message: str) -> None:
         self._loading = False
@@ -408,9 +430,11 @@ class RecordTable(DataTable, Generic[R]):
             last_from_end = window.first_number
             first_from_end = last_from_end + count - 1
             if last_from_end == 1:
-                return _("last {count} rows").format(count=count)
+                return ngettext("the last row", "last {count} rows", count).format(count=count)
             return _("rows {first}–{last} from the end").format(first=last_from_end, last=first_from_end)
         first = window.first_number
+        if count == 1:
+            return _("row {number}").format(number=first)
         return _("rows {first}–{last}").format(first=first, last=first + count - 1)
 
     def watch_position(self, value: str) -> None:
