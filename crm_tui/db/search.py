@@ -1,76 +1,102 @@
 """Concept search over order details, service entries and activity details.
 
+The index holds one row per record a search shows: an order (its detail, and the work done
+of its service entries, in the order they were logged) or an activity (its detail). A
+row's id is the record's sort key,
+
+    key = hour of the record's date * 2**30 + (record id mod 2**29) * 2 + kind (0 order, 1 activity)
+
+(the date an order was created, the date of an activity; within one hour, by id), so the
+index itself lists the matches of a word newest first: a page of results reads its rows
+straight from the index, by key, and stops at the page, whatever the number of matches.
+The hour (rather than the minute) keeps neighbouring keys a few units apart, which keeps
+the index compact: a key of minutes makes each step of a row list five bytes instead of
+one or two, twice the index and a third more time to build it.
+
 SQLite: an FTS5 table (unicode61, diacritics removed) kept in sync by triggers.
-PostgreSQL: a tsvector column with a GIN index, an unaccent text-search configuration and
-triggers. Both fold accents and case ("camara" finds "Cámara"), and both take any text a
-user types: the words are pulled out of it and quoted, so no input is a syntax error.
+PostgreSQL: a table with a tsvector (the `simple` parser through `unaccent`: the record's
+own text weighted A, its service entries B) under a GIN index, kept in sync by triggers.
+Both fold accents and case ("camara" finds "Cámara"), and both take any text a user
+types: only its words are searched, so no input is a syntax error.
 
-Ranking is capped, so a common word costs about what a rare one does. Ranking every match
-of a word that half the rows hold ("cliente", "falla") would take most of a second on a
-million orders; instead the newest matches are taken first, walking the index by id from
-the top (FTS5 walks a word's row list in id order and stops early; bm25() runs only for
-the rows kept), and only those are ranked. A word with fewer matches than the cap is
-ranked in full, exactly as without it; for a common word the best among the newest
-matches is what a help desk wants.
+Pages: newest first is a keyset page on the key. By relevance, the matches are taken in
+blocks of RANK_BLOCK consecutive matches, newest block first, and each block is ranked (how
+often the words occur, the record's own text above its service entries; ties newest first);
+a search with at most RANK_BLOCK matches is one block, ranked exactly as a whole. Each
+page so costs at most one block, and every match is reached by paging on. The count is
+exact up to COUNT_LIMIT; above it the page says "more than COUNT_LIMIT".
 
-"Newest" by index id needs care: an index row's id is its source row's id * 4 + a slot
-per source, so ids follow each source's own numbering, and the sources grow at different
-rates (about two service entries per order). Above the highest order and activity ids
-there are only service entries, so one walk from the top would fill the cap with recent
-entries and never reach an order detail or an activity. The id range is therefore cut in
-bands at each source's highest id: in the band below the lowest of them every source is
-present, and each band gives its own newest CANDIDATES_PER_BAND matches (a band too narrow
-to matter joins the one below). Every source so has its newest matches among the
-candidates, whichever grows fastest. Scores are comparable across bands (the same
-collection statistics). On SQLite each band is a separate walk, so the cost is a few
-walks of a bounded number of rows, plus one quick pass over the word's row list per walk
-that bm25() makes to count the matches. On PostgreSQL the matching ids are read from the
-GIN index once and only each band's newest are given ts_rank.
-
-Snippets (the costly part of a hit) are made only for the hits returned.
+The catalog search box has its own index of names (see `name_index`); `install` and
+`drop_sync` handle both, so a bulk load or a repair rebuilds every search structure.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import peewee
+
+from crm_tui.db import name_index
 
 HIT_START = "\x02"
 HIT_END = "\x03"
 
 ORDER, ACTIVITY = "order", "activity"
+NEWEST, RELEVANCE = "newest", "relevance"
 
-# Each source row owns one index row whose id is derived from its own id, so a trigger can
-# replace or delete it by primary key instead of scanning.
-_SOURCES = (
-    # table, text column, slot, target kind, target id expression
-    ("service_order", "detail", 1, ORDER, "id"),
-    ("service_entry", "work_done", 2, ORDER, "order_id"),
-    ("activity", "detail", 3, ACTIVITY, "id"),
-)
-_SLOTS = 4
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+# The words of a query: what the index's tokenizer keeps (letters and digits).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_WORDS = 12
 
-# The newest matches of each id band that are ranked (see the module's docstring); a
-# search asking for more results than this ranks CANDIDATES_PER_LIMIT times its limit.
-CANDIDATES_PER_BAND = 300
-CANDIDATES_PER_LIMIT = 4
+COUNT_LIMIT = 1000  # matches counted exactly; above it the count is a lower bound
+RANK_BLOCK = 1000  # consecutive matches ranked together when ordering by relevance
+
+_HOUR_UNIT = 2 ** 30
+_ID_RANGE = 2 ** 29
+_KIND_BIT = {ORDER: 0, ACTIVITY: 1}
+
+# How much a hit in an order's service entries counts against one in the record's own text
+# (PostgreSQL's ts_rank weights B and A: 0.4 and 1.0).
+_WORK_WEIGHT = 0.4
+_CHARACTERS_PER_WORD = 6
 
 
 @dataclass(frozen=True)
 class SearchHit:
     target_kind: str  # ORDER or ACTIVITY
     target_id: int
-    score: float  # higher is better
+    score: float  # higher is better (0 in a newest-first page)
     snippet: str  # the matching text, hits wrapped in HIT_START / HIT_END
+    key: int = 0  # the record's place in the index (its sort key)
+
+
+@dataclass(frozen=True)
+class HitPage:
+    """One page of hits in the order asked for, with a keyset cursor per hit."""
+
+    hits: list[SearchHit]
+    cursors: list[tuple]
+    has_before: bool
+    has_after: bool
+    total: int  # matches counted: all of them when `total_exact`, else a lower bound
+    total_exact: bool
+    ranked_per_block: int | None = None  # by relevance: ranked in blocks of this many; None: as a whole
+
+
+EMPTY_PAGE = HitPage([], [], False, False, 0, True)
 
 
 def query_words(text: str) -> list[str]:
     """The searchable words in what the user typed (punctuation and operators dropped)."""
     return _WORD.findall(text or "")[:MAX_QUERY_WORDS]
+
+
+def _distinct(words: list[str]) -> list[str]:
+    """Each word once: every word must appear, so saying one twice adds nothing."""
+    seen: set[str] = set()
+    return [word for word in words if not (word.casefold() in seen or seen.add(word.casefold()))]
 
 
 def _is_phrase(text: str) -> bool:
@@ -82,101 +108,260 @@ def _unwrap(db):
     return db.obj if isinstance(db, peewee.DatabaseProxy) else db
 
 
+def _is_postgres(db) -> bool:
+    return isinstance(_unwrap(db), peewee.PostgresqlDatabase)
+
+
+# --- building -------------------------------------------------------------------------
+
+
 def install(db: peewee.Database) -> None:
-    """Create the index, its triggers, and fill it from the rows already there."""
+    """Create every search structure (concept search and catalog names) and its triggers,
+    replacing an older layout, and fill it from the rows already there."""
     db = _unwrap(db)
-    if isinstance(db, peewee.PostgresqlDatabase):
+    drop_sync(db)
+    if _is_postgres(db):
         _install_postgres(db)
     else:
         _install_sqlite(db)
+    name_index.install(db)
 
 
 def drop_sync(db: peewee.Database) -> None:
-    """Drop the triggers that keep the index in sync, before a bulk load.
+    """Drop the triggers that keep the search structures in sync, before a bulk load.
 
-    The index is stale until `install(db)` recreates the triggers and refills it.
+    They are stale until `install(db)` recreates the triggers and refills them.
     """
     db = _unwrap(db)
-    postgres = isinstance(db, peewee.PostgresqlDatabase)
-    for table, *_rest in _SOURCES:
-        if postgres:
+    for table in ("service_order", "service_entry", "activity"):
+        if _is_postgres(db):
             db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search ON {table}")
         else:
             for suffix in ("ai", "au", "ad"):
                 db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search_{suffix}")
+    name_index.drop_sync(db)
 
 
-def search(db: peewee.Database, text: str, limit: int = 50) -> list[SearchHit]:
-    """Orders and activities whose text matches `text`, best first, one hit per record.
+def rebuild(db: peewee.Database) -> None:
+    """Refill the concept-search index from its sources (the triggers stay as they are)."""
+    db = _unwrap(db)
+    if _is_postgres(db):
+        _refill_postgres(db)
+    else:
+        _refill_sqlite(db)
 
-    For a word with many matches, the best among the newest matches of each source (see
-    the module's docstring).
-    """
+
+# --- searching ------------------------------------------------------------------------
+
+
+def search(db: peewee.Database, text: str, limit: int = 50, order: str = NEWEST) -> list[SearchHit]:
+    """The first `limit` orders and activities whose text matches `text`, one hit per record."""
+    return search_page(db, text, order=order, limit=limit).hits
+
+
+def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tuple | None = None,
+                before: tuple | None = None, last: bool = False, limit: int = 50) -> HitPage:
+    """One page of the records whose text matches `text`: the first, the last, or the one
+    after / before a cursor of an earlier page, newest first or by relevance."""
     words = query_words(text)
     if not words or limit <= 0:
-        return []
-    phrase = _is_phrase(text)
+        return EMPTY_PAGE
     db = _unwrap(db)
-    bands = _bands(_tops(db), max(CANDIDATES_PER_BAND, CANDIDATES_PER_LIMIT * limit))
-    if not bands:
-        return []
-    if isinstance(db, peewee.PostgresqlDatabase):
-        rows = _search_postgres(db, words, phrase, bands, limit)
+    phrase = _is_phrase(text)
+    words = words if phrase else _distinct(words)
+    index = _PostgresIndex(db, words, phrase) if _is_postgres(db) else _SqliteIndex(db, words, phrase)
+    counted = index.count(COUNT_LIMIT + 1)
+    total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
+    if not counted:
+        return EMPTY_PAGE
+    if order == RELEVANCE:
+        page = _relevance_page(index, after, before, last, limit)
+        blocks = None if exact and total <= RANK_BLOCK else RANK_BLOCK
     else:
-        rows = _search_sqlite(db, words, phrase, bands, limit)
-    hits = [SearchHit(kind, int(target_id), float(score), snippet or "")
-            for kind, target_id, score, snippet in rows]
-    return sorted(hits, key=lambda h: (-h.score, h.target_kind, -h.target_id))[:limit]
+        page = _newest_page(index, after, before, last, limit)
+        blocks = None
+    hits, cursors, has_before, has_after = page
+    return HitPage(hits, cursors, has_before, has_after, total, exact, blocks)
 
 
-def _tops(db: peewee.Database) -> list[int]:
-    """The highest index id of each source that has rows."""
-    columns = ", ".join(f"(SELECT MAX(id) FROM {table})" for table, *_rest in _SOURCES)
-    highest = db.execute_sql(f"SELECT {columns}").fetchone()
-    return [top * _SLOTS + slot for top, (_table, _column, slot, *_rest) in zip(highest, _SOURCES)
-            if top is not None]
+def _newest_page(index, after, before, last, limit):
+    """Keyset paging on the key, newest first."""
+    if before is not None or last:
+        rows = index.rows(low=None if last else before[0] + 1, high=None, descending=False, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit][::-1]
+        has_before, has_after = more, not last
+    else:
+        rows = index.rows(low=None, high=None if after is None else after[0] - 1, descending=True,
+                          limit=limit + 1)
+        has_before, has_after = after is not None, len(rows) > limit
+        rows = rows[:limit]
+    hits = [SearchHit(kind, int(target), 0.0, snippet or "", key) for key, kind, target, snippet in rows]
+    return hits, [(hit.key,) for hit in hits], has_before, has_after
 
 
-def _bands(tops: list[int], per_band: int) -> list[tuple[int, int, int]]:
-    """(lowest id, highest id, candidates) of each band, highest band first.
+# By relevance: a block is (top, bottom), the keys of its newest and oldest match; a cursor is
+# (top, bottom, score, key). Within a block rows go by score, then newest first.
 
-    A band ends at each source's highest id; one spanning fewer than `per_band` source
-    ids joins the band below it (it cannot crowd that band much).
-    """
-    bands = []
-    ordered = sorted(set(tops), reverse=True)
-    high = None
-    for top, below in zip(ordered, ordered[1:] + [0]):
-        high = top if high is None else high
-        if below == 0 or (top - below) // _SLOTS >= per_band:
-            bands.append((below + 1, high, per_band))
-            high = None
-    return bands
+
+def _rank_order(score: float, key: int) -> tuple:
+    return (-score, -key)
+
+
+def _block_below(index, top: int | None) -> tuple[int, int] | None:
+    keys = index.keys(low=None, high=top, descending=True, limit=RANK_BLOCK)
+    return (keys[0], keys[-1]) if keys else None
+
+
+def _block_above(index, bottom: int | None) -> tuple[int, int] | None:
+    keys = index.keys(low=bottom, high=None, descending=False, limit=RANK_BLOCK)
+    return (keys[-1], keys[0]) if keys else None
+
+
+def _ranked(index, block: tuple[int, int]) -> list[tuple[float, int]]:
+    top, bottom = block
+    return sorted(index.scores(bottom, top), key=lambda item: _rank_order(*item))
+
+
+def _relevance_page(index, after, before, last, limit):
+    if before is not None or last:
+        return _relevance_backward(index, before, limit)
+    return _relevance_forward(index, after, limit)
+
+
+def _relevance_forward(index, after, limit):
+    if after is None:
+        block, start = _block_below(index, None), None
+    else:
+        block, start = (after[0], after[1]), _rank_order(after[2], after[3])
+    chosen: list[tuple[tuple[int, int], float, int]] = []
+    remaining: list = []
+    while block is not None:
+        ranked = _ranked(index, block)
+        if start is not None:
+            ranked = [item for item in ranked if _rank_order(*item) > start]
+            start = None
+        room = limit - len(chosen)
+        chosen += [(block, score, key) for score, key in ranked[:room]]
+        remaining = ranked[room:]
+        if len(chosen) == limit:
+            break
+        block = _block_below(index, block[1] - 1)
+    has_after = bool(remaining) or (block is not None and bool(index.keys(
+        low=None, high=block[1] - 1, descending=True, limit=1)))
+    return _relevance_hits(index, chosen) + (after is not None, has_after)
+
+
+def _relevance_backward(index, before, limit):
+    if before is None:
+        block, end = _block_above(index, None), None
+    else:
+        block, end = (before[0], before[1]), _rank_order(before[2], before[3])
+    chosen: list[tuple[tuple[int, int], float, int]] = []
+    remaining: list = []
+    while block is not None:
+        ranked = _ranked(index, block)
+        if end is not None:
+            ranked = [item for item in ranked if _rank_order(*item) < end]
+            end = None
+        room = limit - len(chosen)
+        taken = ranked[-room:] if room < len(ranked) else ranked
+        chosen = [(block, score, key) for score, key in taken] + chosen
+        remaining = ranked[:len(ranked) - len(taken)]
+        if len(chosen) == limit:
+            break
+        block = _block_above(index, block[0] + 1)
+    has_before = bool(remaining) or (block is not None and bool(index.keys(
+        low=block[0] + 1, high=None, descending=False, limit=1)))
+    return _relevance_hits(index, chosen) + (has_before, before is not None)
+
+
+def _relevance_hits(index, chosen) -> tuple[list[SearchHit], list[tuple]]:
+    found = {key: (kind, target, snippet) for key, kind, target, snippet in index.rows_by_key(
+        [key for _block, _score, key in chosen])}
+    hits, cursors = [], []
+    for (top, bottom), score, key in chosen:
+        if key in found:  # else deleted since it was ranked
+            kind, target, snippet = found[key]
+            hits.append(SearchHit(kind, int(target), score, snippet or "", key))
+            cursors.append((top, bottom, score, key))
+    return hits, cursors
+
+
+def _score(hits_in_text: int, hits_in_work: int, characters: int) -> float:
+    """How well a record matches on SQLite: its hits, the record's own text above its
+    service entries (as PostgreSQL's ts_rank weighs A and B), and of two texts with as many
+    hits, the shorter one first."""
+    words = max(1, characters // _CHARACTERS_PER_WORD)
+    return round((hits_in_text + _WORK_WEIGHT * hits_in_work) / (1 + math.log(words)), 9)
 
 
 # --- SQLite -------------------------------------------------------------------------
 
+# The key of a record, in SQL: hour of its date, then its id, then its kind.
+_SQLITE_KEY = (f"(COALESCE(CAST(strftime('%s', {{date}}) AS INTEGER), 0) / 3600 * {_HOUR_UNIT} "
+               f"+ ({{ident}} % {_ID_RANGE}) * 2 + {{kind}})")
+_ORDER_KEY = _SQLITE_KEY.format(date="o.created_at", ident="o.id", kind=_KIND_BIT[ORDER])
+_ACTIVITY_KEY = _SQLITE_KEY.format(date='a."when"', ident="a.id", kind=_KIND_BIT[ACTIVITY])
+
+_SQLITE_COLUMNS = "INSERT INTO search_index(rowid, body, work, target_kind, target_id) "
+# An order's row: its detail, and the work done of its entries in the order they were logged.
+_SQLITE_ORDER_ROWS = (
+    f"SELECT {_ORDER_KEY}, o.detail, (SELECT group_concat(work_done, char(10)) FROM "
+    "(SELECT e.work_done FROM service_entry AS e WHERE e.order_id = o.id ORDER BY e.\"when\", e.id)), "
+    f"'{ORDER}', o.id FROM service_order AS o")
+_SQLITE_ACTIVITY_ROWS = f"SELECT {_ACTIVITY_KEY}, a.detail, NULL, '{ACTIVITY}', a.id FROM activity AS a"
+
+
+def _sqlite_key_of(row: str, table: str) -> str:
+    if table == "activity":
+        return _SQLITE_KEY.format(date=f'{row}."when"', ident=f"{row}.id", kind=_KIND_BIT[ACTIVITY])
+    return _SQLITE_KEY.format(date=f"{row}.created_at", ident=f"{row}.id", kind=_KIND_BIT[ORDER])
+
+
+def _sqlite_layout_is_current(db) -> bool:
+    if not db.table_exists("search_index"):
+        return False
+    columns = [row[1] for row in db.execute_sql("PRAGMA table_info(search_index)").fetchall()]
+    return "work" in columns
+
 
 def _install_sqlite(db: peewee.Database) -> None:
-    db.execute_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
-        "body, target_kind UNINDEXED, target_id UNINDEXED, "
-        "tokenize = 'unicode61 remove_diacritics 2')"
-    )
-    for table, column, slot, kind, target in _SOURCES:
-        row_id = f"{{row}}.id * {_SLOTS} + {slot}"
-        insert = (
-            f"INSERT INTO search_index(rowid, body, target_kind, target_id) "
-            f"VALUES ({row_id.format(row='new')}, new.{column}, '{kind}', new.{target});"
-        )
-        delete = f"DELETE FROM search_index WHERE rowid = {row_id.format(row='old')};"
-        db.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_search_ai AFTER INSERT ON {table} BEGIN {insert} END")
+    if not _sqlite_layout_is_current(db):
+        db.execute_sql("DROP TABLE IF EXISTS search_index")
         db.execute_sql(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_search_au AFTER UPDATE OF {column}, {target} ON {table} "
-            f"BEGIN {delete} {insert} END"
-        )
-        db.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_search_ad AFTER DELETE ON {table} BEGIN {delete} END")
-    rebuild_sqlite(db)
+            "CREATE VIRTUAL TABLE search_index USING fts5("
+            "body, work, target_kind UNINDEXED, target_id UNINDEXED, "
+            "tokenize = 'unicode61 remove_diacritics 2')")
+    _create_sqlite_triggers(db)
+    _refill_sqlite(db)
+
+
+def _create_sqlite_triggers(db: peewee.Database) -> None:
+    def order_row(order_id: str) -> str:
+        return (f"DELETE FROM search_index WHERE rowid = (SELECT {_ORDER_KEY} FROM service_order AS o "
+                f"WHERE o.id = {order_id}); {_SQLITE_COLUMNS}{_SQLITE_ORDER_ROWS} WHERE o.id = {order_id};")
+
+    def drop(row: str, table: str) -> str:
+        return f"DELETE FROM search_index WHERE rowid = {_sqlite_key_of(row, table)};"
+
+    add_activity = f"{_SQLITE_COLUMNS}{_SQLITE_ACTIVITY_ROWS} WHERE a.id = new.id;"
+    triggers = {
+        "service_order_search_ai": f"AFTER INSERT ON service_order BEGIN {order_row('new.id')} END",
+        "service_order_search_au": ("AFTER UPDATE OF detail, created_at ON service_order "
+                                    f"BEGIN {drop('old', 'service_order')} {order_row('new.id')} END"),
+        "service_order_search_ad": f"AFTER DELETE ON service_order BEGIN {drop('old', 'service_order')} END",
+        "service_entry_search_ai": f"AFTER INSERT ON service_entry BEGIN {order_row('new.order_id')} END",
+        "service_entry_search_au": ('AFTER UPDATE OF work_done, order_id, "when" ON service_entry '
+                                    f"BEGIN {order_row('old.order_id')} {order_row('new.order_id')} END"),
+        "service_entry_search_ad": f"AFTER DELETE ON service_entry BEGIN {order_row('old.order_id')} END",
+        "activity_search_ai": f"AFTER INSERT ON activity BEGIN {add_activity} END",
+        "activity_search_au": ('AFTER UPDATE OF detail, "when" ON activity '
+                               f"BEGIN {drop('old', 'activity')} {add_activity} END"),
+        "activity_search_ad": f"AFTER DELETE ON activity BEGIN {drop('old', 'activity')} END",
+    }
+    for name, body in triggers.items():
+        db.execute_sql(f"CREATE TRIGGER {name} {body}")
 
 
 # FTS5 keeps this many bytes of new terms in memory before writing a segment. A big
@@ -186,18 +371,20 @@ _REFILL_HASH_BYTES = 64 * 1024 * 1024
 _DEFAULT_HASH_BYTES = 1024 * 1024
 
 
-def rebuild_sqlite(db: peewee.Database) -> None:
-    """Refill the FTS table from its sources (also used after a bulk load)."""
+def _refill_sqlite(db: peewee.Database) -> None:
     db.execute_sql("DELETE FROM search_index")
     _set_fts_hash_size(db, _REFILL_HASH_BYTES)
     try:
-        for table, column, slot, kind, target in _SOURCES:
-            db.execute_sql(
-                f"INSERT INTO search_index(rowid, body, target_kind, target_id) "
-                f"SELECT id * {_SLOTS} + {slot}, {column}, '{kind}', {target} FROM {table}"
-            )
+        # In key order: a key lower than the last one written makes FTS5 write out its buffer.
+        for rows in (_SQLITE_ORDER_ROWS, _SQLITE_ACTIVITY_ROWS):
+            db.execute_sql(f"{_SQLITE_COLUMNS}{rows} ORDER BY 1")
     finally:
         _set_fts_hash_size(db, _DEFAULT_HASH_BYTES)
+
+
+def rebuild_sqlite(db: peewee.Database) -> None:
+    """Refill the FTS table from its sources (also used after a bulk load)."""
+    _refill_sqlite(_unwrap(db))
 
 
 def _set_fts_hash_size(db: peewee.Database, size: int) -> None:
@@ -205,89 +392,101 @@ def _set_fts_hash_size(db: peewee.Database, size: int) -> None:
 
 
 def _fts_query(words: list[str], phrase: bool) -> str:
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
     if phrase:
-        return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
-    return " AND ".join(quoted)
+        return '"' + " ".join(words) + '"'
+    return " AND ".join(f'"{word}"' for word in words)
 
 
-_KIND_OF_SLOT = {slot: kind for _table, _column, slot, kind, _target in _SOURCES}
-# Sources whose index rows point at the source row itself: the target is the id.
-_SELF_TARGET_SLOTS = {slot for _table, _column, slot, _kind, target in _SOURCES if target == "id"}
+def _key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
+    conditions, params = [], []
+    if low is not None:
+        conditions.append("rowid >= ?")
+        params.append(low)
+    if high is not None:
+        conditions.append("rowid <= ?")
+        params.append(high)
+    return "".join(f" AND {condition}" for condition in conditions), params
 
 
-def _search_sqlite(db, words, phrase, bands, limit):
-    match = _fts_query(words, phrase)
-    walks = " UNION ALL ".join(
-        "SELECT * FROM (SELECT rowid, bm25(search_index) FROM search_index "
-        "WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)"
-        for _band in bands)
-    params = [value for low, high, count in bands for value in (match, low, high, count)]
-    candidates = db.execute_sql(walks, params).fetchall()
-    # bm25() is lower for better matches; ties go to the newer row.
-    ranked = sorted(candidates, key=lambda row: (row[1], -row[0]))
-    chosen = _sqlite_best_per_record(db, ranked, limit)
-    snippets = _sqlite_snippets(db, match, bands, [row[0] for row, _kind, _target in chosen])
-    return [(kind, target_id, -score, snippets.get(rowid, ""))
-            for (rowid, score), kind, target_id in chosen]
+class _SqliteIndex:
+    """The FTS5 table, asked for one query's matches."""
 
+    def __init__(self, db, words: list[str], phrase: bool):
+        self.db = db
+        self.match = _fts_query(words, phrase)
 
-def _sqlite_best_per_record(db, ranked, limit):
-    """The best-ranked row of each record, up to `limit` records.
+    def count(self, limit: int) -> int:
+        return self.db.execute_sql(
+            "SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ? LIMIT ?)",
+            (self.match, limit)).fetchone()[0]
 
-    Only service entries need their order looked up; that is done in ranked chunks, so a
-    record with many matching rows cannot leave the list short."""
-    chosen: list = []
-    seen: set[tuple[str, int]] = set()
-    chunk = max(limit * 3, 50)
-    for start in range(0, len(ranked), chunk):
-        part = ranked[start:start + chunk]
-        targets = _sqlite_targets(db, [rowid for rowid, _score in part])
-        for row in part:
-            target = targets.get(row[0])
-            if target is not None and target not in seen:
-                seen.add(target)
-                chosen.append((row, *target))
-                if len(chosen) == limit:
-                    return chosen
-    return chosen
+    def keys(self, low, high, descending: bool, limit: int) -> list[int]:
+        where, params = _key_range(low, high)
+        direction = "DESC" if descending else "ASC"
+        return [row[0] for row in self.db.execute_sql(
+            f"SELECT rowid FROM search_index WHERE search_index MATCH ?{where} "
+            f"ORDER BY rowid {direction} LIMIT ?", (self.match, *params, limit)).fetchall()]
 
+    def rows(self, low, high, descending: bool, limit: int) -> list[tuple]:
+        where, params = _key_range(low, high)
+        direction = "DESC" if descending else "ASC"
+        return self.db.execute_sql(
+            f"SELECT rowid, target_kind, target_id, {self._snippet()} FROM search_index "
+            f"WHERE search_index MATCH ?{where} ORDER BY rowid {direction} LIMIT ?",
+            (self.match, *params, limit)).fetchall()
 
-def _sqlite_targets(db, rowids: list[int]) -> dict[int, tuple[str, int]]:
-    targets = {rowid: (_KIND_OF_SLOT[rowid % _SLOTS], rowid // _SLOTS)
-               for rowid in rowids if rowid % _SLOTS in _SELF_TARGET_SLOTS}
-    others = [rowid for rowid in rowids if rowid not in targets]
-    if others:
-        marks = ", ".join("?" * len(others))
-        for rowid, kind, target_id in db.execute_sql(
-                f"SELECT rowid, target_kind, target_id FROM search_index WHERE rowid IN ({marks})", others):
-            targets[rowid] = (kind, int(target_id))
-    return targets
+    def rows_by_key(self, keys: Sequence[int]) -> list[tuple]:
+        if not keys:
+            return []
+        # One walk over the range the keys span: looking each key up on its own would make
+        # FTS5 run the query once per key. "+rowid" keeps the list a filter.
+        marks = ", ".join("?" * len(keys))
+        return self.db.execute_sql(
+            f"SELECT rowid, target_kind, target_id, {self._snippet()} FROM search_index "
+            f"WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})",
+            (self.match, min(keys), max(keys), *keys)).fetchall()
 
+    def scores(self, low: int, high: int) -> list[tuple[float, int]]:
+        rows = self.db.execute_sql(
+            "SELECT rowid, "
+            f"length(highlight(search_index, 0, '{HIT_START}', '')) - length(body), "
+            f"length(highlight(search_index, 1, '{HIT_START}', '')) - length(work), "
+            "length(body) + coalesce(length(work), 0) "
+            "FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ?",
+            (self.match, low, high)).fetchall()
+        return [(_score(in_text, in_work or 0, characters), key) for key, in_text, in_work, characters in rows]
 
-def _sqlite_snippets(db, match: str, bands, rowids: list[int]) -> dict[int, str]:
-    """The snippet of each row in `rowids`.
-
-    One walk per band, over the band's ids from the lowest chosen one: the chosen rows are
-    among the band's newest, so each walk is short (looking each row up by id would make
-    FTS5 seek through the word's row list once per row)."""
-    walks, params = [], []
-    for low, high, _count in bands:
-        inside = [rowid for rowid in rowids if low <= rowid <= high]
-        if inside:
-            # "+rowid" keeps the list a filter: as a constraint, FTS5 would run the whole
-            # query once per id.
-            walks.append(
-                f"SELECT rowid, snippet(search_index, 0, '{HIT_START}', '{HIT_END}', '…', 16) "
-                "FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? "
-                f"AND +rowid IN ({', '.join('?' * len(inside))})")
-            params += [match, min(inside), max(inside), *inside]
-    if not walks:
-        return {}
-    return dict(db.execute_sql(" UNION ALL ".join(walks), params).fetchall())
+    @staticmethod
+    def _snippet() -> str:
+        return f"snippet(search_index, -1, '{HIT_START}', '{HIT_END}', '…', 16)"
 
 
 # --- PostgreSQL ---------------------------------------------------------------------
+
+_PG_KEY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION search_key(moment TIMESTAMP, ident BIGINT, kind INTEGER) RETURNS BIGINT
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT COALESCE(floor(extract(epoch FROM moment) / 3600)::BIGINT, 0) * {_HOUR_UNIT}
+         + mod(ident, {_ID_RANGE}) * 2 + kind
+$$"""
+
+_PG_VECTOR = ("setweight(to_tsvector('crm_text', {body}), 'A') || "
+              "setweight(to_tsvector('crm_text', {work}), 'B')")
+_PG_ORDER_ROWS = (
+    f"SELECT search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}), '{ORDER}', o.id, o.detail, "
+    "COALESCE(w.work, ''), " + _PG_VECTOR.format(body="o.detail", work="COALESCE(w.work, '')") + " "
+    "FROM service_order AS o LEFT JOIN LATERAL (SELECT string_agg(e.work_done, E'\\n' "
+    "ORDER BY e.\"when\", e.id) AS work FROM service_entry AS e WHERE e.order_id = o.id) AS w ON TRUE")
+_PG_ACTIVITY_ROWS = (
+    f"SELECT search_key(a.\"when\", a.id, {_KIND_BIT[ACTIVITY]}), '{ACTIVITY}', a.id, a.detail, '', "
+    + _PG_VECTOR.format(body="a.detail", work="''") + " FROM activity AS a")
+_PG_COLUMNS = "INSERT INTO search_index(id, target_kind, target_id, body, work, tsv) "
+
+
+def _postgres_layout_is_current(db) -> bool:
+    return bool(db.execute_sql(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'search_index' AND column_name = 'work'").fetchone())
 
 
 def _install_postgres(db: peewee.Database) -> None:
@@ -302,74 +501,131 @@ def _install_postgres(db: peewee.Database) -> None:
             "ALTER TEXT SEARCH CONFIGURATION crm_text "
             "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
         )
-    db.execute_sql(
-        "CREATE TABLE IF NOT EXISTS search_index ("
-        "id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, target_id INTEGER NOT NULL, "
-        "body TEXT NOT NULL, tsv TSVECTOR NOT NULL)"
-    )
-    db.execute_sql("CREATE INDEX IF NOT EXISTS search_index_tsv ON search_index USING GIN (tsv)")
-    for table, column, slot, kind, target in _SOURCES:
+    if not _postgres_layout_is_current(db):
+        db.execute_sql("DROP TABLE IF EXISTS search_index")
+        for table in ("service_order", "service_entry", "activity"):
+            db.execute_sql(f"DROP FUNCTION IF EXISTS {table}_search_sync()")
         db.execute_sql(
-            f"""
-            CREATE OR REPLACE FUNCTION {table}_search_sync() RETURNS trigger AS $$
-            BEGIN
+            "CREATE TABLE search_index (id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, "
+            "target_id INTEGER NOT NULL, body TEXT NOT NULL, work TEXT NOT NULL, tsv TSVECTOR NOT NULL)")
+    db.execute_sql(_PG_KEY_FUNCTION)
+    _create_postgres_triggers(db)
+    _refill_postgres(db)
+
+
+def _create_postgres_triggers(db: peewee.Database) -> None:
+    db.execute_sql(f"""
+        CREATE OR REPLACE FUNCTION search_index_order(target_order INTEGER) RETURNS void AS $$
+        BEGIN
+          DELETE FROM search_index WHERE id = (
+            SELECT search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}) FROM service_order AS o WHERE o.id = target_order);
+          {_PG_COLUMNS}{_PG_ORDER_ROWS} WHERE o.id = target_order;
+        END $$ LANGUAGE plpgsql""")
+    bodies = {
+        "service_order": f"""
               IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                DELETE FROM search_index WHERE id = OLD.id * {_SLOTS} + {slot};
+                DELETE FROM search_index WHERE id = search_key(OLD.created_at, OLD.id, {_KIND_BIT[ORDER]});
+              END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.id); END IF;""",
+        "service_entry": """
+              IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM search_index_order(OLD.order_id); END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.order_id); END IF;""",
+        "activity": f"""
+              IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                DELETE FROM search_index WHERE id = search_key(OLD."when", OLD.id, {_KIND_BIT[ACTIVITY]});
               END IF;
               IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                INSERT INTO search_index(id, target_kind, target_id, body, tsv)
-                VALUES (NEW.id * {_SLOTS} + {slot}, '{kind}', NEW.{target}, NEW.{column},
-                        to_tsvector('crm_text', NEW.{column}));
-              END IF;
+                {_PG_COLUMNS}{_PG_ACTIVITY_ROWS} WHERE a.id = NEW.id;
+              END IF;""",
+    }
+    columns = {"service_order": "detail, created_at", "service_entry": 'work_done, order_id, "when"',
+               "activity": 'detail, "when"'}
+    for table, body in bodies.items():
+        db.execute_sql(f"""
+            CREATE OR REPLACE FUNCTION {table}_search_sync() RETURNS trigger AS $$
+            BEGIN {body}
               RETURN NULL;
-            END $$ LANGUAGE plpgsql
-            """
-        )
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search ON {table}")
+            END $$ LANGUAGE plpgsql""")
         db.execute_sql(
-            f"CREATE TRIGGER {table}_search AFTER INSERT OR DELETE OR UPDATE OF {column}, {target} "
-            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_sync()"
-        )
-    rebuild_postgres(db)
+            f"CREATE TRIGGER {table}_search AFTER INSERT OR DELETE OR UPDATE OF {columns[table]} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_sync()")
+
+
+def _refill_postgres(db: peewee.Database) -> None:
+    # Filling the table without its GIN index and building the index once is several times
+    # faster than updating the index row by row.
+    db.execute_sql("DROP INDEX IF EXISTS search_index_tsv")
+    db.execute_sql("TRUNCATE search_index")
+    for rows in (_PG_ORDER_ROWS, _PG_ACTIVITY_ROWS):
+        db.execute_sql(f"{_PG_COLUMNS}{rows} ORDER BY 1")
+    db.execute_sql("CREATE INDEX search_index_tsv ON search_index USING GIN (tsv)")
+    db.execute_sql("ANALYZE search_index")
 
 
 def rebuild_postgres(db: peewee.Database) -> None:
-    db.execute_sql("DELETE FROM search_index")
-    for table, column, slot, kind, target in _SOURCES:
-        db.execute_sql(
-            f"INSERT INTO search_index(id, target_kind, target_id, body, tsv) "
-            f"SELECT id * {_SLOTS} + {slot}, '{kind}', {target}, {column}, "
-            f"to_tsvector('crm_text', {column}) FROM {table}"
-        )
+    _refill_postgres(_unwrap(db))
 
 
-def _search_postgres(db, words, phrase, bands, limit):
-    query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
-    options = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
-    # The matching ids come from the GIN index once (MATERIALIZED: asked for the newest
-    # few, the planner would rather walk the primary key down checking every row, which
-    # for a rare word means the whole table); then each band's newest, ts_rank only for
-    # those, the best row of each record, and ts_headline only for the rows returned.
-    walks = " UNION ALL ".join(
-        "(SELECT id FROM matches WHERE id BETWEEN %s AND %s ORDER BY id DESC LIMIT %s)" for _band in bands)
-    text = " ".join(words)
-    params = [value for low, high, count in bands for value in (low, high, count)]
-    cursor = db.execute_sql(
-        f"""
-        WITH matches AS MATERIALIZED (SELECT id FROM search_index WHERE tsv @@ {query}),
-        candidates AS ({walks}),
-        scored AS (
-          SELECT DISTINCT ON (s.target_kind, s.target_id)
-                 s.id, s.target_kind, s.target_id, s.body, ts_rank(s.tsv, q.query) AS score
-          FROM search_index AS s JOIN candidates AS c ON c.id = s.id, {query} AS q(query)
-          ORDER BY s.target_kind, s.target_id, score DESC, s.id DESC
-        ),
-        best AS (SELECT * FROM scored ORDER BY score DESC, id DESC LIMIT %s)
-        SELECT best.target_kind, best.target_id, best.score,
-               ts_headline('crm_text', best.body, q.query, %s)
-        FROM best, {query} AS q(query)
-        ORDER BY best.score DESC, best.id DESC
-        """,
-        (text, *params, text, limit, options, text),
-    )
-    return cursor.fetchall()
+def _pg_key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
+    conditions, params = [], []
+    if low is not None:
+        conditions.append("s.id >= %s")
+        params.append(low)
+    if high is not None:
+        conditions.append("s.id <= %s")
+        params.append(high)
+    return "".join(f" AND {condition}" for condition in conditions), params
+
+
+_PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
+
+
+class _PostgresIndex:
+    """The tsvector table, asked for one query's matches."""
+
+    def __init__(self, db, words: list[str], phrase: bool):
+        self.db = db
+        self.text = " ".join(words)
+        self.query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
+
+    def count(self, limit: int) -> int:
+        return self.db.execute_sql(
+            f"SELECT count(*) FROM (SELECT 1 FROM search_index AS s WHERE s.tsv @@ {self.query} LIMIT %s) AS m",
+            (self.text, limit)).fetchone()[0]
+
+    def keys(self, low, high, descending: bool, limit: int) -> list[int]:
+        where, params = _pg_key_range(low, high)
+        direction = "DESC" if descending else "ASC"
+        return [row[0] for row in self.db.execute_sql(
+            f"SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where} "
+            f"ORDER BY s.id {direction} LIMIT %s", (self.text, *params, limit)).fetchall()]
+
+    def rows(self, low, high, descending: bool, limit: int) -> list[tuple]:
+        where, params = _pg_key_range(low, high)
+        direction = "DESC" if descending else "ASC"
+        return self.db.execute_sql(
+            f"""WITH page AS (SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where}
+                              ORDER BY s.id {direction} LIMIT %s)
+                SELECT s.id, s.target_kind, s.target_id, {self._headline()}
+                FROM page JOIN search_index AS s ON s.id = page.id, {self.query} AS q(query)
+                ORDER BY s.id {direction}""",
+            (self.text, *params, limit, _PG_HEADLINE_OPTIONS, self.text)).fetchall()
+
+    def rows_by_key(self, keys: Sequence[int]) -> list[tuple]:
+        if not keys:
+            return []
+        return self.db.execute_sql(
+            f"""SELECT s.id, s.target_kind, s.target_id, {self._headline()}
+                FROM search_index AS s, {self.query} AS q(query) WHERE s.id = ANY(%s)""",
+            (_PG_HEADLINE_OPTIONS, self.text, list(keys))).fetchall()
+
+    def scores(self, low: int, high: int) -> list[tuple[float, int]]:
+        rows = self.db.execute_sql(
+            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.query} AS q(query)
+                WHERE s.tsv @@ q.query AND s.id BETWEEN %s AND %s""",
+            (self.text, low, high)).fetchall()
+        return [(round(float(score), 9), key) for key, score in rows]
+
+    @staticmethod
+    def _headline() -> str:
+        return ("ts_headline('crm_text', concat_ws(E'\\n', s.body, NULLIF(s.work, '')), q.query, %s)")
