@@ -352,3 +352,135 @@ def test_split_snippet_turns_markers_into_offsets():
     assert split_snippet("") == ("", [])
     assert split_snippet("sin marca") == ("sin marca", [])
     assert split_snippet("\x02abierto") == ("abierto", [(0, 7)])
+
+
+# --- the catalog search box (clients and contacts) ---------------------------------------
+
+
+def _names(page) -> list[str]:
+    return [record.name for record in page.rows]
+
+
+@pytest.fixture
+def people(db, agent):
+    from crm_tui.services import catalogs
+
+    acme = catalogs.add_client(agent, name="Ferretería Martínez")
+    other = catalogs.add_client(agent, name="Óptica del Centro")
+    for name in ("Marta Ruiz", "Arturo Núñez", "Omar Tazra", "Ana Pérez", "Martín Pérez",
+                 'Luis "Mar" 100% Ávila', "Diana_Smart"):
+        catalogs.add_contact(agent, client_id=acme.id, name=name)
+    catalogs.add_contact(agent, client_id=other.id, name="Marisol Mártir")
+    catalogs.add_contact(agent, client_id=other.id, name="Rosa Martell", active=False)
+    return {"acme": acme, "other": other}
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("art", ["Marta Ruiz", "Arturo Núñez", "Martín Pérez", "Diana_Smart", "Marisol Mártir", "Rosa Martell"]),
+    ("ÁRT", ["Marta Ruiz", "Arturo Núñez", "Martín Pérez", "Diana_Smart", "Marisol Mártir", "Rosa Martell"]),
+    ("ar", ["Marta Ruiz", "Arturo Núñez", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+            "Marisol Mártir", "Rosa Martell"]),
+    ("m", ["Marta Ruiz", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+           "Marisol Mártir", "Rosa Martell"]),
+    ("mar", ["Marta Ruiz", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+             "Marisol Mártir", "Rosa Martell"]),
+    ("  martin  ", ["Martín Pérez"]),
+    ("n pé", ["Martín Pérez"]),
+    ('"mar"', ['Luis "Mar" 100% Ávila']),
+    ("0%", ['Luis "Mar" 100% Ávila']),
+    ("100%", ['Luis "Mar" 100% Ávila']),
+    ("a_s", ["Diana_Smart"]),
+    ("%", ['Luis "Mar" 100% Ávila']),
+    ("_", ["Diana_Smart"]),
+    ("3", ["Omar Tazra"]),  # a number is also a key
+    ("xyz", []),
+    ("martinezz", []),
+])
+def test_the_contacts_search_box_finds_any_part_of_a_name(people, typed, expected):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_contacts(text=typed)) == expected
+
+
+def test_the_clients_search_box_and_lookups_use_the_same_rules(people):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_clients(text="TINEZ")) == ["Ferretería Martínez"]
+    assert _names(catalogs.list_clients(text="2")) == ["Óptica del Centro"]
+    assert _names(catalogs.list_clients(text="del")) == ["Óptica del Centro"]
+    assert [c.name for c in catalogs.lookup_clients("ria mar")] == ["Ferretería Martínez"]
+    assert [c.name for c in catalogs.lookup_contacts("mart", limit=2)] == ["Marta Ruiz", "Martín Pérez"]
+    assert [c.name for c in catalogs.lookup_contacts("mart")] == ["Marta Ruiz", "Martín Pérez", "Diana_Smart",
+                                                                  "Marisol Mártir"]
+    assert [c.name for c in catalogs.lookup_contacts("mart", active_only=False,
+                                                     client_id=people["other"].id)] == [
+        "Marisol Mártir", "Rosa Martell"]
+    assert [c.name for c in catalogs.lookup_contacts("4")] == ["Ana Pérez"]
+
+
+def test_the_search_box_combines_with_the_other_filters(people):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_contacts(text="mart", active_only=True)) == [
+        "Marta Ruiz", "Martín Pérez", "Diana_Smart", "Marisol Mártir"]
+    assert _names(catalogs.list_contacts(text="mart", client_id=people["other"].id)) == [
+        "Marisol Mártir", "Rosa Martell"]
+    assert _names(catalogs.list_contacts(text="ma", client_id=people["other"].id, active_only=True)) == [
+        "Marisol Mártir"]
+
+
+def test_the_search_box_follows_names_added_renamed_and_deleted(people, agent):
+    from crm_tui.services import catalogs
+
+    marta = catalogs.list_contacts(text="marta").rows[0]
+    catalogs.modify_contact(agent, marta.id, marta.version, name="Margarita Ruiz")
+    assert _names(catalogs.list_contacts(text="marta")) == []
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
+    added = catalogs.add_contact(agent, client_id=people["acme"].id, name="Margarita Gómez")
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz", "Margarita Gómez"]
+    catalogs.delete_contact(agent, added.id, added.version)
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
+    client = people["other"]
+    catalogs.modify_client(agent, client.id, client.version, name="Óptica Nueva")
+    assert _names(catalogs.list_clients(text="centro")) == []
+    assert _names(catalogs.list_clients(text="nueva")) == ["Óptica Nueva"]
+
+
+def _walk_box(list_function, text: str, **filters) -> tuple[list[int], list[int]]:
+    from crm_tui.services.base import PageRequest
+
+    page = list_function(PageRequest(limit=7), text=text, **filters)
+    forward = [record.key for record in page.rows]
+    while page.has_after:
+        page = list_function(PageRequest(after=page.last_cursor, limit=7), text=text, **filters)
+        forward += [record.key for record in page.rows]
+    page = list_function(PageRequest(last=True, limit=7), text=text, **filters)
+    backward = [record.key for record in page.rows]
+    while page.has_before:
+        page = list_function(PageRequest(before=page.first_cursor, limit=7), text=text, **filters)
+        backward = [record.key for record in page.rows] + backward
+    return forward, backward
+
+
+def test_the_search_box_pages_through_every_match_in_key_order(db, agent):
+    from crm_tui.services import catalogs
+    from crm_tui.services.base import PageRequest
+
+    client = catalogs.add_client(agent, name="Clínica Hernández")
+    expected, inactive = [], []
+    for n in range(40):
+        name = f"Paciente {n} Hernández" if n % 3 else f"Paciente {n} Gómez"
+        record = catalogs.add_contact(agent, client_id=client.id, name=name, active=n % 5 != 0)
+        if n % 3:
+            expected.append(record.key)
+            if n % 5 == 0:
+                inactive.append(record.key)
+
+    assert _walk_box(catalogs.list_contacts, "HERNAN") == (expected, expected)
+    active = [key for key in expected if key not in inactive]
+    assert _walk_box(catalogs.list_contacts, "hernan", active_only=True) == (active, active)
+    assert _walk_box(catalogs.list_contacts, "he", client_id=client.id) == (expected, expected)
+    middle = catalogs.find_contact_by_key(expected[15])
+    around = catalogs.list_contacts(PageRequest(around=middle.id, limit=7), text="hernan")
+    assert expected[15] in [record.key for record in around.rows]
+    assert [record.key for record in around.rows] == expected[around.offset:around.offset + 7]

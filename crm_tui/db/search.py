@@ -151,6 +151,15 @@ def rebuild(db: peewee.Database) -> None:
         _refill_sqlite(db)
 
 
+def indexed_and_expected(db: peewee.Database) -> tuple[int, int]:
+    """Rows in the concept-search index, and rows it should hold (one per order and activity)."""
+    db = _unwrap(db)
+    indexed, orders, activities = db.execute_sql(
+        "SELECT (SELECT count(*) FROM search_index), (SELECT count(*) FROM service_order), "
+        "(SELECT count(*) FROM activity)").fetchone()
+    return int(indexed), int(orders) + int(activities)
+
+
 # --- searching ------------------------------------------------------------------------
 
 

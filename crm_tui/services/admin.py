@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from crm_tui.db import counters, migrations
+from crm_tui.db import counters, migrations, search
 from crm_tui.db.connection import (
     DatabaseOpenError,
     database,
@@ -235,9 +235,6 @@ CHECK_SCHEMA = N_("Schema version")
 CHECK_SEARCH = N_("Search index")
 CHECK_COUNTERS = N_("Consecutive numbers")
 
-_SEARCH_SOURCES = (("service_order", "detail"), ("service_entry", "work_done"), ("activity", "detail"))
-
-
 def check_database(full: bool = False) -> list[CheckResult]:
     """Every health check of the open database, in order; `full` runs the slow integrity check."""
     results = []
@@ -282,9 +279,7 @@ def _check_schema() -> CheckResult:
 
 
 def _check_search_index() -> CheckResult:
-    expected = sum(
-        int(_rows(f"SELECT COUNT(*) FROM {table}")[0][0]) for table, _column in _SEARCH_SOURCES)
-    indexed = int(_rows("SELECT COUNT(*) FROM search_index")[0][0])
+    indexed, expected = search.indexed_and_expected(database)
     detail = _("{indexed} rows indexed for {expected} texts").format(indexed=indexed, expected=expected)
     return CheckResult(CHECK_SEARCH, indexed == expected, detail)
 
