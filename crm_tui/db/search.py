@@ -2,16 +2,19 @@
 
 The index holds one row per record a search shows: an order (its detail, and the work done
 of its service entries, in the order they were logged) or an activity (its detail). A
-row's id is the record's sort key,
+row's id is the record's sort key, which grows from the newest record to the oldest:
 
-    key = hour of the record's date * 2**30 + (record id mod 2**29) * 2 + kind (0 order, 1 activity)
+    key = (2**27 - 1 - hour of the record's date) * 2**30
+          + (2**29 - 1 - record id mod 2**29) * 2 + kind (0 order, 1 activity)
 
-(the date an order was created, the date of an activity; within one hour, by id), so the
-index itself lists the matches of a word newest first: a page of results reads its rows
-straight from the index, by key, and stops at the page, whatever the number of matches.
-The hour (rather than the minute) keeps neighbouring keys a few units apart, which keeps
-the index compact: a key of minutes makes each step of a row list five bytes instead of
-one or two, twice the index and a third more time to build it.
+(the date an order was created, the date of an activity; within one hour, the higher id
+first), so the index itself lists the matches of a word newest first: a page of results
+reads its rows straight from the index and stops at the page, whatever the number of
+matches. Newest first is the index's ascending order, the one FTS5 walks fastest (about
+twice as fast as backwards when the words are many). The hour (rather than the minute)
+keeps neighbouring keys a few units apart, which keeps the index compact: a key of
+minutes makes each step of a row list five bytes instead of one or two, twice the index
+and a third more time to build it.
 
 SQLite: an FTS5 table (unicode61, diacritics removed) kept in sync by triggers.
 PostgreSQL: a table with a tsvector (the `simple` parser through `unaccent`: the record's
@@ -50,11 +53,12 @@ NEWEST, RELEVANCE = "newest", "relevance"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_WORDS = 12
 
-COUNT_LIMIT = 1000  # matches counted exactly; above it the count is a lower bound
-RANK_BLOCK = 1000  # consecutive matches ranked together when ordering by relevance
+COUNT_LIMIT = 500  # matches counted exactly; above it the count is a lower bound
+RANK_BLOCK = 500  # consecutive matches ranked together when ordering by relevance
 
 _HOUR_UNIT = 2 ** 30
 _ID_RANGE = 2 ** 29
+_LAST_HOUR = 2 ** 27 - 1  # the year 17000; dates before 1970 count back from it as well
 _KIND_BIT = {ORDER: 0, ACTIVITY: 1}
 
 # How much a hit in an order's service entries counts against one in the record's own text
@@ -179,57 +183,73 @@ def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tupl
     phrase = _is_phrase(text)
     words = words if phrase else _distinct(words)
     index = _PostgresIndex(db, words, phrase) if _is_postgres(db) else _SqliteIndex(db, words, phrase)
-    counted = index.count(COUNT_LIMIT + 1)
-    total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
-    if not counted:
+    # The newest matches, up to one more than are counted: the count, and the first page.
+    newest = index.keys(low=None, high=None, ascending=True, limit=max(COUNT_LIMIT, limit) + 1)
+    if not newest:
         return EMPTY_PAGE
+    total, exact = min(len(newest), COUNT_LIMIT), len(newest) <= COUNT_LIMIT
     if order == RELEVANCE:
         page = _relevance_page(index, after, before, last, limit)
         blocks = None if exact and total <= RANK_BLOCK else RANK_BLOCK
     else:
-        page = _newest_page(index, after, before, last, limit)
+        page = _newest_page(index, after, before, last, limit, newest)
         blocks = None
     hits, cursors, has_before, has_after = page
     return HitPage(hits, cursors, has_before, has_after, total, exact, blocks)
 
 
-def _newest_page(index, after, before, last, limit):
-    """Keyset paging on the key, newest first."""
+def _newest_page(index, after, before, last, limit, newest: list[int]):
+    """Keyset paging on the key, newest first (`newest`: the first keys, already read)."""
     if before is not None or last:
-        rows = index.rows(low=None if last else before[0] + 1, high=None, descending=False, limit=limit + 1)
+        rows = index.rows(low=None, high=None if last else before[0] - 1, ascending=False, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit][::-1]
         has_before, has_after = more, not last
+    elif after is None:
+        found = {row[0]: row for row in index.rows_by_key(newest[:limit])}
+        rows = [found[key] for key in newest[:limit] if key in found]
+        has_before, has_after = False, len(newest) > limit
     else:
-        rows = index.rows(low=None, high=None if after is None else after[0] - 1, descending=True,
-                          limit=limit + 1)
-        has_before, has_after = after is not None, len(rows) > limit
+        rows = index.rows(low=after[0] + 1, high=None, ascending=True, limit=limit + 1)
+        has_before, has_after = True, len(rows) > limit
         rows = rows[:limit]
     hits = [SearchHit(kind, int(target), 0.0, snippet or "", key) for key, kind, target, snippet in rows]
     return hits, [(hit.key,) for hit in hits], has_before, has_after
 
 
-# By relevance: a block is (top, bottom), the keys of its newest and oldest match; a cursor is
-# (top, bottom, score, key). Within a block rows go by score, then newest first.
+# By relevance: a block is (first, last), the keys of its newest and its oldest match; a
+# cursor is (first, last, score, key). Within a block rows go by score, then newest first.
 
 
 def _rank_order(score: float, key: int) -> tuple:
-    return (-score, -key)
+    return (-score, key)
 
 
-def _block_below(index, top: int | None) -> tuple[int, int] | None:
-    keys = index.keys(low=None, high=top, descending=True, limit=RANK_BLOCK)
-    return (keys[0], keys[-1]) if keys else None
+def _block_from(index, first: int | None) -> tuple[tuple[int, int], list] | None:
+    """The block of the RANK_BLOCK matches from `first` on (from the newest: None), ranked."""
+    return _block(index.scores(low=first, high=None, ascending=True, limit=RANK_BLOCK))
 
 
-def _block_above(index, bottom: int | None) -> tuple[int, int] | None:
-    keys = index.keys(low=bottom, high=None, descending=False, limit=RANK_BLOCK)
-    return (keys[-1], keys[0]) if keys else None
+def _block_until(index, last: int | None) -> tuple[tuple[int, int], list] | None:
+    """The block of the RANK_BLOCK matches up to `last` (up to the oldest: None), ranked."""
+    return _block(index.scores(low=None, high=last, ascending=False, limit=RANK_BLOCK))
 
 
-def _ranked(index, block: tuple[int, int]) -> list[tuple[float, int]]:
-    top, bottom = block
-    return sorted(index.scores(bottom, top), key=lambda item: _rank_order(*item))
+def _block_between(index, first: int, last: int) -> tuple[tuple[int, int], list] | None:
+    """The block a cursor names, ranked again (the same scores, so the cursor's place holds)."""
+    scored = index.scores(low=first, high=last, ascending=True, limit=None)
+    return ((first, last), _ranked(scored)) if scored else ((first, last), [])
+
+
+def _block(scored: list[tuple[float, int]]) -> tuple[tuple[int, int], list] | None:
+    if not scored:
+        return None
+    keys = [key for _score, key in scored]
+    return (min(keys), max(keys)), _ranked(scored)
+
+
+def _ranked(scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    return sorted(scored, key=lambda item: _rank_order(*item))
 
 
 def _relevance_page(index, after, before, last, limit):
@@ -240,13 +260,14 @@ def _relevance_page(index, after, before, last, limit):
 
 def _relevance_forward(index, after, limit):
     if after is None:
-        block, start = _block_below(index, None), None
+        found, start = _block_from(index, None), None
     else:
-        block, start = (after[0], after[1]), _rank_order(after[2], after[3])
+        found, start = _block_between(index, after[0], after[1]), _rank_order(after[2], after[3])
     chosen: list[tuple[tuple[int, int], float, int]] = []
     remaining: list = []
-    while block is not None:
-        ranked = _ranked(index, block)
+    block = None
+    while found is not None:
+        block, ranked = found
         if start is not None:
             ranked = [item for item in ranked if _rank_order(*item) > start]
             start = None
@@ -255,21 +276,22 @@ def _relevance_forward(index, after, limit):
         remaining = ranked[room:]
         if len(chosen) == limit:
             break
-        block = _block_below(index, block[1] - 1)
-    has_after = bool(remaining) or (block is not None and bool(index.keys(
-        low=None, high=block[1] - 1, descending=True, limit=1)))
+        found = _block_from(index, block[1] + 1)
+    has_after = bool(remaining) or (found is not None and bool(index.keys(
+        low=block[1] + 1, high=None, ascending=True, limit=1)))
     return _relevance_hits(index, chosen) + (after is not None, has_after)
 
 
 def _relevance_backward(index, before, limit):
     if before is None:
-        block, end = _block_above(index, None), None
+        found, end = _block_until(index, None), None
     else:
-        block, end = (before[0], before[1]), _rank_order(before[2], before[3])
+        found, end = _block_between(index, before[0], before[1]), _rank_order(before[2], before[3])
     chosen: list[tuple[tuple[int, int], float, int]] = []
     remaining: list = []
-    while block is not None:
-        ranked = _ranked(index, block)
+    block = None
+    while found is not None:
+        block, ranked = found
         if end is not None:
             ranked = [item for item in ranked if _rank_order(*item) < end]
             end = None
@@ -279,9 +301,9 @@ def _relevance_backward(index, before, limit):
         remaining = ranked[:len(ranked) - len(taken)]
         if len(chosen) == limit:
             break
-        block = _block_above(index, block[0] + 1)
-    has_before = bool(remaining) or (block is not None and bool(index.keys(
-        low=block[0] + 1, high=None, descending=False, limit=1)))
+        found = _block_until(index, block[0] - 1)
+    has_before = bool(remaining) or (found is not None and bool(index.keys(
+        low=None, high=block[0] - 1, ascending=False, limit=1)))
     return _relevance_hits(index, chosen) + (has_before, before is not None)
 
 
@@ -289,11 +311,11 @@ def _relevance_hits(index, chosen) -> tuple[list[SearchHit], list[tuple]]:
     found = {key: (kind, target, snippet) for key, kind, target, snippet in index.rows_by_key(
         [key for _block, _score, key in chosen])}
     hits, cursors = [], []
-    for (top, bottom), score, key in chosen:
+    for (first, last), score, key in chosen:
         if key in found:  # else deleted since it was ranked
             kind, target, snippet = found[key]
             hits.append(SearchHit(kind, int(target), score, snippet or "", key))
-            cursors.append((top, bottom, score, key))
+            cursors.append((first, last, score, key))
     return hits, cursors
 
 
@@ -308,8 +330,8 @@ def _score(hits_in_text: int, hits_in_work: int, characters: int) -> float:
 # --- SQLite -------------------------------------------------------------------------
 
 # The key of a record, in SQL: hour of its date, then its id, then its kind.
-_SQLITE_KEY = (f"(COALESCE(CAST(strftime('%s', {{date}}) AS INTEGER), 0) / 3600 * {_HOUR_UNIT} "
-               f"+ ({{ident}} % {_ID_RANGE}) * 2 + {{kind}})")
+_SQLITE_KEY = (f"(({_LAST_HOUR} - COALESCE(CAST(strftime('%s', {{date}}) AS INTEGER), 0) / 3600) * {_HOUR_UNIT} "
+               f"+ ({_ID_RANGE - 1} - {{ident}} % {_ID_RANGE}) * 2 + {{kind}})")
 _ORDER_KEY = _SQLITE_KEY.format(date="o.created_at", ident="o.id", kind=_KIND_BIT[ORDER])
 _ACTIVITY_KEY = _SQLITE_KEY.format(date='a."when"', ident="a.id", kind=_KIND_BIT[ACTIVITY])
 
@@ -406,6 +428,45 @@ def _fts_query(words: list[str], phrase: bool) -> str:
     return " AND ".join(f'"{word}"' for word in words)
 
 
+# A word in at least one record in COMMON_SHARE is common (as "el", "para", "revisar").
+_COMMON_SHARE = 20
+_COMMON_PROBE = 32
+
+
+def _sqlite_grouped_query(db, words: list[str]) -> str:
+    """The FTS5 query for every one of `words`, with the rarer words grouped.
+
+    FTS5 evaluates an AND by moving each word's list to where the others agree, and it
+    moves every word each time two of them disagree: with "paola rojas para el", the
+    long lists of "para" and "el" were looked up at each of the thousands of places where
+    "paola" and "rojas" disagree. Grouped on their own, the rare words agree among
+    themselves first, and the common ones are looked up only where they do. (An AND
+    nested in an AND is merged into it, so the group is an OR of itself with itself.)
+    """
+    common = [word for word in words if _sqlite_is_common(db, word)]
+    rare = [word for word in words if word not in common]
+    if len(rare) < 2 or not common:
+        return _fts_query(words, False)
+    group = _fts_query(rare, False)
+    return f"(({group}) OR ({group}))" + "".join(f' AND "{word}"' for word in common)
+
+
+def _sqlite_is_common(db, word: str) -> bool:
+    """Whether `word` is in one record in _COMMON_SHARE or more, judged on the newest
+    records: its _COMMON_PROBE-th newest match is among the newest _COMMON_PROBE *
+    _COMMON_SHARE records. Two short reads, whatever the size of the index."""
+    found = db.execute_sql(
+        "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid LIMIT 1 OFFSET ?",
+        (f'"{word}"', _COMMON_PROBE - 1)).fetchone()
+    if found is None:
+        return False
+    window = _COMMON_PROBE * _COMMON_SHARE
+    newer = db.execute_sql(
+        "SELECT count(*) FROM (SELECT 1 FROM search_index_content WHERE id <= ? LIMIT ?)",
+        (found[0], window)).fetchone()[0]
+    return newer < window
+
+
 def _key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
     conditions, params = [], []
     if low is not None:
@@ -422,23 +483,23 @@ class _SqliteIndex:
 
     def __init__(self, db, words: list[str], phrase: bool):
         self.db = db
-        self.match = _fts_query(words, phrase)
+        self.match = _fts_query(words, phrase) if phrase or len(words) < 3 else _sqlite_grouped_query(db, words)
 
     def count(self, limit: int) -> int:
         return self.db.execute_sql(
             "SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ? LIMIT ?)",
             (self.match, limit)).fetchone()[0]
 
-    def keys(self, low, high, descending: bool, limit: int) -> list[int]:
+    def keys(self, low, high, ascending: bool, limit: int) -> list[int]:
         where, params = _key_range(low, high)
-        direction = "DESC" if descending else "ASC"
+        direction = "ASC" if ascending else "DESC"
         return [row[0] for row in self.db.execute_sql(
             f"SELECT rowid FROM search_index WHERE search_index MATCH ?{where} "
             f"ORDER BY rowid {direction} LIMIT ?", (self.match, *params, limit)).fetchall()]
 
-    def rows(self, low, high, descending: bool, limit: int) -> list[tuple]:
+    def rows(self, low, high, ascending: bool, limit: int) -> list[tuple]:
         where, params = _key_range(low, high)
-        direction = "DESC" if descending else "ASC"
+        direction = "ASC" if ascending else "DESC"
         return self.db.execute_sql(
             f"SELECT rowid, target_kind, target_id, {self._snippet()} FROM search_index "
             f"WHERE search_index MATCH ?{where} ORDER BY rowid {direction} LIMIT ?",
@@ -455,14 +516,16 @@ class _SqliteIndex:
             f"WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN ({marks})",
             (self.match, min(keys), max(keys), *keys)).fetchall()
 
-    def scores(self, low: int, high: int) -> list[tuple[float, int]]:
+    def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
+        where, params = _key_range(low, high)
+        direction = "ASC" if ascending else "DESC"
         rows = self.db.execute_sql(
             "SELECT rowid, "
             f"length(highlight(search_index, 0, '{HIT_START}', '')) - length(body), "
             f"length(highlight(search_index, 1, '{HIT_START}', '')) - length(work), "
             "length(body) + coalesce(length(work), 0) "
-            "FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ?",
-            (self.match, low, high)).fetchall()
+            f"FROM search_index WHERE search_index MATCH ?{where} ORDER BY rowid {direction} LIMIT ?",
+            (self.match, *params, -1 if limit is None else limit)).fetchall()
         return [(_score(in_text, in_work or 0, characters), key) for key, in_text, in_work, characters in rows]
 
     @staticmethod
@@ -475,8 +538,8 @@ class _SqliteIndex:
 _PG_KEY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION search_key(moment TIMESTAMP, ident BIGINT, kind INTEGER) RETURNS BIGINT
 LANGUAGE sql IMMUTABLE AS $$
-  SELECT COALESCE(floor(extract(epoch FROM moment) / 3600)::BIGINT, 0) * {_HOUR_UNIT}
-         + mod(ident, {_ID_RANGE}) * 2 + kind
+  SELECT ({_LAST_HOUR} - COALESCE(floor(extract(epoch FROM moment) / 3600)::BIGINT, 0)) * {_HOUR_UNIT}
+         + ({_ID_RANGE - 1} - mod(ident, {_ID_RANGE})) * 2 + kind
 $$"""
 
 _PG_VECTOR = ("setweight(to_tsvector('crm_text', {body}), 'A') || "
@@ -602,16 +665,16 @@ class _PostgresIndex:
             f"SELECT count(*) FROM (SELECT 1 FROM search_index AS s WHERE s.tsv @@ {self.query} LIMIT %s) AS m",
             (self.text, limit)).fetchone()[0]
 
-    def keys(self, low, high, descending: bool, limit: int) -> list[int]:
+    def keys(self, low, high, ascending: bool, limit: int) -> list[int]:
         where, params = _pg_key_range(low, high)
-        direction = "DESC" if descending else "ASC"
+        direction = "ASC" if ascending else "DESC"
         return [row[0] for row in self.db.execute_sql(
             f"SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where} "
             f"ORDER BY s.id {direction} LIMIT %s", (self.text, *params, limit)).fetchall()]
 
-    def rows(self, low, high, descending: bool, limit: int) -> list[tuple]:
+    def rows(self, low, high, ascending: bool, limit: int) -> list[tuple]:
         where, params = _pg_key_range(low, high)
-        direction = "DESC" if descending else "ASC"
+        direction = "ASC" if ascending else "DESC"
         return self.db.execute_sql(
             f"""WITH page AS (SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where}
                               ORDER BY s.id {direction} LIMIT %s)
@@ -628,11 +691,13 @@ class _PostgresIndex:
                 FROM search_index AS s, {self.query} AS q(query) WHERE s.id = ANY(%s)""",
             (_PG_HEADLINE_OPTIONS, self.text, list(keys))).fetchall()
 
-    def scores(self, low: int, high: int) -> list[tuple[float, int]]:
+    def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
+        where, params = _pg_key_range(low, high)
+        direction = "ASC" if ascending else "DESC"
         rows = self.db.execute_sql(
             f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.query} AS q(query)
-                WHERE s.tsv @@ q.query AND s.id BETWEEN %s AND %s""",
-            (self.text, low, high)).fetchall()
+                WHERE s.tsv @@ q.query{where} ORDER BY s.id {direction} LIMIT %s""",
+            (self.text, *params, limit)).fetchall()
         return [(round(float(score), 9), key) for key, score in rows]
 
     @staticmethod
