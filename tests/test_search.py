@@ -264,6 +264,21 @@ def test_many_matches_are_ranked_by_relevance_block_by_block_of_the_newest(many,
     assert sorted(_walk_back("impresora", RELEVANCE, limit=4)) == sorted(many)
 
 
+def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, monkeypatch):
+    # PostgreSQL walks a few rows in key order, then asks the GIN index for the rest.
+    monkeypatch.setattr(index._PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(index, "RANK_BLOCK", 10)
+
+    shown, pages = _walk("impresora", NEWEST, limit=7)
+    assert shown == many
+    assert (pages[0].total, pages[0].total_exact) == (46, True)
+    assert _walk_back("impresora", NEWEST, limit=7) == many
+    by_relevance, _pages = _walk("impresora", RELEVANCE, limit=4)
+    assert sorted(by_relevance) == sorted(many) and len(by_relevance) == len(many)
+    backward = _walk_back("impresora", RELEVANCE, limit=4)
+    assert sorted(backward) == sorted(many) and len(backward) == len(many)
+
+
 def test_above_a_threshold_the_count_says_it_is_a_lower_bound(many, monkeypatch):
     monkeypatch.setattr(index, "COUNT_LIMIT", 40)
     page = search_page("impresora", PageRequest(limit=5))

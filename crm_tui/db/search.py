@@ -36,12 +36,14 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Sequence
 
 import peewee
 
 from crm_tui.db import name_index
+from crm_tui.db.text import fold
 
 HIT_START = "\x02"
 HIT_END = "\x03"
@@ -53,7 +55,7 @@ NEWEST, RELEVANCE = "newest", "relevance"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_WORDS = 12
 
-COUNT_LIMIT = 500  # matches counted exactly; above it the count is a lower bound
+COUNT_LIMIT = 100  # matches counted exactly; above it the count is a lower bound
 RANK_BLOCK = 500  # consecutive matches ranked together when ordering by relevance
 
 _HOUR_UNIT = 2 ** 30
@@ -183,11 +185,10 @@ def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tupl
     phrase = _is_phrase(text)
     words = words if phrase else _distinct(words)
     index = _PostgresIndex(db, words, phrase) if _is_postgres(db) else _SqliteIndex(db, words, phrase)
-    # The newest matches, up to one more than are counted: the count, and the first page.
-    newest = index.keys(low=None, high=None, ascending=True, limit=max(COUNT_LIMIT, limit) + 1)
-    if not newest:
+    newest, counted = index.newest(limit)
+    if not counted:
         return EMPTY_PAGE
-    total, exact = min(len(newest), COUNT_LIMIT), len(newest) <= COUNT_LIMIT
+    total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
     if order == RELEVANCE:
         page = _relevance_page(index, after, before, last, limit)
         blocks = None if exact and total <= RANK_BLOCK else RANK_BLOCK
@@ -199,7 +200,7 @@ def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tupl
 
 
 def _newest_page(index, after, before, last, limit, newest: list[int]):
-    """Keyset paging on the key, newest first (`newest`: the first keys, already read)."""
+    """Keyset paging on the key, newest first (`newest`: the first limit + 1 keys, already read)."""
     if before is not None or last:
         rows = index.rows(low=None, high=None if last else before[0] - 1, ascending=False, limit=limit + 1)
         more = len(rows) > limit
@@ -490,6 +491,11 @@ class _SqliteIndex:
             "SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ? LIMIT ?)",
             (self.match, limit)).fetchone()[0]
 
+    def newest(self, limit: int) -> tuple[list[int], int]:
+        """The first limit + 1 keys, and the matches counted (up to COUNT_LIMIT + 1): one walk."""
+        keys = self.keys(low=None, high=None, ascending=True, limit=max(COUNT_LIMIT, limit) + 1)
+        return keys[:limit + 1], len(keys)
+
     def keys(self, low, high, ascending: bool, limit: int) -> list[int]:
         where, params = _key_range(low, high)
         direction = "ASC" if ascending else "DESC"
@@ -544,21 +550,21 @@ $$"""
 
 _PG_VECTOR = ("setweight(to_tsvector('crm_text', {body}), 'A') || "
               "setweight(to_tsvector('crm_text', {work}), 'B')")
-_PG_ORDER_ROWS = (
+# The text of each record, keyed as the index (the headline of a hit is made from it).
+_PG_ORDER_TEXTS = (
     f"SELECT search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}), '{ORDER}', o.id, o.detail, "
-    "COALESCE(w.work, ''), " + _PG_VECTOR.format(body="o.detail", work="COALESCE(w.work, '')") + " "
-    "FROM service_order AS o LEFT JOIN LATERAL (SELECT string_agg(e.work_done, E'\\n' "
+    "COALESCE(w.work, '') FROM service_order AS o LEFT JOIN LATERAL (SELECT string_agg(e.work_done, E'\\n' "
     "ORDER BY e.\"when\", e.id) AS work FROM service_entry AS e WHERE e.order_id = o.id) AS w ON TRUE")
-_PG_ACTIVITY_ROWS = (
-    f"SELECT search_key(a.\"when\", a.id, {_KIND_BIT[ACTIVITY]}), '{ACTIVITY}', a.id, a.detail, '', "
-    + _PG_VECTOR.format(body="a.detail", work="''") + " FROM activity AS a")
-_PG_COLUMNS = "INSERT INTO search_index(id, target_kind, target_id, body, work, tsv) "
+_PG_ACTIVITY_TEXTS = (
+    f"SELECT search_key(a.\"when\", a.id, {_KIND_BIT[ACTIVITY]}), '{ACTIVITY}', a.id, a.detail, '' "
+    "FROM activity AS a")
+_PG_TEXT_COLUMNS = "INSERT INTO search_text(id, target_kind, target_id, body, work) "
+_PG_INDEX_ROWS = ("INSERT INTO search_index(id, target_kind, target_id, tsv) SELECT t.id, t.target_kind, "
+                  "t.target_id, " + _PG_VECTOR.format(body="t.body", work="t.work") + " FROM search_text AS t")
 
 
 def _postgres_layout_is_current(db) -> bool:
-    return bool(db.execute_sql(
-        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
-        "AND table_name = 'search_index' AND column_name = 'work'").fetchone())
+    return db.table_exists("search_text")
 
 
 def _install_postgres(db: peewee.Database) -> None:
@@ -575,28 +581,40 @@ def _install_postgres(db: peewee.Database) -> None:
         )
     if not _postgres_layout_is_current(db):
         db.execute_sql("DROP TABLE IF EXISTS search_index")
-        for table in ("service_order", "service_entry", "activity"):
-            db.execute_sql(f"DROP FUNCTION IF EXISTS {table}_search_sync()")
+        # The index holds only what a search walks (a narrow row walks twice as fast); the
+        # texts, for the headlines of the hits shown, are in search_text.
         db.execute_sql(
             "CREATE TABLE search_index (id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, "
-            "target_id INTEGER NOT NULL, body TEXT NOT NULL, work TEXT NOT NULL, tsv TSVECTOR NOT NULL)")
+            "target_id INTEGER NOT NULL, tsv TSVECTOR NOT NULL)")
+        db.execute_sql(
+            "CREATE TABLE search_text (id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, "
+            "target_id INTEGER NOT NULL, body TEXT NOT NULL, work TEXT NOT NULL)")
     db.execute_sql(_PG_KEY_FUNCTION)
     _create_postgres_triggers(db)
     _refill_postgres(db)
 
 
 def _create_postgres_triggers(db: peewee.Database) -> None:
+    db.execute_sql("""
+        CREATE OR REPLACE FUNCTION search_forget(key BIGINT) RETURNS void AS $$
+        BEGIN
+          DELETE FROM search_index WHERE id = key;
+          DELETE FROM search_text WHERE id = key;
+        END $$ LANGUAGE plpgsql""")
     db.execute_sql(f"""
         CREATE OR REPLACE FUNCTION search_index_order(target_order INTEGER) RETURNS void AS $$
         BEGIN
-          DELETE FROM search_index WHERE id = (
-            SELECT search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}) FROM service_order AS o WHERE o.id = target_order);
-          {_PG_COLUMNS}{_PG_ORDER_ROWS} WHERE o.id = target_order;
+          PERFORM search_forget(search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}))
+            FROM service_order AS o WHERE o.id = target_order;
+          {_PG_TEXT_COLUMNS}{_PG_ORDER_TEXTS} WHERE o.id = target_order;
+          {_PG_INDEX_ROWS} WHERE t.target_kind = '{ORDER}' AND t.id = (
+            SELECT search_key(o.created_at, o.id, {_KIND_BIT[ORDER]}) FROM service_order AS o
+            WHERE o.id = target_order);
         END $$ LANGUAGE plpgsql""")
     bodies = {
         "service_order": f"""
               IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                DELETE FROM search_index WHERE id = search_key(OLD.created_at, OLD.id, {_KIND_BIT[ORDER]});
+                PERFORM search_forget(search_key(OLD.created_at, OLD.id, {_KIND_BIT[ORDER]}));
               END IF;
               IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.id); END IF;""",
         "service_entry": """
@@ -604,10 +622,11 @@ def _create_postgres_triggers(db: peewee.Database) -> None:
               IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.order_id); END IF;""",
         "activity": f"""
               IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                DELETE FROM search_index WHERE id = search_key(OLD."when", OLD.id, {_KIND_BIT[ACTIVITY]});
+                PERFORM search_forget(search_key(OLD."when", OLD.id, {_KIND_BIT[ACTIVITY]}));
               END IF;
               IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                {_PG_COLUMNS}{_PG_ACTIVITY_ROWS} WHERE a.id = NEW.id;
+                {_PG_TEXT_COLUMNS}{_PG_ACTIVITY_TEXTS} WHERE a.id = NEW.id;
+                {_PG_INDEX_ROWS} WHERE t.id = search_key(NEW."when", NEW.id, {_KIND_BIT[ACTIVITY]});
               END IF;""",
     }
     columns = {"service_order": "detail, created_at", "service_entry": 'work_done, order_id, "when"',
@@ -624,14 +643,17 @@ def _create_postgres_triggers(db: peewee.Database) -> None:
 
 
 def _refill_postgres(db: peewee.Database) -> None:
-    # Filling the table without its GIN index and building the index once is several times
-    # faster than updating the index row by row.
+    # Filling the tables without their GIN index and building the index once is several
+    # times faster than updating the index row by row. In key order, newest first: a walk
+    # in key order then reads neighbouring rows.
     db.execute_sql("DROP INDEX IF EXISTS search_index_tsv")
-    db.execute_sql("TRUNCATE search_index")
-    for rows in (_PG_ORDER_ROWS, _PG_ACTIVITY_ROWS):
-        db.execute_sql(f"{_PG_COLUMNS}{rows} ORDER BY 1")
+    db.execute_sql("TRUNCATE search_index, search_text")
+    db.execute_sql(f"{_PG_TEXT_COLUMNS}SELECT * FROM ({_PG_ORDER_TEXTS} UNION ALL {_PG_ACTIVITY_TEXTS}) AS t "
+                   "ORDER BY 1")
+    db.execute_sql(f"{_PG_INDEX_ROWS} ORDER BY t.id")
     db.execute_sql("CREATE INDEX search_index_tsv ON search_index USING GIN (tsv)")
     db.execute_sql("ANALYZE search_index")
+    db.execute_sql("ANALYZE search_text")
 
 
 def rebuild_postgres(db: peewee.Database) -> None:
@@ -649,57 +671,166 @@ def _pg_key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
+# The share of records holding each of the commonest words, from PostgreSQL's statistics of
+# the index (refreshed by ANALYZE), kept a while per database: (read at, {word: share}).
+_PG_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
+_PG_SHARES_SECONDS = 600
+
+
+def _pg_word_shares(db) -> dict[str, float]:
+    name = db.database
+    read_at, shares = _PG_SHARES.get(name, (0.0, {}))
+    if time.monotonic() - read_at > _PG_SHARES_SECONDS:
+        row = db.execute_sql(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'search_index' AND attname = 'tsv'").fetchone()
+        shares = dict(zip(row[0], row[1])) if row and row[0] else {}
+        _PG_SHARES[name] = (time.monotonic(), shares)
+    return shares
+
+
 _PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
 
 
 class _PostgresIndex:
-    """The tsvector table, asked for one query's matches."""
+    """The tsvector table, asked for one query's matches.
+
+    A GIN index finds every match of a query, but not in key order: to give the newest
+    few it must fetch them all and sort them. So a read first walks the table in key order,
+    for at most WALK rows, and stops as soon as it has found what it wants: any query that
+    matches a record in a few dozen. When the walk's share of matches promises the rest
+    within WALK_FURTHER rows, it walks on; only a rarer query goes through the GIN index,
+    which then has few matches to fetch. PostgreSQL's own guess of how many rows match
+    cannot make that choice: for words that go together it is far off
+    ("multifuncional epson ecotank": 23 guessed, 29,000 found).
+    """
+
+    WALK = 3_000
+    WALK_FURTHER = 12_000
 
     def __init__(self, db, words: list[str], phrase: bool):
         self.db = db
         self.text = " ".join(words)
         self.query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
+        self._rare: list[str] | None = None
 
     def count(self, limit: int) -> int:
-        return self.db.execute_sql(
-            f"SELECT count(*) FROM (SELECT 1 FROM search_index AS s WHERE s.tsv @@ {self.query} LIMIT %s) AS m",
-            (self.text, limit)).fetchone()[0]
+        return self._through_gin(
+            f"SELECT count(*) FROM (SELECT 1 FROM ({self._gin_rows('')}) AS r "
+            f"WHERE r.tsv @@ {self.query} LIMIT %s) AS m",
+            (*self._gin_params(()), self.text, limit))[0][0]
 
-    def keys(self, low, high, ascending: bool, limit: int) -> list[int]:
+    def newest(self, limit: int) -> tuple[list[int], int]:
+        wanted = max(COUNT_LIMIT, limit) + 1
+        found, walked_to = self._walk_on(None, None, True, limit + 1, wanted)
+        if len(found) >= wanted or walked_to is None:
+            return found[:limit + 1], len(found)
+        if len(found) > limit:
+            return found[:limit + 1], self.count(wanted)
+        # A rare query: the GIN index gives the rest of the page and of the count at once.
+        found += self._gin_keys(walked_to + 1, None, True, wanted - len(found))
+        return found[:limit + 1], len(found)
+
+    def keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
+        found, walked_to = self._walk_on(low, high, ascending, limit, limit)
+        if walked_to is None or (limit is not None and len(found) >= limit):
+            return found
+        rest = None if limit is None else limit - len(found)
+        if ascending:
+            return found + self._gin_keys(walked_to + 1, high, True, rest)
+        return found + self._gin_keys(low, walked_to - 1, False, rest)
+
+    def _walk_on(self, low, high, ascending: bool, needed: int | None,
+                 wanted: int | None) -> tuple[list[int], int | None]:
+        """Up to `wanted` matches walking the key order from one end of [low, high]: WALK
+        rows, then on to WALK_FURTHER if the share of matches so far promises the `needed`
+        ones there. Returns the matches and the last key walked (None: the end of the range)."""
+        found, walked_to = self._walk(low, high, ascending, wanted, self.WALK)
+        short = (needed or 0) - len(found)
+        if walked_to is None or (wanted is not None and len(found) >= wanted) or short <= 0 or not found:
+            return found, walked_to
+        if short * self.WALK / len(found) > self.WALK_FURTHER - self.WALK:
+            return found, walked_to
+        rest = None if wanted is None else wanted - len(found)
+        if ascending:
+            more, walked_to = self._walk(walked_to + 1, high, True, rest, self.WALK_FURTHER - self.WALK)
+        else:
+            more, walked_to = self._walk(low, walked_to - 1, False, rest, self.WALK_FURTHER - self.WALK)
+        return found + more, walked_to
+
+    def _walk(self, low, high, ascending: bool, limit: int | None, rows: int) -> tuple[list[int], int | None]:
+        """Matches among the next `rows` rows in key order, and the last key walked (None:
+        the walk reached the end of the range)."""
         where, params = _pg_key_range(low, high)
         direction = "ASC" if ascending else "DESC"
-        return [row[0] for row in self.db.execute_sql(
-            f"SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where} "
-            f"ORDER BY s.id {direction} LIMIT %s", (self.text, *params, limit)).fetchall()]
+        walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction}"
+        found = [row[0] for row in self.db.execute_sql(
+            f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.query} LIMIT %s",
+            (*params, rows, self.text, limit)).fetchall()]
+        if limit is not None and len(found) >= limit:
+            return found, found[-1]
+        boundary = self.db.execute_sql(
+            f"SELECT s.id FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction} OFFSET %s LIMIT 1",
+            (*params, rows - 1)).fetchone()
+        return found, boundary[0] if boundary else None
+
+    def _gin_keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
+        where, params = _pg_key_range(low, high)
+        direction = "ASC" if ascending else "DESC"
+        return [row[0] for row in self._through_gin(
+            f"SELECT r.id FROM ({self._gin_rows(where)}) AS r WHERE r.tsv @@ {self.query} "
+            f"ORDER BY r.id {direction} LIMIT %s", (*self._gin_params(params), self.text, limit))]
+
+    def _gin_rows(self, where: str) -> str:
+        """The rows the GIN index gives for the query's rarer words (all its words when none
+        or all are common): with a common word, the index would read that word's whole list
+        (1.4 million entries for "el"), so the common ones are checked on the rows found.
+        OFFSET 0 keeps the planner from merging the two conditions."""
+        return (f"SELECT s.id, s.tsv FROM search_index AS s "
+                f"WHERE s.tsv @@ plainto_tsquery('crm_text', %s){where} OFFSET 0")
+
+    def _gin_params(self, params) -> tuple:
+        return (" ".join(self._rare_words()), *params)
+
+    def _rare_words(self) -> list[str]:
+        """The query's words that are in less than one record in _COMMON_SHARE, by the
+        table's statistics (a word missing from them is rarer than any listed)."""
+        if self._rare is None:
+            shares = _pg_word_shares(self.db)
+            words = self.text.split()
+            self._rare = [word for word in words if shares.get(fold(word), 0) < 1 / _COMMON_SHARE] or words
+        return self._rare
+
+    def _through_gin(self, sql: str, params: tuple) -> list[tuple]:
+        """Rows of `sql` read through the GIN index: the planner may neither walk the key
+        index nor scan the table (it would for a query it wrongly thinks common), and the
+        costs those settings inflate must not start the JIT compiler either."""
+        with self.db.atomic():
+            self.db.execute_sql("SET LOCAL enable_seqscan = off")
+            self.db.execute_sql("SET LOCAL enable_indexscan = off")
+            self.db.execute_sql("SET LOCAL jit = off")
+            return self.db.execute_sql(sql, params).fetchall()
 
     def rows(self, low, high, ascending: bool, limit: int) -> list[tuple]:
-        where, params = _pg_key_range(low, high)
-        direction = "ASC" if ascending else "DESC"
-        return self.db.execute_sql(
-            f"""WITH page AS (SELECT s.id FROM search_index AS s WHERE s.tsv @@ {self.query}{where}
-                              ORDER BY s.id {direction} LIMIT %s)
-                SELECT s.id, s.target_kind, s.target_id, {self._headline()}
-                FROM page JOIN search_index AS s ON s.id = page.id, {self.query} AS q(query)
-                ORDER BY s.id {direction}""",
-            (self.text, *params, limit, _PG_HEADLINE_OPTIONS, self.text)).fetchall()
+        keys = self.keys(low, high, ascending, limit)
+        found = {row[0]: row for row in self.rows_by_key(keys)}
+        return [found[key] for key in keys if key in found]
 
     def rows_by_key(self, keys: Sequence[int]) -> list[tuple]:
         if not keys:
             return []
         return self.db.execute_sql(
-            f"""SELECT s.id, s.target_kind, s.target_id, {self._headline()}
-                FROM search_index AS s, {self.query} AS q(query) WHERE s.id = ANY(%s)""",
+            f"""SELECT t.id, t.target_kind, t.target_id, {self._headline()}
+                FROM search_text AS t, {self.query} AS q(query) WHERE t.id = ANY(%s)""",
             (_PG_HEADLINE_OPTIONS, self.text, list(keys))).fetchall()
 
     def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
-        where, params = _pg_key_range(low, high)
-        direction = "ASC" if ascending else "DESC"
+        keys = self.keys(low, high, ascending, limit)
         rows = self.db.execute_sql(
             f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.query} AS q(query)
-                WHERE s.tsv @@ q.query{where} ORDER BY s.id {direction} LIMIT %s""",
-            (self.text, *params, limit)).fetchall()
+                WHERE s.id = ANY(%s)""", (self.text, keys)).fetchall() if keys else []
         return [(round(float(score), 9), key) for key, score in rows]
 
     @staticmethod
     def _headline() -> str:
-        return ("ts_headline('crm_text', concat_ws(E'\\n', s.body, NULLIF(s.work, '')), q.query, %s)")
+        return "ts_headline('crm_text', concat_ws(E'\\n', t.body, NULLIF(t.work, '')), q.query, %s)"
