@@ -381,7 +381,7 @@ def _postgres_baseline_table(db) -> None:
     if db.table_exists("bench_folded"):
         return
     db.execute_sql(
-        "CREATE TABLE bench_folded AS SELECT lower(unaccent(body || ' ' || work)) AS body FROM search_index")
+        "CREATE TABLE bench_folded AS SELECT lower(unaccent(body || ' ' || work)) AS body FROM search_text")
     db.execute_sql("ANALYZE bench_folded")
 
 

@@ -499,3 +499,20 @@ def test_the_search_box_pages_through_every_match_in_key_order(db, agent):
     around = catalogs.list_contacts(PageRequest(around=middle.id, limit=7), text="hernan")
     assert expected[15] in [record.key for record in around.rows]
     assert [record.key for record in around.rows] == expected[around.offset:around.offset + 7]
+
+
+def test_crm_search_prints_newest_first_or_best_first(world, db_url, capsys):
+    from crm_tui.cli import main
+
+    world["order"]("servidor lento: reiniciar el servidor")
+    world["order"]("revisar el servidor de correo")
+    world["activity"]("instalar antivirus")
+
+    def numbers(*options: str) -> list[str]:
+        assert main(["--db", db_url, "--lang", "en", "search", "servidor", *options]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        return [line.split(" · ")[1] for line in lines if line.startswith("Order · ")]
+
+    assert numbers() == ["102", "101"]
+    assert numbers("--by-relevance") == ["101", "102"]
+    assert numbers("--by-relevance", "--limit", "1") == ["101"]
