@@ -671,22 +671,34 @@ def _pg_key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
     return "".join(f" AND {condition}" for condition in conditions), params
 
 
-# The share of records holding each of the commonest words, from PostgreSQL's statistics of
-# the index (refreshed by ANALYZE), kept a while per database: (read at, {word: share}).
-_PG_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
+# The rows of the index and the share of them holding each of the commonest words, from
+# PostgreSQL's statistics (refreshed by ANALYZE), kept a while per database:
+# (read at, rows, {word: share}).
+_PG_SHARES: dict[str, tuple[float, float, dict[str, float]]] = {}
 _PG_SHARES_SECONDS = 600
 
 
 def _pg_word_shares(db) -> dict[str, float]:
+    return _pg_statistics(db)[1]
+
+
+def _pg_rows(db) -> float:
+    """About how many rows the index holds (PostgreSQL's own count, kept by VACUUM/ANALYZE)."""
+    return _pg_statistics(db)[0]
+
+
+def _pg_statistics(db) -> tuple[float, dict[str, float]]:
     name = db.database
-    read_at, shares = _PG_SHARES.get(name, (0.0, {}))
+    read_at, rows, shares = _PG_SHARES.get(name, (0.0, 0.0, {}))
     if time.monotonic() - read_at > _PG_SHARES_SECONDS:
         row = db.execute_sql(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_index'::regclass), "
+            "most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
             "WHERE schemaname = current_schema() AND tablename = 'search_index' AND attname = 'tsv'").fetchone()
-        shares = dict(zip(row[0], row[1])) if row and row[0] else {}
-        _PG_SHARES[name] = (time.monotonic(), shares)
-    return shares
+        rows = max(0.0, float(row[0] or 0)) if row else 0.0
+        shares = dict(zip(row[1], row[2])) if row and row[1] else {}
+        _PG_SHARES[name] = (time.monotonic(), rows, shares)
+    return rows, shares
 
 
 _PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
@@ -696,17 +708,19 @@ class _PostgresIndex:
     """The tsvector table, asked for one query's matches.
 
     A GIN index finds every match of a query, but not in key order: to give the newest
-    few it must fetch them all and sort them. So a read first walks the table in key order,
-    for at most WALK rows, and stops as soon as it has found what it wants: any query that
-    matches a record in a few dozen. When the walk's share of matches promises the rest
-    within WALK_FURTHER rows, it walks on; only a rarer query goes through the GIN index,
-    which then has few matches to fetch. PostgreSQL's own guess of how many rows match
-    cannot make that choice: for words that go together it is far off
-    ("multifuncional epson ecotank": 23 guessed, 29,000 found).
+    few it must fetch them all and sort them. So a read first walks the table in key order
+    (WALK rows), and stops as soon as it has what it wants, as it does for any query that
+    matches a record in a few dozen. It walks on while the rows still needed, at the share
+    of matches found so far, cost less than fetching all the query's matches through the
+    GIN index; only then does the GIN index give the rest, and it then has few to fetch.
+    PostgreSQL's own guess of how many rows match cannot make that choice: for words that
+    go together it is far off ("multifuncional epson ecotank": 23 guessed, 29,000 found).
     """
 
     WALK = 3_000
-    WALK_FURTHER = 12_000
+    WALK_MOST = 50_000
+    # Walking a row costs about a sixth of fetching a match through the GIN index.
+    ROWS_PER_FETCH = 6
 
     def __init__(self, db, words: list[str], phrase: bool):
         self.db = db
@@ -722,7 +736,7 @@ class _PostgresIndex:
 
     def newest(self, limit: int) -> tuple[list[int], int]:
         wanted = max(COUNT_LIMIT, limit) + 1
-        found, walked_to = self._walk_on(None, None, True, limit + 1, wanted)
+        found, walked_to = self._walk_on(None, None, True, wanted)
         if len(found) >= wanted or walked_to is None:
             return found[:limit + 1], len(found)
         if len(found) > limit:
@@ -732,7 +746,7 @@ class _PostgresIndex:
         return found[:limit + 1], len(found)
 
     def keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
-        found, walked_to = self._walk_on(low, high, ascending, limit, limit)
+        found, walked_to = self._walk_on(low, high, ascending, limit)
         if walked_to is None or (limit is not None and len(found) >= limit):
             return found
         rest = None if limit is None else limit - len(found)
@@ -740,23 +754,29 @@ class _PostgresIndex:
             return found + self._gin_keys(walked_to + 1, high, True, rest)
         return found + self._gin_keys(low, walked_to - 1, False, rest)
 
-    def _walk_on(self, low, high, ascending: bool, needed: int | None,
-                 wanted: int | None) -> tuple[list[int], int | None]:
+    def _walk_on(self, low, high, ascending: bool, wanted: int | None) -> tuple[list[int], int | None]:
         """Up to `wanted` matches walking the key order from one end of [low, high]: WALK
-        rows, then on to WALK_FURTHER if the share of matches so far promises the `needed`
-        ones there. Returns the matches and the last key walked (None: the end of the range)."""
+        rows, then on while the rows the rest needs (at the share of matches so far) cost
+        less than fetching all the query's matches through the GIN index would (at most
+        WALK_MOST rows in all). Returns the matches and the last key walked (None: the end
+        of the range)."""
         found, walked_to = self._walk(low, high, ascending, wanted, self.WALK)
-        short = (needed or 0) - len(found)
-        if walked_to is None or (wanted is not None and len(found) >= wanted) or short <= 0 or not found:
-            return found, walked_to
-        if short * self.WALK / len(found) > self.WALK_FURTHER - self.WALK:
-            return found, walked_to
-        rest = None if wanted is None else wanted - len(found)
-        if ascending:
-            more, walked_to = self._walk(walked_to + 1, high, True, rest, self.WALK_FURTHER - self.WALK)
-        else:
-            more, walked_to = self._walk(low, walked_to - 1, False, rest, self.WALK_FURTHER - self.WALK)
-        return found + more, walked_to
+        walked = self.WALK
+        while walked_to is not None and (wanted is None or len(found) < wanted) and found:
+            share = len(found) / walked
+            rows = self.WALK_MOST - walked if wanted is None else int(1.5 * (wanted - len(found)) / share) + 100
+            all_matches = share * _pg_rows(self.db)
+            if rows > self.ROWS_PER_FETCH * all_matches or walked >= self.WALK_MOST:
+                break
+            rows = min(rows, self.WALK_MOST - walked)
+            rest = None if wanted is None else wanted - len(found)
+            if ascending:
+                more, walked_to = self._walk(walked_to + 1, high, True, rest, rows)
+            else:
+                more, walked_to = self._walk(low, walked_to - 1, False, rest, rows)
+            found += more
+            walked += rows
+        return found, walked_to
 
     def _walk(self, low, high, ascending: bool, limit: int | None, rows: int) -> tuple[list[int], int | None]:
         """Matches among the next `rows` rows in key order, and the last key walked (None:
