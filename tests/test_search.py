@@ -516,3 +516,18 @@ def test_crm_search_prints_newest_first_or_best_first(world, db_url, capsys):
     assert numbers() == ["102", "101"]
     assert numbers("--by-relevance") == ["101", "102"]
     assert numbers("--by-relevance", "--limit", "1") == ["101"]
+
+
+def test_without_pg_trgm_the_search_box_still_finds_and_check_says_why(people):
+    from crm_tui.db import is_postgres
+    from crm_tui.services import admin, catalogs
+
+    if not is_postgres():
+        pytest.skip("pg_trgm is PostgreSQL's")
+    [line] = [r for r in admin.check_database() if r.name == admin.CHECK_NAME_SEARCH]
+    assert (line.ok, line.detail) == (True, "pg_trgm index")
+
+    database.execute_sql("DROP EXTENSION pg_trgm CASCADE")
+    assert _names(catalogs.list_contacts(text="tín p")) == ["Martín Pérez"]
+    [line] = [r for r in admin.check_database() if r.name == admin.CHECK_NAME_SEARCH]
+    assert line.ok and line.detail.startswith("pg_trgm is not available on this server")

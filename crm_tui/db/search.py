@@ -158,12 +158,14 @@ def rebuild(db: peewee.Database) -> None:
 
 
 def indexed_and_expected(db: peewee.Database) -> tuple[int, int]:
-    """Rows in the concept-search index, and rows it should hold (one per order and activity)."""
+    """Rows in the concept-search index, and rows it should hold: one per order and activity
+    (one per text, service entries included, in the layout before schema version 3)."""
     db = _unwrap(db)
-    indexed, orders, activities = db.execute_sql(
+    indexed, orders, entries, activities = db.execute_sql(
         "SELECT (SELECT count(*) FROM search_index), (SELECT count(*) FROM service_order), "
-        "(SELECT count(*) FROM activity)").fetchone()
-    return int(indexed), int(orders) + int(activities)
+        "(SELECT count(*) FROM service_entry), (SELECT count(*) FROM activity)").fetchone()
+    current = _postgres_layout_is_current(db) if _is_postgres(db) else _sqlite_layout_is_current(db)
+    return int(indexed), int(orders) + int(activities) + (0 if current else int(entries))
 
 
 # --- searching ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import peewee as pw
 
-from crm_tui.db import counters, migrations, search
+from crm_tui.db import counters, migrations, name_index, search
 from crm_tui.db.connection import (
     DatabaseOpenError,
     database,
@@ -233,6 +233,7 @@ CHECK_INTEGRITY = N_("File integrity")
 CHECK_FOREIGN_KEYS = N_("References between records")
 CHECK_SCHEMA = N_("Schema version")
 CHECK_SEARCH = N_("Search index")
+CHECK_NAME_SEARCH = N_("Catalog search box")
 CHECK_COUNTERS = N_("Consecutive numbers")
 
 def check_database(full: bool = False) -> list[CheckResult]:
@@ -244,6 +245,8 @@ def check_database(full: bool = False) -> list[CheckResult]:
     results.append(_check_schema())
     if migrations.schema_version() >= 2:
         results.append(_check_search_index())
+    if is_postgres() and migrations.schema_version() >= 3:
+        results.append(_check_name_search())
     results.append(_check_counters())
     return results
 
@@ -282,6 +285,15 @@ def _check_search_index() -> CheckResult:
     indexed, expected = search.indexed_and_expected(database)
     detail = _("{indexed} rows indexed for {expected} texts").format(indexed=indexed, expected=expected)
     return CheckResult(CHECK_SEARCH, indexed == expected, detail)
+
+
+def _check_name_search() -> CheckResult:
+    """Not a fault: the search boxes of clients and contacts work without pg_trgm, slower."""
+    if name_index.trigram_index_missing(database):
+        return CheckResult(CHECK_NAME_SEARCH, True, _(
+            "pg_trgm is not available on this server: the search boxes of clients and contacts read "
+            "the whole table (install postgresql-contrib, then rebuild the search structures)"))
+    return CheckResult(CHECK_NAME_SEARCH, True, _("pg_trgm index"))
 
 
 def _check_counters() -> CheckResult:
