@@ -64,15 +64,16 @@ def install(db: peewee.Database) -> None:
     drop_sync(db)
     for table in _CATALOGS:
         index = f"{table}_name_index"
-        db.execute_sql(f"CREATE VIRTUAL TABLE IF NOT EXISTS {index} USING fts5(name, tokenize = 'trigram')")
+        # A new table: emptying a full one would make FTS5 read every row to unindex it.
+        db.execute_sql(f"DROP TABLE IF EXISTS {index}")
+        db.execute_sql(f"CREATE VIRTUAL TABLE {index} USING fts5(name, tokenize = 'trigram')")
+        db.execute_sql(f"INSERT INTO {index}(rowid, name) SELECT key, name_folded FROM {table} ORDER BY key")
         insert = f"INSERT INTO {index}(rowid, name) VALUES (new.key, new.name_folded);"
         delete = f"DELETE FROM {index} WHERE rowid = old.key;"
         db.execute_sql(f"CREATE TRIGGER {table}_name_ai AFTER INSERT ON {table} BEGIN {insert} END")
         db.execute_sql(f"CREATE TRIGGER {table}_name_au AFTER UPDATE OF key, name_folded ON {table} "
                        f"BEGIN {delete} {insert} END")
         db.execute_sql(f"CREATE TRIGGER {table}_name_ad AFTER DELETE ON {table} BEGIN {delete} END")
-        db.execute_sql(f"DELETE FROM {index}")
-        db.execute_sql(f"INSERT INTO {index}(rowid, name) SELECT key, name_folded FROM {table} ORDER BY key")
 
 
 def drop_sync(db: peewee.Database) -> None:

@@ -361,14 +361,8 @@ def _sqlite_layout_is_current(db) -> bool:
 
 
 def _install_sqlite(db: peewee.Database) -> None:
-    if not _sqlite_layout_is_current(db):
-        db.execute_sql("DROP TABLE IF EXISTS search_index")
-        db.execute_sql(
-            "CREATE VIRTUAL TABLE search_index USING fts5("
-            "body, work, target_kind UNINDEXED, target_id UNINDEXED, "
-            "tokenize = 'unicode61 remove_diacritics 2')")
-    _create_sqlite_triggers(db)
     _refill_sqlite(db)
+    _create_sqlite_triggers(db)
 
 
 def _create_sqlite_triggers(db: peewee.Database) -> None:
@@ -406,7 +400,12 @@ _DEFAULT_HASH_BYTES = 1024 * 1024
 
 
 def _refill_sqlite(db: peewee.Database) -> None:
-    db.execute_sql("DELETE FROM search_index")
+    # A new table: emptying a full one would make FTS5 read every row to unindex it.
+    db.execute_sql("DROP TABLE IF EXISTS search_index")
+    db.execute_sql(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "body, work, target_kind UNINDEXED, target_id UNINDEXED, "
+        "tokenize = 'unicode61 remove_diacritics 2')")
     _set_fts_hash_size(db, _REFILL_HASH_BYTES)
     try:
         # In key order: a key lower than the last one written makes FTS5 write out its buffer.
