@@ -257,11 +257,11 @@ def _sqlite_baseline_table(reader_path: Path, folder: Path) -> sqlite3.Connectio
 
 
 def _like_conditions(query: str) -> tuple[str, list[str]]:
-    words = [word.lower() for word in index.query_words(query)]
+    """The LIKE conditions that find what `query` finds (every word, or the quoted phrase)."""
     from crm_tui.db.text import fold
 
-    words = [fold(word) for word in words]
-    if index._is_phrase(query):
+    words = [fold(word) for word in index.query_words(query)]
+    if query.strip().startswith('"') and query.strip().endswith('"') and len(query.strip()) > 1:
         return "body LIKE ?", [f"%{' '.join(words)}%"]
     return " AND ".join("body LIKE ?" for _ in words), [f"%{word}%" for word in words]
 
@@ -324,7 +324,7 @@ def measure_search(bench) -> list:
         baselines.clear()
 
         def sqlite_count(query: str) -> int:
-            return index._SqliteIndex(database.obj, _query_words(query), index._is_phrase(query)).count(10 ** 9)
+            return index.count_matches(database, query)
 
         open_database(str(bench.path))
         rows = _concept_rows(runner, f"concept search, SQLite ({_orders(reader):,} orders)", queries,
@@ -342,11 +342,6 @@ def measure_search(bench) -> list:
         folder.rmdir()
         open_database(str(bench.path))
     return rows
-
-
-def _query_words(query: str) -> list[str]:
-    words = index.query_words(query)
-    return words if index._is_phrase(query) else index._distinct(words)
 
 
 def _orders(reader: sqlite3.Connection) -> int:
@@ -369,7 +364,7 @@ def _postgres_concept_rows(runner, bench, url: str, queries: list[str]) -> list:
     baselines.clear()
 
     def postgres_count(query: str) -> int:
-        return index._PostgresIndex(db, _query_words(query), index._is_phrase(query)).count(10 ** 9)
+        return index.count_matches(db, query)
 
     orders = db.execute_sql("SELECT count(*) FROM service_order").fetchone()[0]
     return _concept_rows(runner, f"concept search, PostgreSQL ({orders:,} orders)", queries, like_scan,

@@ -7,6 +7,7 @@ import pytest
 
 from crm_tui.db import database
 from crm_tui.db import search as index
+from crm_tui.db import search_postgres
 from crm_tui.db.models import Activity, Category, Client, Contact, ServiceEntry, ServiceOrder
 from crm_tui.db.text import fold
 from crm_tui.services.base import PageRequest
@@ -266,7 +267,7 @@ def test_many_matches_are_ranked_by_relevance_block_by_block_of_the_newest(many,
 
 def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, monkeypatch):
     # PostgreSQL walks a few rows in key order, then asks the GIN index for the rest.
-    monkeypatch.setattr(index._PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
     monkeypatch.setattr(index, "RANK_BLOCK", 10)
 
     shown, pages = _walk("impresora", NEWEST, limit=7)
