@@ -19,8 +19,9 @@ and a third more time to build it.
 SQLite (search_sqlite): an FTS5 table (unicode61, diacritics removed) kept in sync by
 triggers. PostgreSQL (search_postgres): a tsvector per record (the `simple` parser through
 `unaccent`: the record's own text weighted A, its service entries B) under a GIN index,
-kept in sync by triggers; the key layout is in search_layout. Both fold accents and case ("camara" finds "Cámara"), and both take any text a user
-types: only its words are searched, so no input is a syntax error.
+kept in sync by triggers; the key layout is in search_layout. Both fold accents and
+case ("camara" finds "Cámara"), and both take any text a user types: only its words are
+searched, so no input is a syntax error.
 
 Pages: newest first is a keyset page on the key. By relevance, the matches are taken in
 blocks of RANK_BLOCK consecutive matches, newest block first, and each block is ranked (how
