@@ -19,8 +19,6 @@ import importlib
 import itertools
 import json
 import os
-import random
-import re
 import statistics
 import subprocess
 import sys
@@ -37,13 +35,12 @@ sys.path.insert(0, str(HERE.parent))
 from crm_tui.db import close_database, database, migrations, open_database  # noqa: E402
 from crm_tui.services.demo import DemoSize, fill_demo  # noqa: E402
 from kills import measure_kills  # noqa: E402
+from search_measures import measure_catalog_box, measure_search  # noqa: E402
 
 DATA = HERE / "data"
 DEFAULT_ORDERS = 1_000_000
 QUICK_ORDERS = 20_000
 RUNS = 7  # timed runs per measure (after one warm-up run); the median is reported
-SEARCH_WORDS = 30
-BASELINE_WORDS = 8  # each baseline run is a full scan: a few words are enough for its median
 EXPORT_ROWS = 100_000
 EXPORT_RUNS = 5  # each side; a run is about 15 s
 MISSING = "n/a (module missing)"
@@ -204,48 +201,6 @@ def measure_build(bench: Bench) -> list[Row]:
         f"load {bench.build_load})",
         f"{bench.build_seconds:.1f} s", f"{bench.rows_written:,} rows", f"{rate:,.0f} rows/s",
         "<= 90 s", verdict(bench.build_seconds <= 90))]
-
-
-_WORD = re.compile(r"[^\W\d_]{5,}")
-_COMMON = {"desde", "sobre", "todos", "cuando", "porque", "entre", "hasta", "tiene", "también"}
-
-
-def sample_words(count: int = SEARCH_WORDS) -> list[str]:
-    """Words a user would type, taken from random order details, entries and activities."""
-    rng = random.Random(11)
-    texts: list[str] = []
-    for table, column in (("service_order", "detail"), ("service_entry", "work_done"), ("activity", "detail")):
-        highest = scalar(f'SELECT MAX(id) FROM "{table}"') or 0
-        ids = sorted(rng.sample(range(1, highest + 1), min(highest, 200)))
-        marks = ", ".join([database.param] * len(ids))
-        texts += [row[0] for row in database.execute_sql(
-            f'SELECT "{column}" FROM "{table}" WHERE id IN ({marks})', ids).fetchall()]
-    words = sorted({w for text in texts for w in _WORD.findall(text) if w.lower() not in _COMMON})
-    return rng.sample(words, min(count, len(words)))
-
-
-def measure_search(bench: Bench) -> list[Row]:
-    concept = service("crm_tui.services.search", "concept_search")
-    if concept is None:
-        from crm_tui.db import search as index
-
-        def concept(word: str) -> Any:
-            return index.search(database, word)
-
-    words = sample_words()
-    bench.cache["words"] = words
-    per_word = [median_ms(lambda w=word: concept(w), runs=5) for word in words]
-    like = ('SELECT (SELECT COUNT(*) FROM service_order WHERE detail LIKE {p}) '
-            '+ (SELECT COUNT(*) FROM service_entry WHERE work_done LIKE {p}) '
-            '+ (SELECT COUNT(*) FROM activity WHERE detail LIKE {p})').format(p=database.param)
-    baseline = [median_ms(lambda w=word: database.execute_sql(like, (f"%{w}%",) * 3).fetchone(), runs=1)
-                for word in words[:BASELINE_WORDS]]
-    value, base = statistics.median(per_word), statistics.median(baseline)
-    ratio = base / value if value else 0
-    return [Row(f"concept search, median of {len(words)} words (worst {ms(max(per_word))}); "
-                f"baseline LIKE scan of {len(baseline)}",
-                ms(value), ms(base), f"{ratio:.0f}x", "<= 10 ms, >= 20x",
-                verdict(value <= 10 and ratio >= 20))]
 
 
 def _page_rows(label: str, module: str, function: str, make_args: Callable[[], tuple]) -> list[Row]:
@@ -616,6 +571,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_export,
     measure_startup,
     measure_contact_catalog,
+    measure_catalog_box,
     measure_kills,
 ]
 

@@ -7,9 +7,11 @@ import pytest
 
 from crm_tui.db import database
 from crm_tui.db import search as index
+from crm_tui.db import search_postgres
 from crm_tui.db.models import Activity, Category, Client, Contact, ServiceEntry, ServiceOrder
 from crm_tui.db.text import fold
-from crm_tui.services.search import SearchResult, concept_search, split_snippet
+from crm_tui.services.base import PageRequest
+from crm_tui.services.search import NEWEST, RELEVANCE, SearchResult, concept_search, search_page, split_snippet
 
 MONDAY = dt.datetime(2026, 3, 2, 10, 30)
 
@@ -21,26 +23,26 @@ def world(db, agent):
     category = Category.create(name="Soporte", name_folded="soporte")
     counter = {"order": 0, "activity": 0}
 
-    def order(detail: str, status: str = "open") -> ServiceOrder:
+    def order(detail: str, status: str = "open", created: dt.datetime | None = None) -> ServiceOrder:
         counter["order"] += 1
         return ServiceOrder.create(number=100 + counter["order"], contact=contact, client=client,
                                    category=category, detail=detail, status=status,
-                                   created_at=MONDAY + dt.timedelta(hours=counter["order"]))
+                                   created_at=created or MONDAY + dt.timedelta(hours=counter["order"]))
 
     def entry(target: ServiceOrder, work_done: str) -> ServiceEntry:
         return ServiceEntry.create(order=target, when=MONDAY, user=agent.id, work_done=work_done)
 
-    def activity(detail: str) -> Activity:
+    def activity(detail: str, when: dt.datetime | None = None) -> Activity:
         counter["activity"] += 1
-        return Activity.create(folio=500 + counter["activity"], when=MONDAY - dt.timedelta(days=1),
+        return Activity.create(folio=500 + counter["activity"], when=when or MONDAY - dt.timedelta(days=1),
                                user=agent.id, contact=contact, client=client, category=category,
                                detail=detail, status="done")
 
     return {"order": order, "entry": entry, "activity": activity}
 
 
-def found(text: str, limit: int = 50) -> list[tuple[str, int]]:
-    return [(result.kind, result.number) for result in concept_search(text, limit=limit)]
+def found(text: str, limit: int = 50, order: str = NEWEST) -> list[tuple[str, int]]:
+    return [(result.kind, result.number) for result in concept_search(text, limit=limit, order=order)]
 
 
 def highlighted(result: SearchResult) -> list[str]:
@@ -86,12 +88,23 @@ def test_a_word_in_an_activity_detail_gives_the_activity(world):
     assert highlighted(result) == ["cotización"]
 
 
-def test_more_mentions_rank_higher(world):
-    world["order"]("revisar el servidor de correo hoy")
+def test_by_relevance_more_mentions_rank_higher_and_newest_first_is_the_default(world):
     world["order"]("servidor lento: reiniciar el servidor")
+    world["order"]("revisar el servidor de correo hoy")
     world["activity"]("preguntar por licencias de antivirus")
 
+    assert found("servidor", order=RELEVANCE) == [("order", 101), ("order", 102)]
     assert found("servidor") == [("order", 102), ("order", 101)]
+
+
+def test_by_relevance_the_records_own_text_weighs_more_than_its_service_entries(world):
+    target = world["order"]("mantenimiento preventivo")
+    world["entry"](target, "se revisó la impresora")
+    world["order"]("revisar la impresora")
+
+    assert found("impresora", order=RELEVANCE) == [("order", 102), ("order", 101)]
+    world["order"]("cambio de toner")
+    assert found("la impresora", order=RELEVANCE) == [("order", 102), ("order", 101)]
 
 
 def test_a_phrase_in_quotes_needs_the_words_together(world):
@@ -168,71 +181,176 @@ def test_limit_is_respected(world):
     assert concept_search("router", limit=0) == []
 
 
+# --- paging through every match ---------------------------------------------------------
+
+
+def _at(hour: int) -> dt.datetime:
+    return MONDAY + dt.timedelta(hours=hour)
+
+
 @pytest.fixture
-def small_cap(monkeypatch):
-    """Rank only the 3 newest matches of each id band, whatever the limit."""
-    monkeypatch.setattr(index, "CANDIDATES_PER_BAND", 3)
-    monkeypatch.setattr(index, "CANDIDATES_PER_LIMIT", 1)
+def many(world):
+    """46 records mention "impresora", over 46 different hours; others do not. The order's
+    date is when it was created, whatever the date of the entry that mentions the word."""
+    expected = []  # (when, kind, number)
+    for n in range(20):
+        order = world["order"](f"la impresora {n} no imprime" if n % 3 else "revisión general",
+                               created=_at(3 * n))
+        if n % 3 == 0:
+            world["entry"](order, "se limpió la impresora")
+        expected.append((_at(3 * n), "order", order.number))
+    for n in range(26):
+        activity = world["activity"](f"cotizar impresora {n}" + " impresora" * (n % 3), when=_at(3 * n + 1))
+        expected.append((_at(3 * n + 1), "activity", activity.folio))
+    world["order"]("cambio de toner", created=_at(500))
+    world["activity"]("llamar al cliente", when=_at(501))
+    return [(kind, number) for _when, kind, number in sorted(expected, reverse=True)]
 
 
-def test_a_common_word_gives_the_best_of_the_newest_matches(world, small_cap):
-    world["order"]("impresora impresora atascada")  # 101: the best match, but the oldest
-    for _ in range(4):
-        world["order"]("impresora revisar atascada")  # 102-105
-    world["order"]("impresora impresora atascada")  # 106
-
-    assert found("impresora", limit=3) == [("order", 106), ("order", 105), ("order", 104)]
-    assert found("impresora", limit=2) == [("order", 106), ("order", 105)]
-    # Asking for more results ranks more of the newest matches.
-    assert found("impresora", limit=6) == [("order", 106), ("order", 101), ("order", 105),
-                                           ("order", 104), ("order", 103), ("order", 102)]
+def _walk(text: str, order: str, limit: int) -> tuple[list[tuple[str, int]], list]:
+    page = search_page(text, PageRequest(limit=limit), order=order)
+    pages = [page]
+    assert not page.has_before
+    while page.has_after:
+        page = search_page(text, PageRequest(after=page.last_cursor, limit=limit), order=order)
+        assert page.has_before and len(page.rows) <= limit
+        pages.append(page)
+    return [(r.kind, r.number) for p in pages for r in p.rows], pages
 
 
-def test_a_word_with_fewer_matches_than_the_cap_is_ranked_in_full(world, small_cap):
-    world["order"]("toner toner agotado")  # 101
-    world["order"]("toner revisar agotado")
-    world["order"]("toner pedir agotado")
-
-    assert found("toner", limit=3) == [("order", 101), ("order", 103), ("order", 102)]
-
-
-def test_a_source_that_grows_faster_does_not_hide_the_others(world, small_cap):
-    busy = world["order"]("mantenimiento mensual")  # 101
-    quiet = world["order"]("el router no enciende")  # 102
-    world["activity"]("cotizar un router nuevo")  # 501
-    for index_ in range(10):
-        world["entry"](busy, f"se reinició el router, visita {index_}")
-
-    results = concept_search("router", limit=3)
-    assert sorted((r.kind, r.number) for r in results) == [("activity", 501), ("order", 101), ("order", 102)]
-    assert quiet.id in {r.id for r in results if r.kind == "order"}
+def _walk_back(text: str, order: str, limit: int) -> list[tuple[str, int]]:
+    page = search_page(text, PageRequest(last=True, limit=limit), order=order)
+    rows = [(r.kind, r.number) for r in page.rows]
+    assert not page.has_after
+    while page.has_before:
+        page = search_page(text, PageRequest(before=page.first_cursor, limit=limit), order=order)
+        assert page.has_after
+        rows = [(r.kind, r.number) for r in page.rows] + rows
+    return rows
 
 
-def test_a_record_with_many_matching_rows_is_one_result_among_the_newest(world, small_cap):
+def test_every_match_of_a_common_word_is_reached_page_by_page_newest_first(many):
+    shown, pages = _walk("IMPRESORA", NEWEST, limit=7)
+
+    assert shown == many
+    assert len(pages) == 7
+    whens = [r.when for p in pages for r in p.rows]
+    assert whens == sorted(whens, reverse=True)
+    assert (pages[0].total, pages[0].total_exact) == (46, True)
+    assert _walk_back("impresora", NEWEST, limit=7) == many
+
+
+def test_by_relevance_every_match_is_reached_once_best_first(many):
+    shown, pages = _walk("impresora", RELEVANCE, limit=5)
+
+    assert sorted(shown) == sorted(many) and len(shown) == len(many)
+    mentions = [r.snippet.lower().count("impresora") for p in pages for r in p.rows]
+    assert mentions == sorted(mentions, reverse=True)
+    assert mentions[0] > mentions[-1]
+    assert pages[0].ranked_per_block is None
+    assert _walk_back("impresora", RELEVANCE, limit=5) == shown
+
+
+def test_many_matches_are_ranked_by_relevance_block_by_block_of_the_newest(many, monkeypatch):
+    monkeypatch.setattr(index, "RANK_BLOCK", 10)
+    shown, pages = _walk("impresora", RELEVANCE, limit=4)
+
+    assert sorted(shown) == sorted(many) and len(shown) == len(many)
+    for block in range(0, len(many), 10):
+        assert sorted(shown[block:block + 10]) == sorted(many[block:block + 10]), block
+    results = [r for p in pages for r in p.rows]
+    first_block = [r.snippet.lower().count("impresora") for r in results[:10]]
+    assert first_block == sorted(first_block, reverse=True)
+    assert pages[0].ranked_per_block == 10
+    assert sorted(_walk_back("impresora", RELEVANCE, limit=4)) == sorted(many)
+
+
+def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, monkeypatch):
+    # PostgreSQL walks a few rows in key order, then asks the GIN index for the rest.
+    monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(index, "RANK_BLOCK", 10)
+
+    shown, pages = _walk("impresora", NEWEST, limit=7)
+    assert shown == many
+    assert (pages[0].total, pages[0].total_exact) == (46, True)
+    assert _walk_back("impresora", NEWEST, limit=7) == many
+    by_relevance, _pages = _walk("impresora", RELEVANCE, limit=4)
+    assert sorted(by_relevance) == sorted(many) and len(by_relevance) == len(many)
+    backward = _walk_back("impresora", RELEVANCE, limit=4)
+    assert sorted(backward) == sorted(many) and len(backward) == len(many)
+
+
+def test_above_a_threshold_the_count_says_it_is_a_lower_bound(many, monkeypatch):
+    monkeypatch.setattr(index, "COUNT_LIMIT", 40)
+    page = search_page("impresora", PageRequest(limit=5))
+    assert (page.total, page.total_exact) == (40, False)
+    assert len(page.rows) == 5 and page.has_after
+    page = search_page("cotizar", PageRequest(limit=5))
+    assert (page.total, page.total_exact) == (26, True)
+    page = search_page("inexistente", PageRequest(limit=5))
+    assert (page.total, page.total_exact, page.rows, page.has_after) == (0, True, [], False)
+
+
+def test_a_service_entry_added_today_leaves_its_order_where_its_date_puts_it(world):
+    old = world["order"]("equipo sin red", created=_at(1))
+    world["activity"]("revisar la red del segundo piso", when=_at(5))
+    world["order"]("red lenta en caja", created=_at(3))
+    world["entry"](old, "se cambió el switch de red")
+
+    assert found("red") == [("activity", 501), ("order", 102), ("order", 101)]
+    [result] = [r for r in concept_search("switch") if r.kind == "order"]
+    assert result.number == 101 and "switch" in result.snippet
+
+
+def test_a_record_with_many_matching_rows_is_one_result(world):
     world["order"]("teclado sucio")  # 101
     busy = world["order"]("revisión general")  # 102
     for _ in range(5):
         world["entry"](busy, "teclado teclado cambiado")
 
-    assert found("teclado", limit=2) == [("order", 102), ("order", 101)]
+    assert found("teclado") == [("order", 102), ("order", 101)]
+    assert sorted(found("teclado", order=RELEVANCE)) == [("order", 101), ("order", 102)]
+    assert search_page("teclado").total == 2
 
 
-HOSTILE = [
+# What the user typed, and whether it finds the order "la cámara no graba": operators and
+# punctuation are not syntax, only the words count, and every word must be in the text.
+FINDS_THE_ORDER = [
+    "cámara*", "-cámara", '"cámara', "cámara'", "^cámara", "\x02cámara\x03", "cámara " * 1000, "cámara:*",
+    "(cámara)", '"cámara no"', "CÁMARA,GRABA", "no_graba",
+]
+FINDS_NOTHING = [
     "", "   ", '"', "'", '""', ":", "^", "*", "-", "(", ")", "()", "AND", "OR", "NOT", "NEAR",
-    "NEAR(cámara)", "cámara AND", "OR cámara", "NOT cámara", "cámara*", "-cámara", "cámara -red",
-    '"cámara', "cámara'", "body:cámara", "^cámara", "(cámara OR", "!!!", "…", "¿?", "%", "_",
-    "\\", ";", "'; DROP TABLE service_order; --", "\x00", "\x02cámara\x03", "{}", "[bold]",
-    "cámara " * 1000, "ñ" * 5000, "a" * 5000, "🙂", "& | !", "<->", "cámara:*",
+    "NEAR(cámara)", "cámara AND", "OR cámara", "NOT cámara", "cámara -red", "body:cámara",
+    "(cámara OR", "!!!", "…", "¿?", "%", "_", "\\", ";", "'; DROP TABLE service_order; --", "\x00",
+    "{}", "[bold]", "ñ" * 5000, "a" * 5000, "🙂", "& | !", "<->", '"graba cámara"',
 ]
 
 
-@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
-def test_any_input_gives_results_or_nothing_never_an_error(world, text):
+@pytest.mark.parametrize("text", FINDS_THE_ORDER, ids=range(len(FINDS_THE_ORDER)))
+def test_any_input_with_the_words_finds_the_record_with_them_marked(world, text):
     world["order"]("la cámara no graba")
-    results = concept_search(text)
-    assert isinstance(results, list)
-    assert all(result.kind in ("order", "activity") for result in results)
-    assert ServiceOrder.select().count() == 1
+    world["order"]("monitor nuevo")
+
+    for order in (NEWEST, RELEVANCE):
+        page = search_page(text, order=order)
+        assert [(r.kind, r.number) for r in page.rows] == [("order", 101)], order
+        assert (page.total, page.total_exact, page.has_before, page.has_after) == (1, True, False, False)
+        [result] = page.rows
+        assert result.snippet == "la cámara no graba"
+        marked = fold(" ".join(highlighted(result)))
+        assert all(fold(word) in marked for word in index.query_words(text))
+
+
+@pytest.mark.parametrize("text", FINDS_NOTHING, ids=range(len(FINDS_NOTHING)))
+def test_any_input_without_the_words_finds_nothing_and_changes_nothing(world, text):
+    world["order"]("la cámara no graba")
+
+    for order in (NEWEST, RELEVANCE):
+        page = search_page(text, order=order)
+        assert (page.rows, page.total, page.total_exact, page.has_after) == ([], 0, True, False), order
+    assert concept_search(text) == []
+    assert [o.detail for o in ServiceOrder.select()] == ["la cámara no graba"]
 
 
 def test_words_around_operators_still_search(world):
@@ -250,3 +368,167 @@ def test_split_snippet_turns_markers_into_offsets():
     assert split_snippet("") == ("", [])
     assert split_snippet("sin marca") == ("sin marca", [])
     assert split_snippet("\x02abierto") == ("abierto", [(0, 7)])
+
+
+# --- the catalog search box (clients and contacts) ---------------------------------------
+
+
+def _names(page) -> list[str]:
+    return [record.name for record in page.rows]
+
+
+@pytest.fixture
+def people(db, agent):
+    from crm_tui.services import catalogs
+
+    acme = catalogs.add_client(agent, name="Ferretería Martínez")
+    other = catalogs.add_client(agent, name="Óptica del Centro")
+    for name in ("Marta Ruiz", "Arturo Núñez", "Omar Tazra", "Ana Pérez", "Martín Pérez",
+                 'Luis "Mar" 100% Ávila', "Diana_Smart"):
+        catalogs.add_contact(agent, client_id=acme.id, name=name)
+    catalogs.add_contact(agent, client_id=other.id, name="Marisol Mártir")
+    catalogs.add_contact(agent, client_id=other.id, name="Rosa Martell", active=False)
+    return {"acme": acme, "other": other}
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("art", ["Marta Ruiz", "Arturo Núñez", "Martín Pérez", "Diana_Smart", "Marisol Mártir", "Rosa Martell"]),
+    ("ÁRT", ["Marta Ruiz", "Arturo Núñez", "Martín Pérez", "Diana_Smart", "Marisol Mártir", "Rosa Martell"]),
+    ("ar", ["Marta Ruiz", "Arturo Núñez", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+            "Marisol Mártir", "Rosa Martell"]),
+    ("m", ["Marta Ruiz", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+           "Marisol Mártir", "Rosa Martell"]),
+    ("mar", ["Marta Ruiz", "Omar Tazra", "Martín Pérez", 'Luis "Mar" 100% Ávila', "Diana_Smart",
+             "Marisol Mártir", "Rosa Martell"]),
+    ("  martin  ", ["Martín Pérez"]),
+    ("n pé", ["Martín Pérez"]),
+    ('"mar"', ['Luis "Mar" 100% Ávila']),
+    ("0%", ['Luis "Mar" 100% Ávila']),
+    ("100%", ['Luis "Mar" 100% Ávila']),
+    ("a_s", ["Diana_Smart"]),
+    ("%", ['Luis "Mar" 100% Ávila']),
+    ("_", ["Diana_Smart"]),
+    ("3", ["Omar Tazra"]),  # a number is also a key
+    ("xyz", []),
+    ("martinezz", []),
+])
+def test_the_contacts_search_box_finds_any_part_of_a_name(people, typed, expected):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_contacts(text=typed)) == expected
+
+
+def test_the_clients_search_box_and_lookups_use_the_same_rules(people):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_clients(text="TINEZ")) == ["Ferretería Martínez"]
+    assert _names(catalogs.list_clients(text="2")) == ["Óptica del Centro"]
+    assert _names(catalogs.list_clients(text="del")) == ["Óptica del Centro"]
+    assert [c.name for c in catalogs.lookup_clients("ria mar")] == ["Ferretería Martínez"]
+    assert [c.name for c in catalogs.lookup_contacts("mart", limit=2)] == ["Marta Ruiz", "Martín Pérez"]
+    assert [c.name for c in catalogs.lookup_contacts("mart")] == ["Marta Ruiz", "Martín Pérez", "Diana_Smart",
+                                                                  "Marisol Mártir"]
+    assert [c.name for c in catalogs.lookup_contacts("mart", active_only=False,
+                                                     client_id=people["other"].id)] == [
+        "Marisol Mártir", "Rosa Martell"]
+    assert [c.name for c in catalogs.lookup_contacts("4")] == ["Ana Pérez"]
+
+
+def test_the_search_box_combines_with_the_other_filters(people):
+    from crm_tui.services import catalogs
+
+    assert _names(catalogs.list_contacts(text="mart", active_only=True)) == [
+        "Marta Ruiz", "Martín Pérez", "Diana_Smart", "Marisol Mártir"]
+    assert _names(catalogs.list_contacts(text="mart", client_id=people["other"].id)) == [
+        "Marisol Mártir", "Rosa Martell"]
+    assert _names(catalogs.list_contacts(text="ma", client_id=people["other"].id, active_only=True)) == [
+        "Marisol Mártir"]
+
+
+def test_the_search_box_follows_names_added_renamed_and_deleted(people, agent):
+    from crm_tui.services import catalogs
+
+    marta = catalogs.list_contacts(text="marta").rows[0]
+    catalogs.modify_contact(agent, marta.id, marta.version, name="Margarita Ruiz")
+    assert _names(catalogs.list_contacts(text="marta")) == []
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
+    added = catalogs.add_contact(agent, client_id=people["acme"].id, name="Margarita Gómez")
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz", "Margarita Gómez"]
+    catalogs.delete_contact(agent, added.id, added.version)
+    assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
+    client = people["other"]
+    catalogs.modify_client(agent, client.id, client.version, name="Óptica Nueva")
+    assert _names(catalogs.list_clients(text="centro")) == []
+    assert _names(catalogs.list_clients(text="nueva")) == ["Óptica Nueva"]
+
+
+def _walk_box(list_function, text: str, **filters) -> tuple[list[int], list[int]]:
+    from crm_tui.services.base import PageRequest
+
+    page = list_function(PageRequest(limit=7), text=text, **filters)
+    forward = [record.key for record in page.rows]
+    while page.has_after:
+        page = list_function(PageRequest(after=page.last_cursor, limit=7), text=text, **filters)
+        forward += [record.key for record in page.rows]
+    page = list_function(PageRequest(last=True, limit=7), text=text, **filters)
+    backward = [record.key for record in page.rows]
+    while page.has_before:
+        page = list_function(PageRequest(before=page.first_cursor, limit=7), text=text, **filters)
+        backward = [record.key for record in page.rows] + backward
+    return forward, backward
+
+
+def test_the_search_box_pages_through_every_match_in_key_order(db, agent):
+    from crm_tui.services import catalogs
+    from crm_tui.services.base import PageRequest
+
+    client = catalogs.add_client(agent, name="Clínica Hernández")
+    expected, inactive = [], []
+    for n in range(40):
+        name = f"Paciente {n} Hernández" if n % 3 else f"Paciente {n} Gómez"
+        record = catalogs.add_contact(agent, client_id=client.id, name=name, active=n % 5 != 0)
+        if n % 3:
+            expected.append(record.key)
+            if n % 5 == 0:
+                inactive.append(record.key)
+
+    assert _walk_box(catalogs.list_contacts, "HERNAN") == (expected, expected)
+    active = [key for key in expected if key not in inactive]
+    assert _walk_box(catalogs.list_contacts, "hernan", active_only=True) == (active, active)
+    assert _walk_box(catalogs.list_contacts, "he", client_id=client.id) == (expected, expected)
+    middle = catalogs.find_contact_by_key(expected[15])
+    around = catalogs.list_contacts(PageRequest(around=middle.id, limit=7), text="hernan")
+    assert expected[15] in [record.key for record in around.rows]
+    assert [record.key for record in around.rows] == expected[around.offset:around.offset + 7]
+
+
+def test_crm_search_prints_newest_first_or_best_first(world, db_url, capsys):
+    from crm_tui.cli import main
+
+    world["order"]("servidor lento: reiniciar el servidor")
+    world["order"]("revisar el servidor de correo")
+    world["activity"]("instalar antivirus")
+
+    def numbers(*options: str) -> list[str]:
+        assert main(["--db", db_url, "--lang", "en", "search", "servidor", *options]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        return [line.split(" · ")[1] for line in lines if line.startswith("Order · ")]
+
+    assert numbers() == ["102", "101"]
+    assert numbers("--by-relevance") == ["101", "102"]
+    assert numbers("--by-relevance", "--limit", "1") == ["101"]
+
+
+def test_without_pg_trgm_the_search_box_still_finds_and_check_says_why(people):
+    from crm_tui.db import is_postgres
+    from crm_tui.services import admin, catalogs
+
+    if not is_postgres():
+        pytest.skip("pg_trgm is PostgreSQL's")
+    [line] = [r for r in admin.check_database() if r.name == admin.CHECK_NAME_SEARCH]
+    assert (line.ok, line.detail) == (True, "pg_trgm index")
+
+    database.execute_sql("DROP EXTENSION pg_trgm CASCADE")
+    assert _names(catalogs.list_contacts(text="tín p")) == ["Martín Pérez"]
+    [line] = [r for r in admin.check_database() if r.name == admin.CHECK_NAME_SEARCH]
+    assert line.ok and line.detail.startswith("pg_trgm is not available on this server")

@@ -20,17 +20,19 @@ def register(commands) -> None:
     search.add_argument("words", nargs="+", metavar=_("WORD"), help=_("words to find (accents and case do not matter)"))
     search.add_argument("--limit", type=whole_number, default=DEFAULT_SEARCH_LIMIT, metavar="N",
                         help=_("at most this many matches (default: {count})").format(count=DEFAULT_SEARCH_LIMIT))
+    search.add_argument("--by-relevance", action="store_true",
+                        help=_("best matches first (default: newest first)"))
 
 
 def command_search(args: argparse.Namespace) -> int:
     from crm_tui.services.base import format_date
-    from crm_tui.services.search import concept_search
+    from crm_tui.services.search import NEWEST, RELEVANCE, concept_search
 
     text = " ".join(word.strip() for word in args.words if word.strip())
     if not text:
         raise CliError(_("Say what to find: crm search WORD… (see crm search --help)"), EXIT_USAGE)
     open_existing(args, read_only=True)
-    results = concept_search(text, limit=args.limit)
+    results = concept_search(text, limit=args.limit, order=RELEVANCE if args.by_relevance else NEWEST)
     if not results:
         say(_("Nothing found for {text}.").format(text=text))
         return EXIT_OK

@@ -32,9 +32,16 @@ def _create_search_index(db: peewee.Database) -> None:
     search.install(db)
 
 
+def _search_by_record_and_name_index(db: peewee.Database) -> None:
+    # One index row per order or activity, keyed newest first, and the catalogs' name
+    # indexes: install() replaces the older layout and refills everything.
+    search.install(db)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
+    Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
 ]
 LATEST_VERSION = STEPS[-1].version
 

@@ -1,33 +1,37 @@
 """Concept search over order details, service entries and activity details.
 
-SQLite: an FTS5 table (unicode61, diacritics removed) kept in sync by triggers.
-PostgreSQL: a tsvector column with a GIN index, an unaccent text-search configuration and
-triggers. Both fold accents and case ("camara" finds "Cámara"), and both take any text a
-user types: the words are pulled out of it and quoted, so no input is a syntax error.
+The index holds one row per record a search shows: an order (its detail, and the work done
+of its service entries, in the order they were logged) or an activity (its detail). A
+row's id is the record's sort key, which grows from the newest record to the oldest:
 
-Ranking is capped, so a common word costs about what a rare one does. Ranking every match
-of a word that half the rows hold ("cliente", "falla") would take most of a second on a
-million orders; instead the newest matches are taken first, walking the index by id from
-the top (FTS5 walks a word's row list in id order and stops early; bm25() runs only for
-the rows kept), and only those are ranked. A word with fewer matches than the cap is
-ranked in full, exactly as without it; for a common word the best among the newest
-matches is what a help desk wants.
+    key = (2**27 - 1 - hour of the record's date) * 2**30
+          + (2**29 - 1 - record id mod 2**29) * 2 + kind (0 order, 1 activity)
 
-"Newest" by index id needs care: an index row's id is its source row's id * 4 + a slot
-per source, so ids follow each source's own numbering, and the sources grow at different
-rates (about two service entries per order). Above the highest order and activity ids
-there are only service entries, so one walk from the top would fill the cap with recent
-entries and never reach an order detail or an activity. The id range is therefore cut in
-bands at each source's highest id: in the band below the lowest of them every source is
-present, and each band gives its own newest CANDIDATES_PER_BAND matches (a band too narrow
-to matter joins the one below). Every source so has its newest matches among the
-candidates, whichever grows fastest. Scores are comparable across bands (the same
-collection statistics). On SQLite each band is a separate walk, so the cost is a few
-walks of a bounded number of rows, plus one quick pass over the word's row list per walk
-that bm25() makes to count the matches. On PostgreSQL the matching ids are read from the
-GIN index once and only each band's newest are given ts_rank.
+(the date an order was created, the date of an activity; within one hour, the higher id
+first), so the index itself lists the matches of a word newest first: a page of results
+reads its rows straight from the index and stops at the page, whatever the number of
+matches. Newest first is the index's ascending order, the one FTS5 walks fastest (about
+twice as fast as backwards when the words are many). The hour (rather than the minute)
+keeps neighbouring keys a few units apart, which keeps the index compact: a key of
+minutes makes each step of a row list five bytes instead of one or two, twice the index
+and a third more time to build it.
 
-Snippets (the costly part of a hit) are made only for the hits returned.
+SQLite (search_sqlite): an FTS5 table (unicode61, diacritics removed) kept in sync by
+triggers. PostgreSQL (search_postgres): a tsvector per record (the `simple` parser through
+`unaccent`: the record's own text weighted A, its service entries B) under a GIN index,
+kept in sync by triggers; the key layout is in search_layout. Both fold accents and
+case ("camara" finds "Cámara"), and both take any text a user types: only its words are
+searched, so no input is a syntax error.
+
+Pages: newest first is a keyset page on the key. By relevance, the matches are taken in
+blocks of RANK_BLOCK consecutive matches, newest block first, and each block is ranked (how
+often the words occur, the record's own text above its service entries; ties newest first);
+a search with at most RANK_BLOCK matches is one block, ranked exactly as a whole. Each
+page so costs at most one block, and every match is reached by paging on. The count is
+exact up to COUNT_LIMIT; above it the page says "more than COUNT_LIMIT".
+
+The catalog search box has its own index of names (see `name_index`); `install` and
+`drop_sync` handle both, so a bulk load or a repair rebuilds every search structure.
 """
 from __future__ import annotations
 
@@ -36,41 +40,53 @@ from dataclasses import dataclass
 
 import peewee
 
-HIT_START = "\x02"
-HIT_END = "\x03"
+from crm_tui.db import name_index, search_postgres, search_sqlite
+from crm_tui.db.search_layout import ACTIVITY, HIT_END, HIT_START, ORDER  # noqa: F401 (part of the API)
 
-ORDER, ACTIVITY = "order", "activity"
+NEWEST, RELEVANCE = "newest", "relevance"
 
-# Each source row owns one index row whose id is derived from its own id, so a trigger can
-# replace or delete it by primary key instead of scanning.
-_SOURCES = (
-    # table, text column, slot, target kind, target id expression
-    ("service_order", "detail", 1, ORDER, "id"),
-    ("service_entry", "work_done", 2, ORDER, "order_id"),
-    ("activity", "detail", 3, ACTIVITY, "id"),
-)
-_SLOTS = 4
-
-_WORD = re.compile(r"\w+", re.UNICODE)
+# The words of a query: what the index's tokenizer keeps (letters and digits).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_WORDS = 12
 
-# The newest matches of each id band that are ranked (see the module's docstring); a
-# search asking for more results than this ranks CANDIDATES_PER_LIMIT times its limit.
-CANDIDATES_PER_BAND = 300
-CANDIDATES_PER_LIMIT = 4
+COUNT_LIMIT = 100  # matches counted exactly; above it the count is a lower bound
+RANK_BLOCK = 500  # consecutive matches ranked together when ordering by relevance
 
 
 @dataclass(frozen=True)
 class SearchHit:
     target_kind: str  # ORDER or ACTIVITY
     target_id: int
-    score: float  # higher is better
+    score: float  # higher is better (0 in a newest-first page)
     snippet: str  # the matching text, hits wrapped in HIT_START / HIT_END
+    key: int = 0  # the record's place in the index (its sort key)
+
+
+@dataclass(frozen=True)
+class HitPage:
+    """One page of hits in the order asked for, with a keyset cursor per hit."""
+
+    hits: list[SearchHit]
+    cursors: list[tuple]
+    has_before: bool
+    has_after: bool
+    total: int  # matches counted: all of them when `total_exact`, else a lower bound
+    total_exact: bool
+    ranked_per_block: int | None = None  # by relevance: ranked in blocks of this many; None: as a whole
+
+
+EMPTY_PAGE = HitPage([], [], False, False, 0, True)
 
 
 def query_words(text: str) -> list[str]:
     """The searchable words in what the user typed (punctuation and operators dropped)."""
     return _WORD.findall(text or "")[:MAX_QUERY_WORDS]
+
+
+def _distinct(words: list[str]) -> list[str]:
+    """Each word once: every word must appear, so saying one twice adds nothing."""
+    seen: set[str] = set()
+    return [word for word in words if not (word.casefold() in seen or seen.add(word.casefold()))]
 
 
 def _is_phrase(text: str) -> bool:
@@ -82,294 +98,224 @@ def _unwrap(db):
     return db.obj if isinstance(db, peewee.DatabaseProxy) else db
 
 
+def _is_postgres(db) -> bool:
+    return isinstance(_unwrap(db), peewee.PostgresqlDatabase)
+
+
+# --- building -------------------------------------------------------------------------
+
+
 def install(db: peewee.Database) -> None:
-    """Create the index, its triggers, and fill it from the rows already there."""
+    """Create every search structure (concept search and catalog names) and its triggers,
+    replacing an older layout, and fill it from the rows already there."""
     db = _unwrap(db)
-    if isinstance(db, peewee.PostgresqlDatabase):
-        _install_postgres(db)
+    drop_sync(db)
+    if _is_postgres(db):
+        search_postgres.install(db)
     else:
-        _install_sqlite(db)
+        search_sqlite.install(db)
+    name_index.install(db)
 
 
 def drop_sync(db: peewee.Database) -> None:
-    """Drop the triggers that keep the index in sync, before a bulk load.
+    """Drop the triggers that keep the search structures in sync, before a bulk load.
 
-    The index is stale until `install(db)` recreates the triggers and refills it.
+    They are stale until `install(db)` recreates the triggers and refills them.
     """
     db = _unwrap(db)
-    postgres = isinstance(db, peewee.PostgresqlDatabase)
-    for table, *_rest in _SOURCES:
-        if postgres:
+    for table in ("service_order", "service_entry", "activity"):
+        if _is_postgres(db):
             db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search ON {table}")
         else:
             for suffix in ("ai", "au", "ad"):
                 db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search_{suffix}")
+    name_index.drop_sync(db)
 
 
-def search(db: peewee.Database, text: str, limit: int = 50) -> list[SearchHit]:
-    """Orders and activities whose text matches `text`, best first, one hit per record.
-
-    For a word with many matches, the best among the newest matches of each source (see
-    the module's docstring).
-    """
-    words = query_words(text)
-    if not words or limit <= 0:
-        return []
-    phrase = _is_phrase(text)
+def rebuild(db: peewee.Database) -> None:
+    """Refill the concept-search index from its sources (the triggers stay as they are)."""
     db = _unwrap(db)
-    bands = _bands(_tops(db), max(CANDIDATES_PER_BAND, CANDIDATES_PER_LIMIT * limit))
-    if not bands:
-        return []
-    if isinstance(db, peewee.PostgresqlDatabase):
-        rows = _search_postgres(db, words, phrase, bands, limit)
+    if _is_postgres(db):
+        search_postgres.refill(db)
     else:
-        rows = _search_sqlite(db, words, phrase, bands, limit)
-    hits = [SearchHit(kind, int(target_id), float(score), snippet or "")
-            for kind, target_id, score, snippet in rows]
-    return sorted(hits, key=lambda h: (-h.score, h.target_kind, -h.target_id))[:limit]
+        search_sqlite.refill(db)
 
 
-def _tops(db: peewee.Database) -> list[int]:
-    """The highest index id of each source that has rows."""
-    columns = ", ".join(f"(SELECT MAX(id) FROM {table})" for table, *_rest in _SOURCES)
-    highest = db.execute_sql(f"SELECT {columns}").fetchone()
-    return [top * _SLOTS + slot for top, (_table, _column, slot, *_rest) in zip(highest, _SOURCES)
-            if top is not None]
+def indexed_and_expected(db: peewee.Database) -> tuple[int, int]:
+    """Rows in the concept-search index, and rows it should hold: one per order and activity
+    (one per text, service entries included, in the layout before schema version 3)."""
+    db = _unwrap(db)
+    indexed, orders, entries, activities = db.execute_sql(
+        "SELECT (SELECT count(*) FROM search_index), (SELECT count(*) FROM service_order), "
+        "(SELECT count(*) FROM service_entry), (SELECT count(*) FROM activity)").fetchone()
+    current = search_postgres.layout_is_current(db) if _is_postgres(db) else search_sqlite.layout_is_current(db)
+    return int(indexed), int(orders) + int(activities) + (0 if current else int(entries))
 
 
-def _bands(tops: list[int], per_band: int) -> list[tuple[int, int, int]]:
-    """(lowest id, highest id, candidates) of each band, highest band first.
-
-    A band ends at each source's highest id; one spanning fewer than `per_band` source
-    ids joins the band below it (it cannot crowd that band much).
-    """
-    bands = []
-    ordered = sorted(set(tops), reverse=True)
-    high = None
-    for top, below in zip(ordered, ordered[1:] + [0]):
-        high = top if high is None else high
-        if below == 0 or (top - below) // _SLOTS >= per_band:
-            bands.append((below + 1, high, per_band))
-            high = None
-    return bands
+# --- searching ------------------------------------------------------------------------
 
 
-# --- SQLite -------------------------------------------------------------------------
+def search(db: peewee.Database, text: str, limit: int = 50, order: str = NEWEST) -> list[SearchHit]:
+    """The first `limit` orders and activities whose text matches `text`, one hit per record."""
+    return search_page(db, text, order=order, limit=limit).hits
 
 
-def _install_sqlite(db: peewee.Database) -> None:
-    db.execute_sql(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
-        "body, target_kind UNINDEXED, target_id UNINDEXED, "
-        "tokenize = 'unicode61 remove_diacritics 2')"
-    )
-    for table, column, slot, kind, target in _SOURCES:
-        row_id = f"{{row}}.id * {_SLOTS} + {slot}"
-        insert = (
-            f"INSERT INTO search_index(rowid, body, target_kind, target_id) "
-            f"VALUES ({row_id.format(row='new')}, new.{column}, '{kind}', new.{target});"
-        )
-        delete = f"DELETE FROM search_index WHERE rowid = {row_id.format(row='old')};"
-        db.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_search_ai AFTER INSERT ON {table} BEGIN {insert} END")
-        db.execute_sql(
-            f"CREATE TRIGGER IF NOT EXISTS {table}_search_au AFTER UPDATE OF {column}, {target} ON {table} "
-            f"BEGIN {delete} {insert} END"
-        )
-        db.execute_sql(f"CREATE TRIGGER IF NOT EXISTS {table}_search_ad AFTER DELETE ON {table} BEGIN {delete} END")
-    rebuild_sqlite(db)
+def count_matches(db: peewee.Database, text: str, limit: int | None = None) -> int:
+    """How many records match `text` (up to `limit`): every one is read, so this costs what
+    the matches do; a page of results counts only up to COUNT_LIMIT."""
+    index = _index_for(db, text)
+    return 0 if index is None else index.count(limit or 2 ** 62)
 
 
-# FTS5 keeps this many bytes of new terms in memory before writing a segment. A big
-# buffer while refilling writes fewer, larger segments (a third faster on a million
-# rows); everyday small transactions go back to the default.
-_REFILL_HASH_BYTES = 64 * 1024 * 1024
-_DEFAULT_HASH_BYTES = 1024 * 1024
+def _index_for(db: peewee.Database, text: str):
+    """The index asked for what `text` holds (its distinct words, or its phrase); None for no words."""
+    words = query_words(text)
+    if not words:
+        return None
+    db = _unwrap(db)
+    phrase = _is_phrase(text)
+    words = words if phrase else _distinct(words)
+    backend = search_postgres.PostgresIndex if _is_postgres(db) else search_sqlite.SqliteIndex
+    return backend(db, words, phrase)
 
 
-def rebuild_sqlite(db: peewee.Database) -> None:
-    """Refill the FTS table from its sources (also used after a bulk load)."""
-    db.execute_sql("DELETE FROM search_index")
-    _set_fts_hash_size(db, _REFILL_HASH_BYTES)
-    try:
-        for table, column, slot, kind, target in _SOURCES:
-            db.execute_sql(
-                f"INSERT INTO search_index(rowid, body, target_kind, target_id) "
-                f"SELECT id * {_SLOTS} + {slot}, {column}, '{kind}', {target} FROM {table}"
-            )
-    finally:
-        _set_fts_hash_size(db, _DEFAULT_HASH_BYTES)
+def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tuple | None = None,
+                before: tuple | None = None, last: bool = False, limit: int = 50) -> HitPage:
+    """One page of the records whose text matches `text`: the first, the last, or the one
+    after / before a cursor of an earlier page, newest first or by relevance."""
+    index = _index_for(db, text)
+    if index is None or limit <= 0:
+        return EMPTY_PAGE
+    newest, counted = index.newest(limit, COUNT_LIMIT)
+    if not counted:
+        return EMPTY_PAGE
+    total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
+    if order == RELEVANCE:
+        page = _relevance_page(index, after, before, last, limit)
+        blocks = None if exact and total <= RANK_BLOCK else RANK_BLOCK
+    else:
+        page = _newest_page(index, after, before, last, limit, newest)
+        blocks = None
+    hits, cursors, has_before, has_after = page
+    return HitPage(hits, cursors, has_before, has_after, total, exact, blocks)
 
 
-def _set_fts_hash_size(db: peewee.Database, size: int) -> None:
-    db.execute_sql("INSERT INTO search_index(search_index, rank) VALUES ('hashsize', ?)", (size,))
+def _newest_page(index, after, before, last, limit, newest: list[int]):
+    """Keyset paging on the key, newest first (`newest`: the first limit + 1 keys, already read)."""
+    if before is not None or last:
+        rows = index.rows(low=None, high=None if last else before[0] - 1, ascending=False, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit][::-1]
+        has_before, has_after = more, not last
+    elif after is None:
+        found = {row[0]: row for row in index.rows_by_key(newest[:limit])}
+        rows = [found[key] for key in newest[:limit] if key in found]
+        has_before, has_after = False, len(newest) > limit
+    else:
+        rows = index.rows(low=after[0] + 1, high=None, ascending=True, limit=limit + 1)
+        has_before, has_after = True, len(rows) > limit
+        rows = rows[:limit]
+    hits = [SearchHit(kind, int(target), 0.0, snippet or "", key) for key, kind, target, snippet in rows]
+    return hits, [(hit.key,) for hit in hits], has_before, has_after
 
 
-def _fts_query(words: list[str], phrase: bool) -> str:
-    quoted = ['"' + w.replace('"', '""') + '"' for w in words]
-    if phrase:
-        return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
-    return " AND ".join(quoted)
+# By relevance: a block is (first, last), the keys of its newest and its oldest match; a
+# cursor is (first, last, score, key). Within a block rows go by score, then newest first.
 
 
-_KIND_OF_SLOT = {slot: kind for _table, _column, slot, kind, _target in _SOURCES}
-# Sources whose index rows point at the source row itself: the target is the id.
-_SELF_TARGET_SLOTS = {slot for _table, _column, slot, _kind, target in _SOURCES if target == "id"}
+def _rank_order(score: float, key: int) -> tuple:
+    return (-score, key)
 
 
-def _search_sqlite(db, words, phrase, bands, limit):
-    match = _fts_query(words, phrase)
-    walks = " UNION ALL ".join(
-        "SELECT * FROM (SELECT rowid, bm25(search_index) FROM search_index "
-        "WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?)"
-        for _band in bands)
-    params = [value for low, high, count in bands for value in (match, low, high, count)]
-    candidates = db.execute_sql(walks, params).fetchall()
-    # bm25() is lower for better matches; ties go to the newer row.
-    ranked = sorted(candidates, key=lambda row: (row[1], -row[0]))
-    chosen = _sqlite_best_per_record(db, ranked, limit)
-    snippets = _sqlite_snippets(db, match, bands, [row[0] for row, _kind, _target in chosen])
-    return [(kind, target_id, -score, snippets.get(rowid, ""))
-            for (rowid, score), kind, target_id in chosen]
+def _block_from(index, first: int | None) -> tuple[tuple[int, int], list] | None:
+    """The block of the RANK_BLOCK matches from `first` on (from the newest: None), ranked."""
+    return _block(index.scores(low=first, high=None, ascending=True, limit=RANK_BLOCK))
 
 
-def _sqlite_best_per_record(db, ranked, limit):
-    """The best-ranked row of each record, up to `limit` records.
-
-    Only service entries need their order looked up; that is done in ranked chunks, so a
-    record with many matching rows cannot leave the list short."""
-    chosen: list = []
-    seen: set[tuple[str, int]] = set()
-    chunk = max(limit * 3, 50)
-    for start in range(0, len(ranked), chunk):
-        part = ranked[start:start + chunk]
-        targets = _sqlite_targets(db, [rowid for rowid, _score in part])
-        for row in part:
-            target = targets.get(row[0])
-            if target is not None and target not in seen:
-                seen.add(target)
-                chosen.append((row, *target))
-                if len(chosen) == limit:
-                    return chosen
-    return chosen
+def _block_until(index, last: int | None) -> tuple[tuple[int, int], list] | None:
+    """The block of the RANK_BLOCK matches up to `last` (up to the oldest: None), ranked."""
+    return _block(index.scores(low=None, high=last, ascending=False, limit=RANK_BLOCK))
 
 
-def _sqlite_targets(db, rowids: list[int]) -> dict[int, tuple[str, int]]:
-    targets = {rowid: (_KIND_OF_SLOT[rowid % _SLOTS], rowid // _SLOTS)
-               for rowid in rowids if rowid % _SLOTS in _SELF_TARGET_SLOTS}
-    others = [rowid for rowid in rowids if rowid not in targets]
-    if others:
-        marks = ", ".join("?" * len(others))
-        for rowid, kind, target_id in db.execute_sql(
-                f"SELECT rowid, target_kind, target_id FROM search_index WHERE rowid IN ({marks})", others):
-            targets[rowid] = (kind, int(target_id))
-    return targets
+def _block_between(index, first: int, last: int) -> tuple[tuple[int, int], list] | None:
+    """The block a cursor names, ranked again (the same scores, so the cursor's place holds)."""
+    scored = index.scores(low=first, high=last, ascending=True, limit=None)
+    return ((first, last), _ranked(scored)) if scored else ((first, last), [])
 
 
-def _sqlite_snippets(db, match: str, bands, rowids: list[int]) -> dict[int, str]:
-    """The snippet of each row in `rowids`.
-
-    One walk per band, over the band's ids from the lowest chosen one: the chosen rows are
-    among the band's newest, so each walk is short (looking each row up by id would make
-    FTS5 seek through the word's row list once per row)."""
-    walks, params = [], []
-    for low, high, _count in bands:
-        inside = [rowid for rowid in rowids if low <= rowid <= high]
-        if inside:
-            # "+rowid" keeps the list a filter: as a constraint, FTS5 would run the whole
-            # query once per id.
-            walks.append(
-                f"SELECT rowid, snippet(search_index, 0, '{HIT_START}', '{HIT_END}', '…', 16) "
-                "FROM search_index WHERE search_index MATCH ? AND rowid BETWEEN ? AND ? "
-                f"AND +rowid IN ({', '.join('?' * len(inside))})")
-            params += [match, min(inside), max(inside), *inside]
-    if not walks:
-        return {}
-    return dict(db.execute_sql(" UNION ALL ".join(walks), params).fetchall())
+def _block(scored: list[tuple[float, int]]) -> tuple[tuple[int, int], list] | None:
+    if not scored:
+        return None
+    keys = [key for _score, key in scored]
+    return (min(keys), max(keys)), _ranked(scored)
 
 
-# --- PostgreSQL ---------------------------------------------------------------------
+def _ranked(scored: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    return sorted(scored, key=lambda item: _rank_order(*item))
 
 
-def _install_postgres(db: peewee.Database) -> None:
-    db.execute_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
-    exists = db.execute_sql(
-        "SELECT 1 FROM pg_ts_config WHERE cfgname = 'crm_text' "
-        "AND cfgnamespace = current_schema()::regnamespace"
-    ).fetchone()
-    if not exists:
-        db.execute_sql("CREATE TEXT SEARCH CONFIGURATION crm_text (COPY = simple)")
-        db.execute_sql(
-            "ALTER TEXT SEARCH CONFIGURATION crm_text "
-            "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
-        )
-    db.execute_sql(
-        "CREATE TABLE IF NOT EXISTS search_index ("
-        "id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, target_id INTEGER NOT NULL, "
-        "body TEXT NOT NULL, tsv TSVECTOR NOT NULL)"
-    )
-    db.execute_sql("CREATE INDEX IF NOT EXISTS search_index_tsv ON search_index USING GIN (tsv)")
-    for table, column, slot, kind, target in _SOURCES:
-        db.execute_sql(
-            f"""
-            CREATE OR REPLACE FUNCTION {table}_search_sync() RETURNS trigger AS $$
-            BEGIN
-              IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                DELETE FROM search_index WHERE id = OLD.id * {_SLOTS} + {slot};
-              END IF;
-              IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                INSERT INTO search_index(id, target_kind, target_id, body, tsv)
-                VALUES (NEW.id * {_SLOTS} + {slot}, '{kind}', NEW.{target}, NEW.{column},
-                        to_tsvector('crm_text', NEW.{column}));
-              END IF;
-              RETURN NULL;
-            END $$ LANGUAGE plpgsql
-            """
-        )
-        db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_search ON {table}")
-        db.execute_sql(
-            f"CREATE TRIGGER {table}_search AFTER INSERT OR DELETE OR UPDATE OF {column}, {target} "
-            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_sync()"
-        )
-    rebuild_postgres(db)
+def _relevance_page(index, after, before, last, limit):
+    if before is not None or last:
+        return _relevance_backward(index, before, limit)
+    return _relevance_forward(index, after, limit)
 
 
-def rebuild_postgres(db: peewee.Database) -> None:
-    db.execute_sql("DELETE FROM search_index")
-    for table, column, slot, kind, target in _SOURCES:
-        db.execute_sql(
-            f"INSERT INTO search_index(id, target_kind, target_id, body, tsv) "
-            f"SELECT id * {_SLOTS} + {slot}, '{kind}', {target}, {column}, "
-            f"to_tsvector('crm_text', {column}) FROM {table}"
-        )
+def _relevance_forward(index, after, limit):
+    if after is None:
+        found, start = _block_from(index, None), None
+    else:
+        found, start = _block_between(index, after[0], after[1]), _rank_order(after[2], after[3])
+    chosen: list[tuple[tuple[int, int], float, int]] = []
+    remaining: list = []
+    block = None
+    while found is not None:
+        block, ranked = found
+        if start is not None:
+            ranked = [item for item in ranked if _rank_order(*item) > start]
+            start = None
+        room = limit - len(chosen)
+        chosen += [(block, score, key) for score, key in ranked[:room]]
+        remaining = ranked[room:]
+        if len(chosen) == limit:
+            break
+        found = _block_from(index, block[1] + 1)
+    has_after = bool(remaining) or (found is not None and bool(index.keys(
+        low=block[1] + 1, high=None, ascending=True, limit=1)))
+    return _relevance_hits(index, chosen) + (after is not None, has_after)
 
 
-def _search_postgres(db, words, phrase, bands, limit):
-    query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
-    options = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
-    # The matching ids come from the GIN index once (MATERIALIZED: asked for the newest
-    # few, the planner would rather walk the primary key down checking every row, which
-    # for a rare word means the whole table); then each band's newest, ts_rank only for
-    # those, the best row of each record, and ts_headline only for the rows returned.
-    walks = " UNION ALL ".join(
-        "(SELECT id FROM matches WHERE id BETWEEN %s AND %s ORDER BY id DESC LIMIT %s)" for _band in bands)
-    text = " ".join(words)
-    params = [value for low, high, count in bands for value in (low, high, count)]
-    cursor = db.execute_sql(
-        f"""
-        WITH matches AS MATERIALIZED (SELECT id FROM search_index WHERE tsv @@ {query}),
-        candidates AS ({walks}),
-        scored AS (
-          SELECT DISTINCT ON (s.target_kind, s.target_id)
-                 s.id, s.target_kind, s.target_id, s.body, ts_rank(s.tsv, q.query) AS score
-          FROM search_index AS s JOIN candidates AS c ON c.id = s.id, {query} AS q(query)
-          ORDER BY s.target_kind, s.target_id, score DESC, s.id DESC
-        ),
-        best AS (SELECT * FROM scored ORDER BY score DESC, id DESC LIMIT %s)
-        SELECT best.target_kind, best.target_id, best.score,
-               ts_headline('crm_text', best.body, q.query, %s)
-        FROM best, {query} AS q(query)
-        ORDER BY best.score DESC, best.id DESC
-        """,
-        (text, *params, text, limit, options, text),
-    )
-    return cursor.fetchall()
+def _relevance_backward(index, before, limit):
+    if before is None:
+        found, end = _block_until(index, None), None
+    else:
+        found, end = _block_between(index, before[0], before[1]), _rank_order(before[2], before[3])
+    chosen: list[tuple[tuple[int, int], float, int]] = []
+    remaining: list = []
+    block = None
+    while found is not None:
+        block, ranked = found
+        if end is not None:
+            ranked = [item for item in ranked if _rank_order(*item) < end]
+            end = None
+        room = limit - len(chosen)
+        taken = ranked[-room:] if room < len(ranked) else ranked
+        chosen = [(block, score, key) for score, key in taken] + chosen
+        remaining = ranked[:len(ranked) - len(taken)]
+        if len(chosen) == limit:
+            break
+        found = _block_until(index, block[0] - 1)
+    has_before = bool(remaining) or (found is not None and bool(index.keys(
+        low=None, high=block[0] - 1, ascending=False, limit=1)))
+    return _relevance_hits(index, chosen) + (has_before, before is not None)
+
+
+def _relevance_hits(index, chosen) -> tuple[list[SearchHit], list[tuple]]:
+    found = {key: (kind, target, snippet) for key, kind, target, snippet in index.rows_by_key(
+        [key for _block, _score, key in chosen])}
+    hits, cursors = [], []
+    for (first, last), score, key in chosen:
+        if key in found:  # else deleted since it was ranked
+            kind, target, snippet = found[key]
+            hits.append(SearchHit(kind, int(target), score, snippet or "", key))
+            cursors.append((first, last, score, key))
+    return hits, cursors

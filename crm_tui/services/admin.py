@@ -17,7 +17,7 @@ from typing import Callable
 
 import peewee as pw
 
-from crm_tui.db import counters, migrations, models, search
+from crm_tui.db import counters, migrations, models, name_index, search
 from crm_tui.db.connection import (
     DatabaseOpenError,
     database,
@@ -237,14 +237,12 @@ CHECK_FOREIGN_KEYS = N_("References between records")
 CHECK_SCHEMA = N_("Schema version")
 CHECK_STRUCTURE = N_("Tables, indexes and triggers")
 CHECK_SEARCH = N_("Search index")
+CHECK_NAME_SEARCH = N_("Catalog search box")
 CHECK_COUNTERS = N_("Consecutive numbers")
 CHECK_SEQUENCES = N_("Id sequences")
 
 # What `repair_database` mends; the others need a backup, crm init or a person.
 REPAIRABLE = (CHECK_STRUCTURE, CHECK_SEARCH, CHECK_COUNTERS, CHECK_SEQUENCES)
-
-_SEARCH_SOURCES = (("service_order", "detail"), ("service_entry", "work_done"), ("activity", "detail"))
-
 
 def check_database(full: bool = False) -> list[CheckResult]:
     """Every health check of the open database, in order; `full` runs the slow integrity check."""
@@ -254,6 +252,8 @@ def check_database(full: bool = False) -> list[CheckResult]:
     checks += [(CHECK_SCHEMA, _check_schema), (CHECK_STRUCTURE, _check_structure)]
     if migrations.schema_version() >= 2:
         checks.append((CHECK_SEARCH, _check_search_index))
+    if is_postgres() and migrations.schema_version() >= 3:
+        checks.append((CHECK_NAME_SEARCH, _check_name_search))
     checks.append((CHECK_COUNTERS, _check_counters))
     if is_postgres():
         checks.append((CHECK_SEQUENCES, _check_sequences))
@@ -315,11 +315,18 @@ def _check_structure() -> CheckResult:
 
 
 def _check_search_index() -> CheckResult:
-    expected = sum(
-        int(_rows(f"SELECT COUNT(*) FROM {table}")[0][0]) for table, _column in _SEARCH_SOURCES)
-    indexed = int(_rows("SELECT COUNT(*) FROM search_index")[0][0])
+    indexed, expected = search.indexed_and_expected(database)
     detail = _("{indexed} rows indexed for {expected} texts").format(indexed=indexed, expected=expected)
     return CheckResult(CHECK_SEARCH, indexed == expected, detail)
+
+
+def _check_name_search() -> CheckResult:
+    """Not a fault: the search boxes of clients and contacts work without pg_trgm, slower."""
+    if name_index.trigram_index_missing(database):
+        return CheckResult(CHECK_NAME_SEARCH, True, _(
+            "pg_trgm is not available on this server: the search boxes of clients and contacts read "
+            "the whole table (install postgresql-contrib, then rebuild the search structures)"))
+    return CheckResult(CHECK_NAME_SEARCH, True, _("pg_trgm index"))
 
 
 def _check_counters() -> CheckResult:

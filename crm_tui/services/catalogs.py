@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import peewee as pw
 
-from crm_tui.db import counters
+from crm_tui.db import counters, name_index
 from crm_tui.db.connection import database
 from crm_tui.db.models import (
     Activity,
@@ -313,6 +313,32 @@ def _lookup_condition(text: str, folded_column: pw.Field, key_column: pw.Field |
     return folded_column.contains(fold(value))
 
 
+def _name_search(query: pw.ModelSelect, model: type[pw.Model], text: str,
+                 lookup: bool = False) -> tuple[pw.ModelSelect, list[pw.Field]]:
+    """`query` kept to the rows whose folded name holds `text` (or, for a number, whose key
+    it is: in a look-up only that key), and the keys to page the result by.
+
+    The search box of a large catalog: on SQLite a text of three characters or more goes
+    through the catalog's name index, joined on the key, so the list is read in the
+    index's key order and stops at the page (see crm_tui.db.name_index)."""
+    value = clean_line(text)
+    if not value:
+        return query, [model.key]
+    folded = fold(value)
+    number = int(value) if _KEY_TEXT.fullmatch(value) else None
+    if lookup and number is not None:
+        return query.where(model.key == number), [model.key]
+    if not name_index.uses_index(database, folded):
+        return query.where(_text_condition(value, model.name_folded, model.key)), [model.key]
+    names = name_index.INDEX_OF[model._meta.table_name]
+    if number is not None:  # few names hold a number: the list of their keys is short
+        held = model.key.in_(name_index.keys_matching(names, folded))
+        return query.where((model.key == number) | held), [model.key]
+    joined = (query.select_extend(names.key).switch(model)
+              .join(names, on=(names.key == model.key), attr=names._meta.name))
+    return joined.where(name_index.matches(names, folded)), [names.key]
+
+
 def _where(query: pw.ModelSelect, *conditions) -> pw.ModelSelect:
     for condition in conditions:
         if condition is not None:
@@ -603,14 +629,15 @@ def _client_filters(text: str, active_only: bool) -> list:
 
 def list_clients(request: PageRequest = FIRST_PAGE, text: str = "",
                  active_only: bool = False) -> Page[ClientRecord]:
-    query = _where(Client.select(), *_client_filters(text, active_only))
-    return keyset_page(query, [Client.key], False, request, _client_record)
+    query, keys = _name_search(Client.select(), Client, text)
+    query = _where(query, _active(Client.active, active_only))
+    return keyset_page(query, keys, False, request, _client_record)
 
 
 def lookup_clients(text: str, limit: int = 10, active_only: bool = True) -> list[ClientRecord]:
-    query = _where(Client.select(), _lookup_condition(text, Client.name_folded, Client.key),
-                   _active(Client.active, active_only))
-    return [_client_record(r) for r in query.order_by(Client.key).limit(_limit(limit))]
+    query, keys = _name_search(Client.select(), Client, text, lookup=True)
+    query = _where(query, _active(Client.active, active_only))
+    return [_client_record(r) for r in query.order_by(*keys).limit(_limit(limit))]
 
 
 # --- contacts -----------------------------------------------------------------------
@@ -714,16 +741,16 @@ def _contact_filters(text: str, active_only: bool, client_id: int | None) -> lis
 
 def list_contacts(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
                   client_id: int | None = None) -> Page[ContactRecord]:
-    query = _where(_contact_query(), *_contact_filters(text, active_only, client_id))
-    return keyset_page(query, [Contact.key], False, request, _contact_record)
+    query, keys = _name_search(_contact_query(), Contact, text)
+    query = _where(query, *_contact_filters("", active_only, client_id))
+    return keyset_page(query, keys, False, request, _contact_record)
 
 
 def lookup_contacts(text: str, limit: int = 10, client_id: int | None = None,
                     active_only: bool = True) -> list[ContactRecord]:
-    query = _where(_contact_query(), _lookup_condition(text, Contact.name_folded, Contact.key),
-                   _active(Contact.active, active_only),
-                   (Contact.client == client_id) if client_id else None)
-    return [_contact_record(r) for r in query.order_by(Contact.key).limit(_limit(limit))]
+    query, keys = _name_search(_contact_query(), Contact, text, lookup=True)
+    query = _where(query, *_contact_filters("", active_only, client_id))
+    return [_contact_record(r) for r in query.order_by(*keys).limit(_limit(limit))]
 
 
 # --- projects -----------------------------------------------------------------------

@@ -1,0 +1,338 @@
+"""Concept search on PostgreSQL: a tsvector per order or activity under a GIN index.
+
+search_index holds what a search walks (the key, the record, the tsvector: the `simple`
+parser through `unaccent`, the record's own text weighted A, its service entries B);
+search_text holds the texts the headlines of the hits shown are made from. Triggers on
+orders, service entries and activities keep both in sync; see crm_tui.db.search for the
+key and the pages.
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import peewee
+
+from crm_tui.db.search_layout import (
+    ACTIVITY,
+    COMMON_SHARE,
+    HIT_END,
+    HIT_START,
+    HOUR_UNIT,
+    ID_RANGE,
+    KIND_BIT,
+    LAST_HOUR,
+    ORDER,
+)
+from crm_tui.db.text import fold
+
+_PG_KEY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION search_key(moment TIMESTAMP, ident BIGINT, kind INTEGER) RETURNS BIGINT
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT ({LAST_HOUR} - COALESCE(floor(extract(epoch FROM moment) / 3600)::BIGINT, 0)) * {HOUR_UNIT}
+         + ({ID_RANGE - 1} - mod(ident, {ID_RANGE})) * 2 + kind
+$$"""
+
+_PG_VECTOR = ("setweight(to_tsvector('crm_text', {body}), 'A') || "
+              "setweight(to_tsvector('crm_text', {work}), 'B')")
+# The text of each record, keyed as the index (the headline of a hit is made from it).
+_PG_ORDER_TEXTS = (
+    f"SELECT search_key(o.created_at, o.id, {KIND_BIT[ORDER]}), '{ORDER}', o.id, o.detail, "
+    "COALESCE(w.work, '') FROM service_order AS o LEFT JOIN LATERAL (SELECT string_agg(e.work_done, E'\\n' "
+    "ORDER BY e.\"when\", e.id) AS work FROM service_entry AS e WHERE e.order_id = o.id) AS w ON TRUE")
+_PG_ACTIVITY_TEXTS = (
+    f"SELECT search_key(a.\"when\", a.id, {KIND_BIT[ACTIVITY]}), '{ACTIVITY}', a.id, a.detail, '' "
+    "FROM activity AS a")
+_PG_TEXT_COLUMNS = "INSERT INTO search_text(id, target_kind, target_id, body, work) "
+_PG_INDEX_ROWS = ("INSERT INTO search_index(id, target_kind, target_id, tsv) SELECT t.id, t.target_kind, "
+                  "t.target_id, " + _PG_VECTOR.format(body="t.body", work="t.work") + " FROM search_text AS t")
+
+
+def layout_is_current(db) -> bool:
+    return db.table_exists("search_text")
+
+
+def install(db: peewee.Database) -> None:
+    db.execute_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+    exists = db.execute_sql(
+        "SELECT 1 FROM pg_ts_config WHERE cfgname = 'crm_text' "
+        "AND cfgnamespace = current_schema()::regnamespace"
+    ).fetchone()
+    if not exists:
+        db.execute_sql("CREATE TEXT SEARCH CONFIGURATION crm_text (COPY = simple)")
+        db.execute_sql(
+            "ALTER TEXT SEARCH CONFIGURATION crm_text "
+            "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple"
+        )
+    if not layout_is_current(db):
+        db.execute_sql("DROP TABLE IF EXISTS search_index")
+        # The index holds only what a search walks (a narrow row walks twice as fast); the
+        # texts, for the headlines of the hits shown, are in search_text.
+        db.execute_sql(
+            "CREATE TABLE search_index (id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, "
+            "target_id INTEGER NOT NULL, tsv TSVECTOR NOT NULL)")
+        db.execute_sql(
+            "CREATE TABLE search_text (id BIGINT PRIMARY KEY, target_kind VARCHAR(10) NOT NULL, "
+            "target_id INTEGER NOT NULL, body TEXT NOT NULL, work TEXT NOT NULL)")
+    db.execute_sql(_PG_KEY_FUNCTION)
+    _create_postgres_triggers(db)
+    refill(db)
+
+
+def _create_postgres_triggers(db: peewee.Database) -> None:
+    db.execute_sql("""
+        CREATE OR REPLACE FUNCTION search_forget(key BIGINT) RETURNS void AS $$
+        BEGIN
+          DELETE FROM search_index WHERE id = key;
+          DELETE FROM search_text WHERE id = key;
+        END $$ LANGUAGE plpgsql""")
+    db.execute_sql(f"""
+        CREATE OR REPLACE FUNCTION search_index_order(target_order INTEGER) RETURNS void AS $$
+        BEGIN
+          PERFORM search_forget(search_key(o.created_at, o.id, {KIND_BIT[ORDER]}))
+            FROM service_order AS o WHERE o.id = target_order;
+          {_PG_TEXT_COLUMNS}{_PG_ORDER_TEXTS} WHERE o.id = target_order;
+          {_PG_INDEX_ROWS} WHERE t.target_kind = '{ORDER}' AND t.id = (
+            SELECT search_key(o.created_at, o.id, {KIND_BIT[ORDER]}) FROM service_order AS o
+            WHERE o.id = target_order);
+        END $$ LANGUAGE plpgsql""")
+    bodies = {
+        "service_order": f"""
+              IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                PERFORM search_forget(search_key(OLD.created_at, OLD.id, {KIND_BIT[ORDER]}));
+              END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.id); END IF;""",
+        "service_entry": """
+              IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM search_index_order(OLD.order_id); END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM search_index_order(NEW.order_id); END IF;""",
+        "activity": f"""
+              IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                PERFORM search_forget(search_key(OLD."when", OLD.id, {KIND_BIT[ACTIVITY]}));
+              END IF;
+              IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                {_PG_TEXT_COLUMNS}{_PG_ACTIVITY_TEXTS} WHERE a.id = NEW.id;
+                {_PG_INDEX_ROWS} WHERE t.id = search_key(NEW."when", NEW.id, {KIND_BIT[ACTIVITY]});
+              END IF;""",
+    }
+    columns = {"service_order": "detail, created_at", "service_entry": 'work_done, order_id, "when"',
+               "activity": 'detail, "when"'}
+    for table, body in bodies.items():
+        db.execute_sql(f"""
+            CREATE OR REPLACE FUNCTION {table}_search_sync() RETURNS trigger AS $$
+            BEGIN {body}
+              RETURN NULL;
+            END $$ LANGUAGE plpgsql""")
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_search AFTER INSERT OR DELETE OR UPDATE OF {columns[table]} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_search_sync()")
+
+
+def refill(db: peewee.Database) -> None:
+    # Filling the tables without their GIN index and building the index once is several
+    # times faster than updating the index row by row. In key order, newest first: a walk
+    # in key order then reads neighbouring rows.
+    db.execute_sql("DROP INDEX IF EXISTS search_index_tsv")
+    db.execute_sql("TRUNCATE search_index, search_text")
+    db.execute_sql(f"{_PG_TEXT_COLUMNS}SELECT * FROM ({_PG_ORDER_TEXTS} UNION ALL {_PG_ACTIVITY_TEXTS}) AS t "
+                   "ORDER BY 1")
+    db.execute_sql(f"{_PG_INDEX_ROWS} ORDER BY t.id")
+    db.execute_sql("CREATE INDEX search_index_tsv ON search_index USING GIN (tsv)")
+    db.execute_sql("ANALYZE search_index")
+    db.execute_sql("ANALYZE search_text")
+
+
+def _pg_key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
+    conditions, params = [], []
+    if low is not None:
+        conditions.append("s.id >= %s")
+        params.append(low)
+    if high is not None:
+        conditions.append("s.id <= %s")
+        params.append(high)
+    return "".join(f" AND {condition}" for condition in conditions), params
+
+
+# The rows of the index and the share of them holding each of the commonest words, from
+# PostgreSQL's statistics (refreshed by ANALYZE), kept a while per database:
+# (read at, rows, {word: share}).
+_PG_SHARES: dict[str, tuple[float, float, dict[str, float]]] = {}
+_PG_SHARES_SECONDS = 600
+
+
+def _pg_word_shares(db) -> dict[str, float]:
+    return _pg_statistics(db)[1]
+
+
+def _pg_rows(db) -> float:
+    """About how many rows the index holds (PostgreSQL's own count, kept by VACUUM/ANALYZE)."""
+    return _pg_statistics(db)[0]
+
+
+def _pg_statistics(db) -> tuple[float, dict[str, float]]:
+    name = db.database
+    read_at, rows, shares = _PG_SHARES.get(name, (0.0, 0.0, {}))
+    if time.monotonic() - read_at > _PG_SHARES_SECONDS:
+        row = db.execute_sql(
+            "SELECT (SELECT reltuples FROM pg_class WHERE oid = 'search_index'::regclass), "
+            "most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'search_index' AND attname = 'tsv'").fetchone()
+        rows = max(0.0, float(row[0] or 0)) if row else 0.0
+        shares = dict(zip(row[1], row[2])) if row and row[1] else {}
+        _PG_SHARES[name] = (time.monotonic(), rows, shares)
+    return rows, shares
+
+
+_PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
+
+
+class PostgresIndex:
+    """The tsvector table, asked for one query's matches.
+
+    A GIN index finds every match of a query, but not in key order: to give the newest
+    few it must fetch them all and sort them. So a read first walks the table in key order
+    (WALK rows), and stops as soon as it has what it wants, as it does for any query that
+    matches a record in a few dozen. It walks on while the rows still needed, at the share
+    of matches found so far, cost less than fetching all the query's matches through the
+    GIN index; only then does the GIN index give the rest, and it then has few to fetch.
+    PostgreSQL's own guess of how many rows match cannot make that choice: for words that
+    go together it is far off ("multifuncional epson ecotank": 23 guessed, 29,000 found).
+    """
+
+    WALK = 3_000
+    WALK_MOST = 50_000
+    # Walking a row costs about a sixth of fetching a match through the GIN index.
+    ROWS_PER_FETCH = 6
+
+    def __init__(self, db, words: list[str], phrase: bool):
+        self.db = db
+        self.text = " ".join(words)
+        self.query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
+        self._rare: list[str] | None = None
+
+    def count(self, limit: int) -> int:
+        return self._through_gin(
+            f"SELECT count(*) FROM (SELECT 1 FROM ({self._gin_rows('')}) AS r "
+            f"WHERE r.tsv @@ {self.query} LIMIT %s) AS m",
+            (*self._gin_params(()), self.text, limit))[0][0]
+
+    def newest(self, limit: int, count_limit: int) -> tuple[list[int], int]:
+        """The first limit + 1 keys, and the matches counted (up to count_limit + 1)."""
+        wanted = max(count_limit, limit) + 1
+        found, walked_to = self._walk_on(None, None, True, wanted)
+        if len(found) >= wanted or walked_to is None:
+            return found[:limit + 1], len(found)
+        if len(found) > limit:
+            return found[:limit + 1], self.count(wanted)
+        # A rare query: the GIN index gives the rest of the page and of the count at once.
+        found += self._gin_keys(walked_to + 1, None, True, wanted - len(found))
+        return found[:limit + 1], len(found)
+
+    def keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
+        found, walked_to = self._walk_on(low, high, ascending, limit)
+        if walked_to is None or (limit is not None and len(found) >= limit):
+            return found
+        rest = None if limit is None else limit - len(found)
+        if ascending:
+            return found + self._gin_keys(walked_to + 1, high, True, rest)
+        return found + self._gin_keys(low, walked_to - 1, False, rest)
+
+    def _walk_on(self, low, high, ascending: bool, wanted: int | None) -> tuple[list[int], int | None]:
+        """Up to `wanted` matches walking the key order from one end of [low, high]: WALK
+        rows, then on while the rows the rest needs (at the share of matches so far) cost
+        less than fetching all the query's matches through the GIN index would (at most
+        WALK_MOST rows in all). Returns the matches and the last key walked (None: the end
+        of the range)."""
+        found, walked_to = self._walk(low, high, ascending, wanted, self.WALK)
+        walked = self.WALK
+        while walked_to is not None and (wanted is None or len(found) < wanted) and found:
+            share = len(found) / walked
+            rows = self.WALK_MOST - walked if wanted is None else int(1.5 * (wanted - len(found)) / share) + 100
+            all_matches = share * _pg_rows(self.db)
+            if rows > self.ROWS_PER_FETCH * all_matches or walked >= self.WALK_MOST:
+                break
+            rows = min(rows, self.WALK_MOST - walked)
+            rest = None if wanted is None else wanted - len(found)
+            if ascending:
+                more, walked_to = self._walk(walked_to + 1, high, True, rest, rows)
+            else:
+                more, walked_to = self._walk(low, walked_to - 1, False, rest, rows)
+            found += more
+            walked += rows
+        return found, walked_to
+
+    def _walk(self, low, high, ascending: bool, limit: int | None, rows: int) -> tuple[list[int], int | None]:
+        """Matches among the next `rows` rows in key order, and the last key walked (None:
+        the walk reached the end of the range)."""
+        where, params = _pg_key_range(low, high)
+        direction = "ASC" if ascending else "DESC"
+        walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction}"
+        found = [row[0] for row in self.db.execute_sql(
+            f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.query} LIMIT %s",
+            (*params, rows, self.text, limit)).fetchall()]
+        if limit is not None and len(found) >= limit:
+            return found, found[-1]
+        boundary = self.db.execute_sql(
+            f"SELECT s.id FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction} OFFSET %s LIMIT 1",
+            (*params, rows - 1)).fetchone()
+        return found, boundary[0] if boundary else None
+
+    def _gin_keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
+        where, params = _pg_key_range(low, high)
+        direction = "ASC" if ascending else "DESC"
+        return [row[0] for row in self._through_gin(
+            f"SELECT r.id FROM ({self._gin_rows(where)}) AS r WHERE r.tsv @@ {self.query} "
+            f"ORDER BY r.id {direction} LIMIT %s", (*self._gin_params(params), self.text, limit))]
+
+    def _gin_rows(self, where: str) -> str:
+        """The rows the GIN index gives for the query's rarer words (all its words when none
+        or all are common): with a common word, the index would read that word's whole list
+        (1.4 million entries for "el"), so the common ones are checked on the rows found.
+        OFFSET 0 keeps the planner from merging the two conditions."""
+        return (f"SELECT s.id, s.tsv FROM search_index AS s "
+                f"WHERE s.tsv @@ plainto_tsquery('crm_text', %s){where} OFFSET 0")
+
+    def _gin_params(self, params) -> tuple:
+        return (" ".join(self._rare_words()), *params)
+
+    def _rare_words(self) -> list[str]:
+        """The query's words that are in less than one record in COMMON_SHARE, by the
+        table's statistics (a word missing from them is rarer than any listed)."""
+        if self._rare is None:
+            shares = _pg_word_shares(self.db)
+            words = self.text.split()
+            self._rare = [word for word in words if shares.get(fold(word), 0) < 1 / COMMON_SHARE] or words
+        return self._rare
+
+    def _through_gin(self, sql: str, params: tuple) -> list[tuple]:
+        """Rows of `sql` read through the GIN index: the planner may neither walk the key
+        index nor scan the table (it would for a query it wrongly thinks common), and the
+        costs those settings inflate must not start the JIT compiler either."""
+        with self.db.atomic():
+            self.db.execute_sql("SET LOCAL enable_seqscan = off")
+            self.db.execute_sql("SET LOCAL enable_indexscan = off")
+            self.db.execute_sql("SET LOCAL jit = off")
+            return self.db.execute_sql(sql, params).fetchall()
+
+    def rows(self, low, high, ascending: bool, limit: int) -> list[tuple]:
+        keys = self.keys(low, high, ascending, limit)
+        found = {row[0]: row for row in self.rows_by_key(keys)}
+        return [found[key] for key in keys if key in found]
+
+    def rows_by_key(self, keys: Sequence[int]) -> list[tuple]:
+        if not keys:
+            return []
+        return self.db.execute_sql(
+            f"""SELECT t.id, t.target_kind, t.target_id, {self._headline()}
+                FROM search_text AS t, {self.query} AS q(query) WHERE t.id = ANY(%s)""",
+            (_PG_HEADLINE_OPTIONS, self.text, list(keys))).fetchall()
+
+    def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
+        keys = self.keys(low, high, ascending, limit)
+        rows = self.db.execute_sql(
+            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.query} AS q(query)
+                WHERE s.id = ANY(%s)""", (self.text, keys)).fetchall() if keys else []
+        return [(round(float(score), 9), key) for key, score in rows]
+
+    @staticmethod
+    def _headline() -> str:
+        return "ts_headline('crm_text', concat_ws(E'\\n', t.body, NULLIF(t.work, '')), q.query, %s)"
