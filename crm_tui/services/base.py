@@ -11,7 +11,7 @@ import peewee as pw
 
 from crm_tui.db import write_transaction
 from crm_tui.db.connection import ConnectionLost
-from crm_tui.db.models import now
+from crm_tui.services.clock import now
 from crm_tui.db.text import fold
 from crm_tui.i18n import _, date_format, datetime_format, in_every_language
 from crm_tui.services.errors import (

@@ -36,6 +36,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services import clock
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
 
 NEW, WAITING, WORKING, CLOSED, LOST = Opportunity.STATUSES
@@ -355,7 +356,7 @@ def _status_values(to_status: str, comment: Any, next_contact_date: Any, invoice
                 _("{field} is required to set the opportunity as {status}.").format(
                     field=_label(name), status=status_label(to_status)), name)
     day = values["next_contact_date"]
-    if day is not None and to_status in (WAITING, WORKING) and day < dt.date.today():
+    if day is not None and to_status in (WAITING, WORKING) and day < clock.today():
         raise ValidationError(
             _("{field} cannot be in the past ({date}).").format(
                 field=_label("next_contact_date"), date=format_date(day)), "next_contact_date")

@@ -23,7 +23,6 @@ from crm_tui.db.models import (
     ServiceEntry,
     ServiceOrder,
     User,
-    now,
 )
 from crm_tui.export.table import DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
@@ -43,6 +42,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services.clock import now
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
 
 T = TypeVar("T")
