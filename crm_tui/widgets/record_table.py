@@ -421,8 +421,8 @@ class RecordTable(DataTable, Generic[R]):
                 if spec.widest is not None}
 
     def _widen_for(self, widest: dict[int, int]) -> None:
-        base = [max(spec.width, widest[index]) if index in widest and spec.width else spec.width
-                for index, spec in enumerate(self.specs)]
+        base = [max(self._room_for_label(spec), widest[index]) if index in widest and spec.width
+                else self._room_for_label(spec) for index, spec in enumerate(self.specs)]
         if base != self._base_widths:
             self._base_widths = base
             self._refit_columns()
