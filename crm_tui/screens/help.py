@@ -24,7 +24,7 @@ ALWAYS = (
 
 
 # Keys named by the character they type: shown as that character.
-CHARACTER_KEYS = {"slash": "/", "question_mark": "?"}
+CHARACTER_KEYS = {"slash": "/", "question_mark": "?", "left": "←", "right": "→"}
 
 
 def key_name(key: str) -> str:

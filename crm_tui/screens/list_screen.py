@@ -75,7 +75,7 @@ class ListScreen(Screen):
         Binding("slash,ctrl+f", "filter", N_("Filter"), show=False, id="list_filter",
                 tooltip=N_("Go to the filter (search) box")),
         Binding("s", "sort", N_("Sort"), show=False, id="list_sort",
-                tooltip=N_("Sort by the chosen column (Left/Right choose it); again: reversed")),
+                tooltip=N_("Sort by the column (← →); again: reverse")),
         Binding("y", "copy_row", N_("Copy"), show=False, id="list_copy",
                 tooltip=N_("Copy the selected row to the clipboard")),
         Binding("question_mark", "app.show_keys", N_("Help"), show=False, id="list_help",

@@ -5,7 +5,7 @@ the next page after the last cursor, moving up past the first reads the page bef
 the first cursor, Home reads the first page and End the last one. Opening a list of a
 million rows costs the same as opening one of ten.
 
-Left and Right choose a column (its header is shown reversed); `s` sorts the list by it
+Left and Right (← →) choose a column (its header is shown reversed); `s` sorts the list by it
 (an arrow in its header, ▲ ascending, ▼ descending; `s` again reverses), as does a click
 on a header. The table only says which order it wants (SortChanged): the list reads its
 pages in that order from the service, which pages it on an index.
