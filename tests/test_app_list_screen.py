@@ -7,6 +7,7 @@ import datetime as dt
 
 from textual.widgets import Button, Input, Select
 
+from crm_tui.screens.catalog import EditScreen
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.list_screen import ListAction, ListScreen
 from crm_tui.services import catalogs, orders
@@ -248,3 +249,37 @@ async def test_the_filter_bar_is_built_from_the_filter_dataclass_and_applies_wit
         await pilot.press("f7")
         await settle(pilot)
         assert "choose a record from the list" in str(screen.query_one("#filter-error").render())
+
+
+async def test_a_double_click_on_a_row_opens_it_and_the_buttons_are_clickable(ui_admin):
+    add_clients(ui_admin, "Alfa", "Bravo")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.click(RecordTable, offset=(12, 3))  # the second row: selects it
+        await settle(pilot)
+        assert not isinstance(app.screen, EditScreen)
+        await pilot.click(RecordTable, offset=(12, 3))  # again: opens it
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.record.name == "Bravo"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#add")
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen) and app.screen.record is None
+
+
+async def test_the_order_chosen_stays_when_the_list_is_read_again(ui_admin):
+    add_clients(ui_admin, "Bravo", "Alfa")
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.press("right", "s", "s")
+        await settle(pilot)
+        assert names_listed(app) == ["Bravo", "Alfa"]
+        add_clients(ui_admin, "Charlie")
+        await pilot.press("f9")
+        await settle(pilot)
+        assert names_listed(app) == ["Charlie", "Bravo", "Alfa"]
+        assert headers(app)[1] == "Name ▼"
