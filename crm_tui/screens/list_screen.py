@@ -92,6 +92,8 @@ class ListScreen(Screen):
         self.list_actions = self.declared_actions()
         self.filters = self.FILTER() if self.FILTER is not None else None
         self.sort = self.DEFAULT_SORT
+        # The declared actions are this screen's own bindings (Textual keeps a copy of the
+        # class's bindings per screen): keys, footer and F1 read them like any other.
         for action in self.list_actions:
             for key in action.key.split(","):
                 self._bindings.key_to_bindings.setdefault(key, []).insert(0, Binding(
@@ -125,8 +127,8 @@ class ListScreen(Screen):
         yield CrmFooter()
 
     def compose_below_table(self) -> ComposeResult:
-        return
-        yield
+        """What a list shows between its rows and its buttons (the selected row's detail)."""
+        yield from ()
 
     def filter_lookups(self) -> dict[str, Callable[..., list]]:
         """What each lookup of the filter bar looks records up with, by lookup source."""

@@ -183,7 +183,7 @@ class RecordTable(DataTable, Generic[R]):
         label = cell(_(spec.label))
         if self.sort is not None and spec.sort == self.sort.order:
             label.append(" " + (DESCENDING_ARROW if self.sort.descending else ASCENDING_ARROW))
-        if index == self.chosen_column and len(self.specs) > 1:
+        if index == self.chosen_column and self.sortable:
             label.stylize("reverse")
         return label
 
