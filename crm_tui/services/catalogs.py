@@ -50,33 +50,69 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
-
-FIELD_LABELS = {
-    "key": N_("Key"),
-    "name": N_("Name"),
-    "tax_id": N_("Tax ID"),
-    "phone": N_("Phone"),
-    "email": N_("E-mail"),
-    "address": N_("Address"),
-    "notes": N_("Notes"),
-    "active": N_("Active"),
-    "client_id": N_("Client"),
-    "client_key": N_("Client key"),
-    "client_name": N_("Client name"),
-    "job_title": N_("Job title"),
-    "mobile": N_("Mobile"),
-    "start_date": N_("Start date"),
-    "goal_date": N_("Goal date"),
-    "user_in_charge_id": N_("User in charge"),
-    "contact_in_charge_id": N_("Contact in charge"),
-    "description": N_("Description"),
-}
+from crm_tui.services.fields import BOOL, LOOKUP, MULTILINE, Entity, Field, model_length
+from crm_tui.services.fields import DATE as DATE_KIND
 
 KIND_CATEGORY = N_("Category")
 KIND_CLIENT = N_("Client")
 KIND_CONTACT = N_("Contact")
 KIND_PROJECT = N_("Project")
 KIND_OPPORTUNITY_TYPE = N_("Opportunity type")
+
+# --- the catalogs' fields, declared once ----------------------------------------------
+
+ACTIVE = Field("active", N_("Active"), BOOL)
+
+CLIENT = Entity("client", KIND_CLIENT, (
+    Field("name", N_("Name"), required=True, max_length=model_length(Client, "name")),
+    Field("tax_id", N_("Tax ID"), max_length=model_length(Client, "tax_id")),
+    Field("phone", N_("Phone"), max_length=model_length(Client, "phone")),
+    Field("email", N_("E-mail"), max_length=model_length(Client, "email")),
+    Field("address", N_("Address"), MULTILINE),
+    Field("notes", N_("Notes"), MULTILINE),
+    ACTIVE,
+))
+
+CONTACT = Entity("contact", KIND_CONTACT, (
+    Field("client_id", N_("Client"), LOOKUP, required=True, lookup="client"),
+    Field("name", N_("Name"), required=True, max_length=model_length(Contact, "name")),
+    Field("job_title", N_("Job title"), max_length=model_length(Contact, "job_title")),
+    Field("phone", N_("Phone"), max_length=model_length(Contact, "phone")),
+    Field("mobile", N_("Mobile"), max_length=model_length(Contact, "mobile")),
+    Field("email", N_("E-mail"), max_length=model_length(Contact, "email")),
+    Field("address", N_("Address"), MULTILINE),
+    Field("notes", N_("Notes"), MULTILINE),
+    ACTIVE,
+))
+
+CATEGORY = Entity("category", KIND_CATEGORY, (
+    Field("name", N_("Name"), required=True, max_length=model_length(Category, "name")),
+    ACTIVE,
+))
+
+OPPORTUNITY_TYPE = Entity("opportunity_type", KIND_OPPORTUNITY_TYPE, (
+    Field("name", N_("Name"), required=True, max_length=model_length(OpportunityType, "name")),
+    ACTIVE,
+))
+
+# The contact in charge is looked up among the contacts of the client chosen above it.
+PROJECT = Entity("project", KIND_PROJECT, (
+    Field("client_id", N_("Client"), LOOKUP, required=True, lookup="client"),
+    Field("name", N_("Name"), required=True, max_length=model_length(Project, "name")),
+    Field("start_date", N_("Start date"), DATE_KIND),
+    Field("goal_date", N_("Goal date"), DATE_KIND),
+    Field("user_in_charge_id", N_("User in charge"), LOOKUP, lookup="user"),
+    Field("contact_in_charge_id", N_("Contact in charge"), LOOKUP, lookup="contact",
+          lookup_filter=(("client_id", "client_id"),)),
+    Field("description", N_("Description"), MULTILINE),
+))
+
+FIELD_LABELS = {
+    **{field.name: field.label for entity in (CLIENT, CONTACT, PROJECT) for field in entity.fields},
+    "key": N_("Key"),
+    "client_key": N_("Client key"),
+    "client_name": N_("Client name"),
+}
 
 # Keys typed as text longer than this cannot be a key (and would overflow an INTEGER).
 _KEY_TEXT = re.compile(r"[0-9]{1,9}")
