@@ -22,6 +22,7 @@ from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, Service
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
+from crm_tui.services.fields import Field
 from crm_tui.widgets.form import Form, FieldSpec
 from crm_tui.widgets.one_line import OneLineInput
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
@@ -49,7 +50,7 @@ class EditScreen(Screen):
         Binding("escape", "back", N_("Back"), show=False, id="back"),
     ]
 
-    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[Any, dict], Any],
+    def __init__(self, title: str, specs: Sequence[Field | FieldSpec], save: Callable[[Any, dict], Any],
                  record: Any = None, *, initial: dict | None = None, info: str = "",
                  reload: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
@@ -294,7 +295,7 @@ class CatalogScreen(Screen):
     # Every change carries the record as the user saw it: its version is checked.
 
     NEW_TITLE = N_("New record")
-    FIELDS: list[FieldSpec] = []
+    FIELDS: Sequence[Field] = ()
     EDIT_SCREEN: type[EditScreen] = EditScreen
 
     def fetch(self, request: PageRequest, text: str) -> Page:
@@ -325,7 +326,7 @@ class CatalogScreen(Screen):
     def export_rows(self, text: str) -> Iterable[Sequence]:
         raise NotImplementedError
 
-    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+    def form_fields(self, record: Any | None) -> Sequence[Field | FieldSpec]:
         return self.FIELDS
 
     def new_values(self) -> dict[str, Any]:

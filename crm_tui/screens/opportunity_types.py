@@ -8,13 +8,9 @@ from crm_tui.i18n import N_
 from crm_tui.screens.catalog import CatalogScreen, rows_from_pages, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
-from crm_tui.widgets.form import BOOL, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec
 
-FIELDS = [
-    FieldSpec("name", N_("Name"), required=True, max_length=120),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.OPPORTUNITY_TYPE.fields)
 
 
 class OpportunityTypesScreen(CatalogScreen):
