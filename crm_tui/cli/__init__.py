@@ -1,6 +1,6 @@
 """The `crm` command: open the full-screen CRM, or run an admin task from the shell.
 
-One module per command (init, demo, user, import, export, search, backup, check), each
+One module per command (init, demo, user, import, export, search, report, backup, check), each
 with a `register(commands)` that adds its parser and the function that runs it. Every
 failure ends as one translated line on stderr and a non-zero exit code (2 for bad input,
 1 for everything else); `--debug` or CRM_DEBUG=1 also shows the traceback. Textual and
@@ -16,7 +16,7 @@ import traceback
 from typing import Sequence
 
 from crm_tui import __version__, config, i18n
-from crm_tui.cli import backup, check, demo, export, importing, init, search, user
+from crm_tui.cli import backup, check, demo, export, importing, init, report, search, user
 from crm_tui.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -39,7 +39,7 @@ from crm_tui.services.failures import DATABASE_ERRORS, user_message
 
 __all__ = ["main", "build_parser", "describe_failure", "marked_snippet"]
 
-COMMAND_MODULES = (init, demo, user, importing, export, search, backup, check)
+COMMAND_MODULES = (init, demo, user, importing, export, search, report, backup, check)
 
 # argparse's own texts, so that `crm --help` and its complaints speak the chosen language.
 ARGPARSE_TEXTS = (
