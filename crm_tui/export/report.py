@@ -26,7 +26,10 @@ FIXED_KINDS = (INTEGER, NUMBER, DATE, DATETIME)
 SIGNATURE_LINES = 2
 
 # Layouts: a table of rows, or one record as label/value lines with room to sign.
-TABLE, RECORD_SHEET = "table", "sheet"
+# A route sheet: each row a block (its first columns as the heading, the others as
+# label/value lines, then room to note the visit).
+TABLE, RECORD_SHEET, ROUTE_SHEET = "table", "sheet", "route"
+ROUTE_HEADING_COLUMNS = 3
 
 
 class Report(Protocol):
@@ -110,12 +113,14 @@ def column_widths(columns: Sequence[Column], page_width: int = PAGE_WIDTH) -> li
             widths[index] = max(widths[index], 16)
     room = page_width - len(GAP) * max(0, len(columns) - 1)
     text_columns = [index for index, column in enumerate(columns) if column.kind not in FIXED_KINDS]
+    # The widest text column gives a column at a time: short ones (a time, a status) stay whole.
     excess = sum(widths) - room
-    if excess > 0 and text_columns:
-        text_total = sum(widths[index] for index in text_columns)
-        for index in text_columns:
-            cut = -(-excess * widths[index] // text_total)
-            widths[index] = max(MIN_TEXT_WIDTH, widths[index] - cut)
+    while excess > 0 and text_columns:
+        widest = max(text_columns, key=lambda index: widths[index])
+        if widths[widest] <= MIN_TEXT_WIDTH:
+            break
+        widths[widest] -= 1
+        excess -= 1
     return widths
 
 
@@ -146,6 +151,8 @@ def text_lines(report: Report, restrictions: Sequence[str], rows: Iterable[Seque
     streamed = RowsWithTotals(report, rows)
     if report.layout == RECORD_SHEET:
         yield from _sheet_lines(report, streamed, page_width)
+    elif report.layout == ROUTE_SHEET:
+        yield from _route_lines(report, streamed, page_width)
     else:
         yield from _table_lines(report, streamed, page_width)
     if streamed.count and chart is not None:
@@ -206,6 +213,30 @@ def _sheet_lines(report: Report, rows, page_width: int) -> Iterator[str]:
     yield "_" * (page_width // 2 - 2) + "    " + "_" * (page_width // 2 - 2)
     name, signed = _("Name"), _("Signature and date")
     yield _pad(name, page_width // 2 + 2, False) + signed
+
+
+def _route_lines(report: Report, rows, page_width: int) -> Iterator[str]:
+    columns = report.columns
+    heading, details = columns[:ROUTE_HEADING_COLUMNS], columns[ROUTE_HEADING_COLUMNS:]
+    label_width = max(display_width(_one_line(_(column.label))) for column in details) if details else 0
+    indent = " " * 4
+    for row in rows:
+        yield _fit(GAP.join(_cell(value, column.kind) for column, value in zip(heading, row)), page_width)
+        for column, value in zip(details, row[ROUTE_HEADING_COLUMNS:]):
+            text = _cell(value, column.kind)
+            if not text:
+                continue
+            label = _pad(_one_line(_(column.label)), label_width, False)
+            room = page_width - len(indent) - label_width - len(GAP)
+            pieces = textwrap.wrap(text, room) or [""]
+            yield indent + label + GAP + pieces[0]
+            yield from (indent + " " * (label_width + len(GAP)) + piece for piece in pieces[1:])
+        yield indent + _("Arrived") + " ______  " + _("Left") + " ______  " + _("Signature") + " " + "_" * 20
+        yield ""
+    if not rows.count:
+        yield nothing_to_show()
+        return
+    yield _count_line(rows.count)
 
 
 def chart_lines(title: str, bars: list[tuple[str, float]], page_width: int = PAGE_WIDTH) -> Iterator[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Sequence
 
 from crm_tui.export.ics import CalendarEvent
-from crm_tui.export.report import RECORD_SHEET, TABLE, RowsWithTotals
+from crm_tui.export.report import RECORD_SHEET, ROUTE_SHEET, TABLE, RowsWithTotals
 from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import DateRange
@@ -132,7 +132,7 @@ def with_defaults(filters: ReportFilter, **values: Any) -> ReportFilter:
 
 
 __all__ = ["ReportFilter", "Report", "CalendarEvent", "RowsWithTotals", "REPORTS", "declare", "get_report",
-           "all_reports", "describe", "RECORD_SHEET", "TABLE", "with_defaults"]
+           "all_reports", "describe", "RECORD_SHEET", "ROUTE_SHEET", "TABLE", "with_defaults"]
 
 
 def describe(report: Report, filters: ReportFilter) -> list[str]:

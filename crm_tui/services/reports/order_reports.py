@@ -21,6 +21,7 @@ from crm_tui.services.reports import (
     ORDER_REPORTS,
     PROJECT,
     RECORD_SHEET,
+    ROUTE_SHEET,
     STATUS,
     USER,
     CalendarEvent,
@@ -334,7 +335,7 @@ def _agenda_defaults(filters: ReportFilter) -> ReportFilter:
 declare(Report(
     name="agenda", title=N_("Appointments of a technician (route sheet)"), group=ORDER_REPORTS,
     restrictions=(USER, DAY), required=(USER,), columns=AGENDA_COLUMNS, rows=_agenda_rows,
-    events=_agenda_events, defaults=_agenda_defaults))
+    events=_agenda_events, defaults=_agenda_defaults, layout=ROUTE_SHEET))
 
 
 # --- one order as a work sheet ------------------------------------------------------------------

@@ -111,13 +111,17 @@ def _found_us_counts(filters: ReportFilter) -> list[tuple[str, int, int, int]]:
     query = (_restricted(Opportunity.select(Opportunity.found_us_by, pw.fn.COUNT(Opportunity.id), closed, lost),
                          filters).group_by(Opportunity.found_us_by))
     merged: dict[str, list] = {}
+    spellings: dict[str, list[tuple[int, str]]] = {}
     for answer, count, closed_count, lost_count in query.tuples():
         text = " ".join((answer or "").split()) or _("(not said)")
-        entry = merged.setdefault(fold(text), [text, 0, 0, 0])
-        entry[1] += int(count)
-        entry[2] += int(closed_count or 0)
-        entry[3] += int(lost_count or 0)
-    return sorted((tuple(entry) for entry in merged.values()), key=lambda entry: (-entry[1], fold(entry[0])))
+        entry = merged.setdefault(fold(text), [0, 0, 0])
+        entry[0] += int(count)
+        entry[1] += int(closed_count or 0)
+        entry[2] += int(lost_count or 0)
+        spellings.setdefault(fold(text), []).append((-int(count), text))
+    # Each answer as most people typed it (the same on either database).
+    counted = [(min(spellings[key])[1], *entry) for key, entry in merged.items()]
+    return sorted(counted, key=lambda entry: (-entry[1], fold(entry[0])))
 
 
 def _found_us_rows(filters: ReportFilter) -> Iterator[tuple]:
