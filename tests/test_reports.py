@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 import report_data
+from crm_tui import i18n
 from crm_tui.cli import main
 from crm_tui.db import close_database
 from crm_tui.export.ics import CalendarEvent, escape_text, fold, render_ics
@@ -184,6 +185,10 @@ def test_text_of_every_report_at_80_columns(data, name):
         snapshot.write_text(text, encoding="utf-8")
     assert snapshot.exists(), f"no snapshot {snapshot.name}: run with UPDATE_REPORT_SNAPSHOTS=1 and read it"
     assert text == snapshot.read_text(encoding="utf-8")
+    i18n.set_language("es")
+    with frozen(report_data.NOW):
+        spanish = page(name, ReportFilter(**filters))
+    assert all(display_width(line) <= PAGE_WIDTH for line in spanish.splitlines())
 
 
 def test_markup_in_stored_text_is_printed_as_typed(data):

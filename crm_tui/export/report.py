@@ -107,6 +107,8 @@ def column_widths(columns: Sequence[Column], page_width: int = PAGE_WIDTH) -> li
     """Widths that fit the page: numbers and dates keep theirs, text columns share the rest."""
     widths = [max(1, column.width) for column in columns]
     for index, column in enumerate(columns):
+        if column.kind in FIXED_KINDS:  # a number's header is never cut
+            widths[index] = max(widths[index], display_width(_one_line(_(column.label))))
         if column.kind == DATE:
             widths[index] = max(widths[index], 10)
         elif column.kind == DATETIME:
