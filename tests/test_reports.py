@@ -36,8 +36,10 @@ def data(db):
 
 
 def rows(name: str, **filters) -> list[tuple]:
+    """The report's rows on the data set's day (reports without dates show its month)."""
     report = get_report(name)
-    return list(report.rows(report.prepared(ReportFilter(**filters))))
+    with frozen(report_data.NOW):
+        return list(report.rows(report.prepared(ReportFilter(**filters))))
 
 
 def typed(name: str, **values) -> ReportFilter:

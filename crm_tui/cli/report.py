@@ -104,7 +104,8 @@ def list_line(report) -> str:
         else:
             shown = f"{option} {_(METAVAR_OF_RESTRICTION[name])}"
         options.append(shown if name in report.required else f"[{shown}]")
-    return f"{report.name:<22}{' '.join(options)}  — {_(report.title)}"
+    default = "  " + _("(dates: this month unless given)") if report.month_by_default else ""
+    return f"{report.name:<22}{' '.join(options)}  — {_(report.title)}{default}"
 
 
 def _filters(args: argparse.Namespace, report):

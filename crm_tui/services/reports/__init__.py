@@ -75,6 +75,9 @@ class Report:
     events: Callable[[ReportFilter], Iterator[CalendarEvent]] | None = None
     # Restrictions filled in when not given (the day: today), as functions of the filter.
     defaults: Callable[[ReportFilter], ReportFilter] | None = None
+    # Without dates, the current month: a whole history in one aggregate is a report
+    # nobody reads, and on a big database it would not be on screen in a second.
+    month_by_default: bool = False
     note: str = ""  # N_() marked: one line under the title (what the figures mean)
 
     @property
@@ -83,6 +86,8 @@ class Report:
 
     def prepared(self, filters: ReportFilter) -> ReportFilter:
         """`filters` with the report's defaults filled in, checked for what it requires."""
+        if self.month_by_default and filters.dates == DateRange():
+            filters = replace(filters, dates=this_month())
         if self.defaults is not None:
             filters = self.defaults(filters)
         for name in self.required:
@@ -124,6 +129,13 @@ def all_reports() -> list[Report]:
 
 def _load_declarations() -> None:
     from crm_tui.services.reports import activity_reports, order_reports, sales_reports  # noqa: F401
+
+
+def this_month() -> DateRange:
+    from crm_tui.services.clock import today
+
+    day = today()
+    return DateRange(day.replace(day=1), day)
 
 
 def with_defaults(filters: ReportFilter, **values: Any) -> ReportFilter:

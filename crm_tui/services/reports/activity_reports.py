@@ -72,7 +72,7 @@ def _by_user_rows(filters: ReportFilter) -> Iterator[tuple]:
 declare(Report(
     name="activities-by-user", title=N_("Activities by user and category"), group=ACTIVITY_REPORTS,
     restrictions=(DATES, USER, CLIENT, STATUS), columns=BY_USER_COLUMNS, rows=_by_user_rows,
-    sums=("activities", "tasks", "pending"),
+    sums=("activities", "tasks", "pending"), month_by_default=True,
     statuses=lambda: (activities.STATUS_LABELS, activities.status_from_word)))
 
 

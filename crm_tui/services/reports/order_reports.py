@@ -69,12 +69,6 @@ def _whole(values) -> list[int]:
     return [int(value or 0) for value in values]
 
 
-def _this_month(filters: ReportFilter) -> ReportFilter:
-    """Without dates, the current month (a whole history is a report nobody reads)."""
-    day = today()
-    return with_defaults(filters, dates=DateRange(day.replace(day=1), day))
-
-
 # --- orders by status, with their age --------------------------------------------------
 
 BY_STATUS_COLUMNS = [
@@ -144,7 +138,7 @@ def _work_chart(filters: ReportFilter) -> list[tuple[str, float]]:
 declare(Report(
     name="work-by-technician", title=N_("Work by technician per day"), group=ORDER_REPORTS,
     restrictions=(DATES, USER), columns=WORK_COLUMNS, rows=_work_rows, sums=("entries", "minutes"),
-    chart=_work_chart, chart_title=N_("Minutes by technician"), defaults=_this_month))
+    chart=_work_chart, chart_title=N_("Minutes by technician"), month_by_default=True))
 
 
 # --- orders by client, by project -------------------------------------------------------
@@ -182,11 +176,12 @@ def _by_project_rows(filters: ReportFilter) -> Iterator[tuple]:
 
 declare(Report(
     name="orders-by-client", title=N_("Service orders by client"), group=ORDER_REPORTS,
-    restrictions=(DATES, USER, CLIENT), columns=BY_CLIENT_COLUMNS, rows=_by_client_rows, sums=_COUNT_SUMS))
+    restrictions=(DATES, USER, CLIENT), columns=BY_CLIENT_COLUMNS, rows=_by_client_rows, sums=_COUNT_SUMS,
+    month_by_default=True))
 declare(Report(
     name="orders-by-project", title=N_("Service orders by project"), group=ORDER_REPORTS,
     restrictions=(DATES, USER, CLIENT, PROJECT), columns=BY_PROJECT_COLUMNS, rows=_by_project_rows,
-    sums=_COUNT_SUMS))
+    sums=_COUNT_SUMS, month_by_default=True))
 
 
 # --- customer satisfaction ----------------------------------------------------------------
@@ -244,7 +239,7 @@ declare(Report(
     name="satisfaction", title=N_("Customer satisfaction by technician"), group=ORDER_REPORTS,
     restrictions=(DATES, USER, CLIENT), columns=SATISFACTION_COLUMNS, rows=_satisfaction_rows,
     sums=("rated", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"),
-    chart=_satisfaction_chart, chart_title=N_("Average rating by technician"),
+    chart=_satisfaction_chart, chart_title=N_("Average rating by technician"), month_by_default=True,
     note=N_("Orders rated by the customer, by the day they were closed; 1 to 5: how many got each rating.")))
 declare(Report(
     name="satisfaction-comments", title=N_("Customer comments by technician"), group=ORDER_REPORTS,
