@@ -10,6 +10,7 @@ orders, an order in the middle). Reports without dates that default to this mont
 """
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import statistics
@@ -59,7 +60,7 @@ def _first_screen(name: str, filters) -> int:
     return len(list(itertools.islice(lines, SCREEN_LINES)))
 
 
-def _restrictions(scalar) -> dict[str, Any]:
+def _restrictions(scalar) -> tuple[dict[str, Any], Any]:
     from crm_tui.services.base import DateRange
     from crm_tui.services.reports import ReportFilter
     from crm_tui.services.reports.common import as_date
@@ -71,12 +72,13 @@ def _restrictions(scalar) -> dict[str, Any]:
     middle = scalar("SELECT MAX(number) / 2 FROM service_order")[0]
     last_entry = as_date(scalar("SELECT MAX(\"when\") FROM service_entry")[0])
     month = DateRange(last_entry.replace(day=1), last_entry)
+    year = DateRange(last_entry - dt.timedelta(days=364), last_entry)
     return {
         "client-activities": ReportFilter(client_id=client),
         "agenda": ReportFilter(user_id=technician, day=as_date(day)),
         "work-sheet": ReportFilter(order_number=int(middle)),
         "work-by-technician": ReportFilter(dates=month),
-    }
+    }, year
 
 
 def _sheet_memory(bench, limit: int) -> tuple[int, int]:
@@ -99,25 +101,28 @@ def measure_reports(bench) -> list:
     def scalar(sql: str) -> tuple:
         return run.database.execute_sql(sql).fetchone()
 
-    special = _restrictions(scalar)
-    rows, worst = [], 0.0
+    special, year = _restrictions(scalar)
+    cases = []
     for report in all_reports():
-        filters = special.get(report.name, ReportFilter())
+        cases.append((report.name, "", special.get(report.name, ReportFilter())))
+        if report.month_by_default:  # what a user asks of it next: a whole year
+            cases.append((report.name, ", a year's dates", ReportFilter(dates=year)))
+    rows = []
+    for name, how, filters in cases:
+        label = f"report {name}: first screen ({SCREEN_LINES} lines at 80 columns{how})"
         try:
-            _first_screen(report.name, filters)  # warm-up
+            _first_screen(name, filters)  # warm-up
             times = []
             for _ in range(RUNS):
                 start = time.perf_counter()
-                _first_screen(report.name, filters)
+                _first_screen(name, filters)
                 times.append((time.perf_counter() - start) * 1000)
             value = statistics.median(times)
         except Exception as exc:  # a report that fails is shown, the others still run
-            rows.append(Row(f"report {report.name}: first screen", f"error: {type(exc).__name__}: {str(exc)[:60]}",
-                            target=f"<= {TARGET_MS} ms", ok="NO"))
+            rows.append(Row(label, f"error: {type(exc).__name__}: {str(exc)[:60]}", target=f"<= {TARGET_MS} ms",
+                            ok="NO"))
             continue
-        worst = max(worst, value)
-        rows.append(Row(f"report {report.name}: first screen ({SCREEN_LINES} lines at 80 columns)",
-                        run.ms(value), target=f"<= {TARGET_MS} ms", ok=run.verdict(value <= TARGET_MS)))
+        rows.append(Row(label, run.ms(value), target=f"<= {TARGET_MS} ms", ok=run.verdict(value <= TARGET_MS)))
     short, long = QUICK_SHEET_ROWS if bench.quick else SHEET_ROWS
     short_rows, short_rss = _sheet_memory(bench, short)
     long_rows, long_rss = _sheet_memory(bench, long)

@@ -72,6 +72,7 @@ def fill() -> dict:
         by_number[number] = ServiceOrder.create(
             number=number, contact=contact, client=contact.client, project=project, assigned_user=technician,
             category=visit, status=status, closed_at=at(closed) if closed else None, rating=rating,
+            finished_at=at(closed) - dt.timedelta(days=1) if closed else None,
             customer_comments=comments, times_reopened=reopened,
             appointment_at=at(visit_at) if visit_at else None,
             detail="Cámara; pasillo, norte\nrevisar [bold]DVR[/]" if number == 5 else f"Orden {number}",

@@ -198,7 +198,7 @@ def _rated(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
     query = (ServiceOrder.select(*fields)
              .join(_Technician, on=(ServiceOrder.assigned_user == _Technician.id))
              .where(ServiceOrder.rating.is_null(False)))
-    return _restricted(query, filters, dates_column=ServiceOrder.closed_at)
+    return _restricted(query, filters, dates_column=ServiceOrder.finished_at)
 
 
 def _satisfaction_query(filters: ReportFilter) -> pw.Select:
@@ -240,7 +240,8 @@ declare(Report(
     restrictions=(DATES, USER, CLIENT), columns=SATISFACTION_COLUMNS, rows=_satisfaction_rows,
     sums=("rated", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5"),
     chart=_satisfaction_chart, chart_title=N_("Average rating by technician"), month_by_default=True,
-    note=N_("Orders rated by the customer, by the day they were closed; 1 to 5: how many got each rating.")))
+    note=N_("Orders rated by the customer, by the day the service was finished; 1 to 5: how many got each "
+             "rating.")))
 declare(Report(
     name="satisfaction-comments", title=N_("Customer comments by technician"), group=ORDER_REPORTS,
     restrictions=(DATES, USER, CLIENT), columns=COMMENT_COLUMNS, rows=_comment_rows))
