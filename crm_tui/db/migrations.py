@@ -38,10 +38,17 @@ def _search_by_record_and_name_index(db: peewee.Database) -> None:
     search.install(db)
 
 
+def _report_indexes(db: peewee.Database) -> None:
+    # The indexes models.py declares that an older database lacks (IF NOT EXISTS).
+    for model in (models.Activity, models.ServiceOrder, models.ServiceEntry):
+        model._schema.create_indexes(safe=True)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
     Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
+    Step(4, "indexes the counting reports read alone", _report_indexes),
 ]
 LATEST_VERSION = STEPS[-1].version
 

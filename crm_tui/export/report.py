@@ -41,6 +41,7 @@ class Report(Protocol):
     sums: tuple[str, ...]
     layout: str
     chart_title: str
+    chart_columns: tuple[str, str] | None
 
 
 class RowsWithTotals:
@@ -53,16 +54,30 @@ class RowsWithTotals:
         self._positions = [(index, column.key) for index, column in enumerate(report.columns)
                            if column.key in report.sums]
         self.totals: dict[str, Any] = {key: 0 for _index, key in self._positions}
+        # A chart drawn from the rows themselves: the value column added up by label.
+        self.bars: dict[str, float] = {}
+        keys = [column.key for column in report.columns]
+        chart_columns = getattr(report, "chart_columns", None)
+        self._chart = (keys.index(chart_columns[0]), keys.index(chart_columns[1])) if chart_columns else None
 
     def __iter__(self) -> Iterator[Sequence]:
-        positions, totals = self._positions, self.totals
+        positions, totals, chart, bars = self._positions, self.totals, self._chart, self.bars
         for row in self._rows:
             self.count += 1
             for index, key in positions:
                 value = row[index]
                 if value is not None:
                     totals[key] += value
+            if chart is not None:
+                label = str(row[chart[0]])
+                bars[label] = bars.get(label, 0) + (row[chart[1]] or 0)
             yield row
+
+    def chart(self, separate: Callable[[], list[tuple[str, float]]] | None) -> list[tuple[str, float]]:
+        """The bars: from the report's own query, else from the rows that went by."""
+        if separate is not None:
+            return separate()
+        return list(self.bars.items())
 
     def total_row(self) -> tuple | None:
         """The totals row: the first column says Total, summed columns their sums."""
@@ -157,8 +172,8 @@ def text_lines(report: Report, restrictions: Sequence[str], rows: Iterable[Seque
         yield from _route_lines(report, streamed, page_width)
     else:
         yield from _table_lines(report, streamed, page_width)
-    if streamed.count and chart is not None:
-        yield from chart_lines(_(report.chart_title) if report.chart_title else "", chart(), page_width)
+    if streamed.count and (chart is not None or report.chart_columns):
+        yield from chart_lines(_(report.chart_title) if report.chart_title else "", streamed.chart(chart), page_width)
 
 
 def _table_lines(report: Report, rows, page_width: int) -> Iterator[str]:
@@ -337,8 +352,8 @@ def html_lines(report: Report, restrictions: Sequence[str], rows: Iterable[Seque
                    f'<div>{_escaped(_("Signature and date"))}</div></div>')
         else:
             yield f"<p>{_escaped(_count_line(streamed.count))}</p>"
-        if chart is not None:
-            yield from _html_chart(_(report.chart_title) if report.chart_title else "", chart())
+        if chart is not None or report.chart_columns:
+            yield from _html_chart(_(report.chart_title) if report.chart_title else "", streamed.chart(chart))
     yield from ["</body>", "</html>", ""]
 
 

@@ -65,6 +65,8 @@ class Report:
     sums: tuple[str, ...] = ()
     # A comparison: (label, value) bars, read with its own aggregate query.
     chart: Callable[[ReportFilter], list[tuple[str, float]]] | None = None
+    # Or a chart drawn from the rows: (label column, value column), values added up by label.
+    chart_columns: tuple[str, str] | None = None
     chart_title: str = ""
     # Statuses a --status word may name (code -> N_() label) and the word reader.
     statuses: Callable[[], tuple[dict[str, str], Callable[[str], str]]] | None = None

@@ -13,7 +13,7 @@ from crm_tui.services import opportunities
 from crm_tui.services.base import iter_keyset
 from crm_tui.services.orders import user_name_of
 from crm_tui.services.reports import CLIENT, DATES, SALES_REPORTS, USER, Report, ReportFilter, declare
-from crm_tui.services.reports.common import CHUNK, as_date
+from crm_tui.services.reports.common import CHUNK, as_date, by_name, user_names
 
 
 def _restricted(query: pw.Select, filters: ReportFilter) -> pw.Select:
@@ -39,12 +39,10 @@ FUNNEL_COLUMNS = [
 
 
 def _funnel_rows(filters: ReportFilter) -> Iterator[tuple]:
-    name = user_name_of(User)
-    query = (_restricted(Opportunity.select(name, *_status_counts(), pw.fn.COUNT(Opportunity.id))
-                         .join(User, on=(Opportunity.agent == User.id)), filters)
-             .group_by(User.id, User.full_name, User.username).order_by(name, User.id))
-    for agent, *counts in query.tuples():
-        yield (agent, *(int(count or 0) for count in counts))
+    query = (_restricted(Opportunity.select(Opportunity.agent, *_status_counts(), pw.fn.COUNT(Opportunity.id)),
+                         filters).group_by(Opportunity.agent))
+    counted = [(agent, *(int(count or 0) for count in counts)) for agent, *counts in query.tuples()]
+    yield from by_name(counted, user_names())
 
 
 def _funnel_chart(filters: ReportFilter) -> list[tuple[str, float]]:
@@ -132,5 +130,5 @@ declare(Report(
     name="found-us", title=N_("How customers found us"), group=SALES_REPORTS,
     restrictions=(DATES, USER, CLIENT), columns=FOUND_US_COLUMNS, rows=_found_us_rows,
     sums=("opportunities", "closed", "lost"),
-    chart=lambda filters: [(row[0], row[1]) for row in _found_us_counts(filters)],
+    chart_columns=("found_us_by", "opportunities"),
     chart_title=N_("Opportunities by how they found us")))
