@@ -392,3 +392,11 @@ def test_crm_report_interrupted_leaves_no_half_file(crm, monkeypatch, tmp_path, 
     assert code == 130 and "was not written" in err
     assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".orders") or
                   path.name.startswith("orders")) == []
+
+
+def test_wide_characters_wrap_within_80_columns():
+    from crm_tui.export.report import wrap
+
+    lines = wrap("Client: 98 [bold]Hostil[/] " + "🔧📷 " * 30 + "x" * 100, 80)
+    assert all(display_width(line) <= 80 for line in lines)
+    assert "".join(lines).replace(" ", "") == ("Client:98[bold]Hostil[/]" + "🔧📷" * 30 + "x" * 100)

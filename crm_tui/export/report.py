@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import textwrap
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from crm_tui.export.table import DATE, DATETIME, INTEGER, NUMBER, Column
@@ -118,6 +117,36 @@ def _pad(text: str, width: int, right: bool) -> str:
     return space + text if right else text + space
 
 
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` terminal columns (wide characters count two),
+    broken at spaces; a word longer than a line is cut where it must."""
+    lines: list[str] = []
+    current, used = "", 0
+    for word in text.split():
+        size = display_width(word)
+        while size > width:  # a word longer than a line: cut it
+            if current:
+                lines.append(current)
+                current, used = "", 0
+            piece, piece_width = "", 0
+            for char in word:
+                char_width = display_width(char)
+                if piece_width + char_width > width:
+                    break
+                piece, piece_width = piece + char, piece_width + char_width
+            lines.append(piece)
+            word, size = word[len(piece):], size - piece_width
+        if not word:
+            continue
+        if current and used + 1 + size > width:
+            lines.append(current)
+            current, used = "", 0
+        current, used = (current + " " + word, used + 1 + size) if current else (word, size)
+    if current:
+        lines.append(current)
+    return lines
+
+
 def column_widths(columns: Sequence[Column], page_width: int = PAGE_WIDTH) -> list[int]:
     """Widths that fit the page: numbers and dates keep theirs, text columns share the rest."""
     widths = [max(1, column.width) for column in columns]
@@ -161,9 +190,9 @@ def text_lines(report: Report, restrictions: Sequence[str], rows: Iterable[Seque
     yield title
     yield "=" * min(page_width, display_width(title))
     for line in _restriction_lines(restrictions):
-        yield from textwrap.wrap(line, page_width) or [""]
+        yield from wrap(line, page_width) or [""]
     if report.note:
-        yield from textwrap.wrap(_(report.note), page_width)
+        yield from wrap(_(report.note), page_width)
     yield ""
     streamed = RowsWithTotals(report, rows)
     if report.layout == RECORD_SHEET:
@@ -212,7 +241,7 @@ def _sheet_lines(report: Report, rows, page_width: int) -> Iterator[str]:
         value_text = format_value(value) if value is not None else ""
         paragraphs = [_one_line(part) for part in str(value_text).split("\n")] or [""]
         wrapped = [piece for paragraph in paragraphs
-                   for piece in (textwrap.wrap(paragraph, page_width - label_width - 2) or [""])]
+                   for piece in (wrap(paragraph, page_width - label_width - 2) or [""])]
         yield (_pad(label_text, label_width, False) + GAP + wrapped[0]).rstrip()
         for piece in wrapped[1:]:
             yield " " * (label_width + 2) + piece
@@ -245,7 +274,7 @@ def _route_lines(report: Report, rows, page_width: int) -> Iterator[str]:
                 continue
             label = _pad(_one_line(_(column.label)), label_width, False)
             room = page_width - len(indent) - label_width - len(GAP)
-            pieces = textwrap.wrap(text, room) or [""]
+            pieces = wrap(text, room) or [""]
             yield indent + label + GAP + pieces[0]
             yield from (indent + " " * (label_width + len(GAP)) + piece for piece in pieces[1:])
         yield indent + _("Arrived") + " ______  " + _("Left") + " ______  " + _("Signature") + " " + "_" * 20
