@@ -74,6 +74,9 @@ def command_report(args: argparse.Namespace) -> int:
     if args.output and args.to_printer:
         raise CliError(_("Choose one: -o FILE or --print."), EXIT_USAGE)
     report = get_report(args.name)
+    if report.sheet_only and not args.output:
+        raise CliError(_("{name} is a whole list, written as a sheet: crm report {name} -o FILE.xlsx").format(
+            name=report.name), EXIT_USAGE)
     output = _output_file(args.output, args.force, report.formats) if args.output else None
     open_existing(args, read_only=True)
     filters = _filters(args, report)
@@ -105,6 +108,8 @@ def list_line(report) -> str:
             shown = f"{option} {_(METAVAR_OF_RESTRICTION[name])}"
         options.append(shown if name in report.required else f"[{shown}]")
     default = "  " + _("(dates: this month unless given)") if report.month_by_default else ""
+    if report.sheet_only:
+        default = "  " + _("(a sheet: -o FILE.xlsx)")
     return f"{report.name:<22}{' '.join(options)}  — {_(report.title)}{default}"
 
 

@@ -8,6 +8,7 @@ which columns add up into its totals row, and, for comparison reports, a bar cha
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator, Sequence
 
@@ -32,9 +33,9 @@ RESTRICTION_LABELS = {
     ORDER: N_("Order number"),
 }
 
-ACTIVITY_REPORTS, ORDER_REPORTS, SALES_REPORTS = "activities", "orders", "sales"
+ACTIVITY_REPORTS, ORDER_REPORTS, SALES_REPORTS, LIST_REPORTS = "activities", "orders", "sales", "lists"
 GROUP_LABELS = {ACTIVITY_REPORTS: N_("Reports"), ORDER_REPORTS: N_("Order reports"),
-                SALES_REPORTS: N_("Sales reports")}
+                SALES_REPORTS: N_("Sales reports"), LIST_REPORTS: N_("Whole lists")}
 
 
 
@@ -81,9 +82,13 @@ class Report:
     # nobody reads, and on a big database it would not be on screen in a second.
     month_by_default: bool = False
     note: str = ""  # N_() marked: one line under the title (what the figures mean)
+    # A whole list with every column (crm export): a sheet, too wide for a page.
+    sheet_only: bool = False
 
     @property
     def formats(self) -> tuple[str, ...]:
+        if self.sheet_only:
+            return (".xlsx",)
         return (".txt", ".html", ".xlsx") + ((".ics",) if self.events is not None else ())
 
     def prepared(self, filters: ReportFilter) -> ReportFilter:
@@ -130,7 +135,9 @@ def all_reports() -> list[Report]:
 
 
 def _load_declarations() -> None:
-    from crm_tui.services.reports import activity_reports, order_reports, sales_reports  # noqa: F401
+    # In the order --list shows them: the reports by menu, then the whole lists.
+    for module in ("activity_reports", "order_reports", "sales_reports", "list_reports"):
+        importlib.import_module(f"crm_tui.services.reports.{module}")
 
 
 def this_month() -> DateRange:
