@@ -414,3 +414,18 @@ def test_whole_lists_are_sheets_of_the_registry(crm, tmp_path):
     assert code == 2 and "crm report orders -o FILE.xlsx" in err
     code, out, _err = crm("--list")
     assert any(line.startswith("orders ") and "(a sheet: -o FILE.xlsx)" in line for line in out.splitlines())
+
+
+def test_crm_report_sheet_shows_progress_on_a_terminal(crm, monkeypatch, tmp_path):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    code, _out, _err = crm("orders-by-status", "-o", str(tmp_path / "orders.xlsx"))
+    assert code == 0
+    assert "Service orders by status, with their age" in terminal.getvalue()
+    assert "6/6 rows" in terminal.getvalue()
