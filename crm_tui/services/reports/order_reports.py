@@ -7,10 +7,10 @@ from typing import Iterator
 import peewee as pw
 
 from crm_tui.db.models import Category, Client, Contact, Project, ServiceEntry, ServiceOrder, User
-from crm_tui.export.table import DATE, DATETIME, INTEGER, NUMBER, TEXT, Column
+from crm_tui.export.table import DATE, INTEGER, NUMBER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services import orders
-from crm_tui.services.base import DateRange, iter_keyset
+from crm_tui.services.base import iter_keyset
 from crm_tui.services.clock import today
 from crm_tui.services.orders import user_name_of
 from crm_tui.services.reports import (
