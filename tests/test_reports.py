@@ -429,3 +429,12 @@ def test_crm_report_sheet_shows_progress_on_a_terminal(crm, monkeypatch, tmp_pat
     assert code == 0
     assert "Service orders by status, with their age" in terminal.getvalue()
     assert "6/6 rows" in terminal.getvalue()
+
+
+def test_html_page_escapes_stored_text():
+    report = get_report("lost-reasons")
+    row = (7, dt.date(2026, 3, 9), "<b>Ana</b>", "A & B", "<script>alert(1)</script>", "=1+1")
+    page_html = render_html(report, ["Client: <i>x</i>"], [row])
+    assert "<script>" not in page_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in page_html and "A &amp; B" in page_html
+    assert "<p>Client: &lt;i&gt;x&lt;/i&gt;</p>" in page_html and "2026-03-09" in page_html
