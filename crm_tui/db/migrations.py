@@ -11,7 +11,7 @@ from typing import Callable
 
 import peewee
 
-from crm_tui.db import models, search
+from crm_tui.db import changes, models, search
 from crm_tui.db.connection import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -38,10 +38,17 @@ def _search_by_record_and_name_index(db: peewee.Database) -> None:
     search.install(db)
 
 
+def _change_notifications(db: peewee.Database) -> None:
+    # PostgreSQL: screens that follow other users' changes hear of each commit (SQLite
+    # needs nothing: PRAGMA data_version tells).
+    changes.install_notify_triggers(db)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
     Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
+    Step(4, "change notifications for screens that follow other users", _change_notifications),
 ]
 LATEST_VERSION = STEPS[-1].version
 

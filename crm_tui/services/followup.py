@@ -1,0 +1,159 @@
+"""The follow-up home screen's reads and status changes: a person's pending activities and
+tasks, the contact of one, their coming appointments, Ok and Pend with a note.
+
+Kept apart from activities.py: these are the home screen's questions, built on the
+activity and order records that module and orders.py define.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import peewee as pw
+
+from crm_tui.db.models import Activity, Client, Contact, ServiceOrder
+from crm_tui.i18n import N_, _
+from crm_tui.services import activities, clock, orders
+from crm_tui.services.activities import DONE, PENDING, ActivityRecord
+from crm_tui.services.base import (
+    FIRST_PAGE,
+    Actor,
+    DateRange,
+    Page,
+    PageRequest,
+    clean_text,
+    format_datetime,
+    update_versioned,
+    writing,
+)
+from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.orders import OPEN, OrderRecord
+
+APPOINTMENT_DAYS = 7  # today and the six days after it
+APPOINTMENT_LIMIT = 20
+ANY_STATUS = ""
+
+
+@dataclass(frozen=True)
+class FollowupFilter:
+    """What the home list shows. `person_id`: activities that person logged or tasks
+    assigned to them. `status` pending by default; ANY_STATUS shows both."""
+
+    person_id: int | None = None
+    client_id: int | None = None
+    contact_id: int | None = None
+    dates: DateRange = DateRange()
+    status: str = PENDING
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """How to reach the contact of an activity."""
+
+    id: int
+    name: str
+    client_name: str
+    phone: str
+    mobile: str
+    email: str
+
+
+def _followup_ids(filters: FollowupFilter) -> pw.ModelSelect:
+    query = Activity.select(Activity.id, Activity.when)
+    if filters.status:
+        query = query.where(Activity.status == activities.status_from_word(filters.status))
+    if filters.person_id is not None:
+        query = query.where((Activity.user == filters.person_id) | (Activity.assignee == filters.person_id))
+    if filters.client_id is not None:
+        query = query.where(Activity.client == filters.client_id)
+    if filters.contact_id is not None:
+        query = query.where(Activity.contact == filters.contact_id)
+    return filters.dates.check("dates", activities.label("dates")).apply(query, Activity.when)
+
+
+def list_followup(filters: FollowupFilter = FollowupFilter(),
+                  request: PageRequest = FIRST_PAGE) -> Page[ActivityRecord]:
+    """One page of the activities and tasks `filters` names, most recent first."""
+    return orders.paged_records(_followup_ids(filters), [Activity.when, Activity.id], request,
+                                activities._activities_by_id)
+
+
+def contact_card(contact_id: int) -> ContactCard:
+    row = (Contact.select(Contact.id, Contact.name, Contact.phone, Contact.mobile, Contact.email,
+                          Client.name.alias("client_name"))
+           .join(Client, pw.JOIN.LEFT_OUTER, on=(Contact.client == Client.id))
+           .where(Contact.id == contact_id).objects().first())
+    if row is None:
+        raise NotFound(_("Contact {id} does not exist.").format(id=contact_id))
+    return ContactCard(id=row.id, name=row.name, client_name=row.client_name or "", phone=row.phone,
+                       mobile=row.mobile, email=row.email)
+
+
+def appointments(user_id: int, days: int = APPOINTMENT_DAYS, limit: int = APPOINTMENT_LIMIT) -> list[OrderRecord]:
+    """The open orders assigned to `user_id` with an appointment from today on, within
+    `days` days, by appointment time."""
+    start = dt.datetime.combine(clock.today(), dt.time())
+    end = start + dt.timedelta(days=days)
+    ids = [row.id for row in ServiceOrder.select(ServiceOrder.id)
+           .where((ServiceOrder.assigned_user == user_id) & (ServiceOrder.status == OPEN)
+                  & (ServiceOrder.appointment_at >= start) & (ServiceOrder.appointment_at < end))
+           .order_by(ServiceOrder.appointment_at, ServiceOrder.id).limit(limit)]
+    found = orders._orders_by_id(ids) if ids else {}
+    return [found[order_id] for order_id in ids if order_id in found]
+
+
+# --- Ok and Pend ----------------------------------------------------------------------
+
+
+def _set_status(actor: Actor, activity_id: int, version: int, status: str, notes: Any) -> ActivityRecord:
+    changes: dict[str, Any] = {"status": status, "followup_notes": clean_text(notes)}
+    with writing():
+        if Activity.get_or_none(Activity.id == activity_id) is None:
+            raise NotFound(_("Activity {id} does not exist.").format(id=activity_id))
+        update_versioned(Activity, activity_id, version, actor, changes)
+    return activities.get_activity(activity_id)
+
+
+def mark_done_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
+    """[Ok]: the activity read at `version` is done; `notes` (required) become its follow-up
+    notes. Another user's change since then is a conflict, never overwritten."""
+    if not clean_text(notes):
+        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
+                              "followup_notes")
+    return _set_status(actor, activity_id, version, DONE, notes)
+
+
+def mark_pending_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
+    """[Pend]: a done activity read at `version` is pending again, its follow-up notes now
+    `notes` (saying why it is pending again)."""
+    if not clean_text(notes):
+        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
+                              "followup_notes")
+    return _set_status(actor, activity_id, version, PENDING, notes)
+
+
+# --- the clipboard ------------------------------------------------------------------
+
+COPY_LABELS = {
+    "folio": N_("Folio"), "when": N_("Date and time"), "status": N_("Status"), "contact": N_("Contact"),
+    "client": N_("Company"), "phone": N_("Phone"), "mobile": N_("Mobile"), "email": N_("E-mail"),
+    "detail": N_("Detail"), "followup": N_("Follow-up"),
+}
+
+
+def clipboard_text(record: ActivityRecord, card: ContactCard | None) -> str:
+    """The activity as plain lines to paste into a mail or a chat."""
+    lines = [(COPY_LABELS["folio"], str(record.folio)),
+             (COPY_LABELS["when"], format_datetime(record.when)),
+             (COPY_LABELS["status"], activities.status_label(record.status)),
+             (COPY_LABELS["contact"], record.contact_name),
+             (COPY_LABELS["client"], record.client_name)]
+    if card is not None:
+        lines += [(COPY_LABELS["phone"], card.phone), (COPY_LABELS["mobile"], card.mobile),
+                  (COPY_LABELS["email"], card.email)]
+    text = "\n".join(f"{_(name)}: {value}" for name, value in lines if value)
+    text += "\n{label}:\n{detail}".format(label=_(COPY_LABELS["detail"]), detail=record.detail)
+    if record.followup_notes:
+        text += "\n{label}:\n{notes}".format(label=_(COPY_LABELS["followup"]), notes=record.followup_notes)
+    return text
