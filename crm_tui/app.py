@@ -86,7 +86,9 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests, so what the screens show is reproducible)."""
-        return self._today or dt.date.today()
+        from crm_tui.services import clock
+
+        return self._today or clock.today()
 
     def monotonic(self) -> float:
         """Seconds on a clock that only goes forward (fixed by tests for keys typed in a row)."""

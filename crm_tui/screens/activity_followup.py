@@ -50,9 +50,14 @@ def make_screen(app) -> "FollowupScreen":
 
 def describe_filter(filters: followup.FollowupFilter, names: dict[str, str]) -> str:
     """The line over the list: what it holds ("Pending of Ana Ruiz · Café Colibrí")."""
-    status = {PENDING: _("Pending"), DONE: _("Done")}.get(filters.status, _("All activities"))
     who = names.get("person")
-    text = _("{status} of {whom}").format(status=status, whom=who) if who else status
+    if who:
+        template = {PENDING: N_("Pending of {whom}"), DONE: N_("Done of {whom}")}.get(
+            filters.status, N_("All of {whom}"))
+        text = _(template).format(whom=who)
+    else:
+        text = _({PENDING: N_("Pending activities"), DONE: N_("Done activities")}.get(
+            filters.status, N_("All activities")))
     extra = [names[key] for key in ("client", "contact") if names.get(key)]
     start, end = filters.dates.start, filters.dates.end
     if start or end:
@@ -101,6 +106,9 @@ class FollowupScreen(Screen):
     # --- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # Before the list mounts: its first read is already the user's.
+        self.filters = followup.FollowupFilter(person_id=self.app.actor.id)
+        self.filter_names = {"person": self.app.actor.full_name or self.app.actor.username}
         yield StatusLine()
         # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
         yield Horizontal(id="opportunity-status")
@@ -122,8 +130,6 @@ class FollowupScreen(Screen):
         yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.filters = followup.FollowupFilter(person_id=self.app.actor.id)
-        self.filter_names = {"person": self.app.actor.full_name or self.app.actor.username}
         self._show_title()
         self.query_one("#followup", RecordTable).focus()
         self._load_appointments()
@@ -226,8 +232,7 @@ class FollowupScreen(Screen):
         options.add_options([Option(plain("{day} {time} #{number} {client}".format(
             day=day_word(order.appointment_at.date(), today), time=order.appointment_at.strftime("%H:%M"),
             number=order.number, client=order.client_name), one_line=True)) for order in found])
-        if highlighted is not None:
-            options.highlighted = min(highlighted, len(found) - 1)
+        options.highlighted = min(highlighted or 0, len(found) - 1)
 
     @on(OptionList.OptionSelected, "#appointments")
     def _appointment_chosen(self, event: OptionList.OptionSelected) -> None:
