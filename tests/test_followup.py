@@ -71,16 +71,29 @@ def test_the_list_loads_a_client_a_contact_or_a_date_range(world):
         followup.list_followup(followup.FollowupFilter(status="quizá"))
 
 
-def test_the_list_pages_by_keyset(world):
-    agent = world["agent"]
-    for minute in range(7):
-        log(world, agent, f"2026-12-01 09:{minute:02d}", detail=f"n{minute}")
+def test_the_list_pages_by_keyset_through_activities_and_assigned_tasks(world):
+    admin, agent = world["admin"], world["agent"]
+    for minute in range(9):
+        if minute % 3 == 1:  # a task someone else logged for the agent
+            log(world, admin, f"2026-12-01 09:{minute:02d}", detail=f"n{minute}", kind="task",
+                due_date="2026-12-05", assignee_id=agent.id)
+        else:
+            log(world, agent, f"2026-12-01 09:{minute:02d}", detail=f"n{minute}")
+    log(world, agent, "2026-12-01 09:04", detail="own task", kind="task", due_date="2026-12-05",
+        assignee_id=agent.id)  # logged by and assigned to the agent: listed once
+    newest_first = ["n8", "n7", "n6", "n5", "own task", "n4", "n3", "n2", "n1", "n0"]
     mine = followup.FollowupFilter(person_id=agent.id)
-    first = followup.list_followup(mine, PageRequest(limit=3))
-    second = followup.list_followup(mine, PageRequest(after=first.last_cursor, limit=3))
-    last = followup.list_followup(mine, PageRequest(after=second.last_cursor, limit=3))
-    assert shown(first) + shown(second) + shown(last) == [f"n{m}" for m in range(6, -1, -1)]
-    assert first.has_after and not last.has_after
+    first = followup.list_followup(mine, PageRequest(limit=4))
+    second = followup.list_followup(mine, PageRequest(after=first.last_cursor, limit=4))
+    third = followup.list_followup(mine, PageRequest(after=second.last_cursor, limit=4))
+    assert shown(first) + shown(second) + shown(third) == newest_first
+    assert first.has_after and not first.has_before and second.has_before and not third.has_after
+    last = followup.list_followup(mine, PageRequest(last=True, limit=4))
+    assert shown(last) == newest_first[-4:] and last.has_before and not last.has_after
+    before = followup.list_followup(mine, PageRequest(before=last.first_cursor, limit=4))
+    assert shown(before) == newest_first[2:6] and before.has_before and before.has_after
+    around = followup.list_followup(mine, PageRequest(around=last.rows[0].id, limit=4))
+    assert last.rows[0].detail in shown(around)
 
 
 def test_the_contact_card_has_the_ways_to_reach_them(world):

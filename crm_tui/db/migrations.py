@@ -38,17 +38,23 @@ def _search_by_record_and_name_index(db: peewee.Database) -> None:
     search.install(db)
 
 
-def _change_notifications(db: peewee.Database) -> None:
+def _home_screen(db: peewee.Database) -> None:
     # PostgreSQL: screens that follow other users' changes hear of each commit (SQLite
     # needs nothing: PRAGMA data_version tells).
     changes.install_notify_triggers(db)
+    # The home screen's list: a person's pending activities, and the tasks assigned to
+    # them, newest first, each on its own index.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_user_status_when_id '
+                   'ON activity (user_id, status, "when", id)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_assignee_status_when_id '
+                   'ON activity (assignee_id, status, "when", id)')
 
 
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
     Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
-    Step(4, "change notifications for screens that follow other users", _change_notifications),
+    Step(4, "the home screen: change notifications, a person's pending activities", _home_screen),
 ]
 LATEST_VERSION = STEPS[-1].version
 

@@ -24,6 +24,7 @@ from crm_tui.services.base import (
     PageRequest,
     clean_text,
     format_datetime,
+    keyset_page,
     update_versioned,
     writing,
 )
@@ -59,11 +60,18 @@ class ContactCard:
     email: str
 
 
-def _followup_ids(filters: FollowupFilter) -> pw.ModelSelect:
+_KEYS = [Activity.when, Activity.id]
+
+
+def _followup_ids(filters: FollowupFilter, person: pw.Expression | None = None) -> pw.ModelSelect:
+    """The ids and keys of the activities `filters` names; `person` replaces its
+    "logged by or assigned to" condition (one half of it, for _person_page)."""
     query = Activity.select(Activity.id, Activity.when)
     if filters.status:
         query = query.where(Activity.status == activities.status_from_word(filters.status))
-    if filters.person_id is not None:
+    if person is not None:
+        query = query.where(person)
+    elif filters.person_id is not None:
         query = query.where((Activity.user == filters.person_id) | (Activity.assignee == filters.person_id))
     if filters.client_id is not None:
         query = query.where(Activity.client == filters.client_id)
@@ -72,11 +80,40 @@ def _followup_ids(filters: FollowupFilter) -> pw.ModelSelect:
     return filters.dates.check("dates", activities.label("dates")).apply(query, Activity.when)
 
 
+def _person_page(filters: FollowupFilter, request: PageRequest) -> Page[int]:
+    """A page of one person's activities: those they logged and the tasks assigned to
+    them, each half read on its own index (person, status, when), merged by (when, id).
+
+    One query with "logged by OR assigned to" walks the whole (status, when) index for a
+    person with little pending among many activities."""
+    person = filters.person_id
+    halves = [_followup_ids(filters, Activity.user == person),
+              _followup_ids(filters, (Activity.assignee == person) & (Activity.user != person))]
+    pages = [keyset_page(query, _KEYS, True, request, lambda row: row.id) for query in halves]
+    entries = sorted(((cursor, row_id) for page in pages for row_id, cursor in zip(page.rows, page.cursors)),
+                     reverse=True)
+    limit = request.clamped_limit()
+    more = len(entries) > limit
+    if request.last or request.before is not None:  # the rows just before the cursor (or the end)
+        kept = entries[-limit:]
+        has_before = more or any(page.has_before for page in pages)
+        has_after = any(page.has_after for page in pages)
+    else:
+        kept = entries[:limit]
+        has_before = any(page.has_before for page in pages)
+        has_after = more or any(page.has_after for page in pages)
+    return Page([row_id for _cursor, row_id in kept], [cursor for cursor, _row_id in kept], has_before, has_after)
+
+
 def list_followup(filters: FollowupFilter = FollowupFilter(),
                   request: PageRequest = FIRST_PAGE) -> Page[ActivityRecord]:
     """One page of the activities and tasks `filters` names, most recent first."""
-    return orders.paged_records(_followup_ids(filters), [Activity.when, Activity.id], request,
-                                activities._activities_by_id)
+    if filters.person_id is None or request.around is not None:
+        return orders.paged_records(_followup_ids(filters), _KEYS, request, activities._activities_by_id)
+    page = _person_page(filters, request)
+    found = activities._activities_by_id(page.rows) if page.rows else {}
+    kept = [(found[i], cursor) for i, cursor in zip(page.rows, page.cursors) if i in found]
+    return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept], page.has_before, page.has_after)
 
 
 def contact_card(contact_id: int) -> ContactCard:
