@@ -58,7 +58,9 @@ def day(ui_admin):
 
 
 def screen_text(app) -> str:
-    return "\n".join(str(widget.render()) for widget in app.screen.query(Static))
+    """The texts of the screen, and the list's title (what it holds)."""
+    texts = [str(widget.render()) for widget in app.screen.query(Static)]
+    return "\n".join([app.screen.list_title, *texts])
 
 
 def listed(app) -> list[str]:

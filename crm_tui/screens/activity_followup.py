@@ -113,7 +113,6 @@ class FollowupScreen(Screen):
         # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
         yield Horizontal(id="opportunity-status")
         with Horizontal(id="followup-bar"):
-            yield Static("", id="followup-title")
             yield Button(plain(_("Load activities")), id="load", compact=True)
             yield Button(plain(_("New activity")), id="new", compact=True)
             yield Button(plain(_("Ok")), id="ok", compact=True)
@@ -147,9 +146,13 @@ class FollowupScreen(Screen):
     def _fetch(self, request: PageRequest):
         return followup.list_followup(self.filters, request)
 
+    @property
+    def list_title(self) -> str:
+        """What the list holds, on its top border ("Pendientes de Ana Ruiz")."""
+        return describe_filter(self.filters, self.filter_names)
+
     def _show_title(self) -> None:
-        self.query_one("#followup-title", Static).update(
-            plain(describe_filter(self.filters, self.filter_names), one_line=True))
+        self.table.border_title = plain(self.list_title, one_line=True)
 
     # --- the selected activity -------------------------------------------------------
 
