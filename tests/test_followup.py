@@ -96,6 +96,13 @@ def test_the_list_pages_by_keyset_through_activities_and_assigned_tasks(world):
     assert last.rows[0].detail in shown(around)
 
 
+def test_the_light_status_codes_are_the_activitys():
+    from crm_tui.db.models import Activity
+    from crm_tui.services import followup_filter
+
+    assert (followup_filter.PENDING, followup_filter.DONE) == (Activity.PENDING, Activity.DONE)
+
+
 def test_the_contact_card_has_the_ways_to_reach_them(world):
     card = followup.contact_card(world["ana"].id)
     assert (card.name, card.client_name, card.phone, card.mobile, card.email) == (

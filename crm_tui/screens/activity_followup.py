@@ -20,11 +20,9 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _
-from crm_tui.services import followup
-from crm_tui.services.activities import DONE, PENDING, ActivityRecord, kind_label, status_label
 from crm_tui.services.base import PageRequest, format_date
-from crm_tui.services.errors import ConflictError, NotFound
 from crm_tui.services.failures import user_message
+from crm_tui.services.followup_filter import DONE, PENDING, FollowupFilter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 from crm_tui.widgets.safe import clean_display, plain
@@ -34,13 +32,28 @@ MENU_ITEM_ID = "activity_followup"
 # How often the screen asks whether someone else changed the database (a cheap check).
 CHANGE_CHECK_SECONDS = 1.0
 
+def _followup():
+    """The home screen's services, loaded with the first page (in its worker), not before
+    the first frame."""
+    from crm_tui.services import followup
+
+    return followup
+
+
+def _status_text(record) -> str:
+    from crm_tui.services.activities import kind_label, status_label
+
+    if not record.is_task:
+        return status_label(record.status)
+    return "{kind} · {status}".format(kind=kind_label(record.kind), status=status_label(record.status))
+
+
 COLUMNS = [
     ColumnSpec(N_("Date"), lambda r: format_date(r.when.date()), 10),
     ColumnSpec(N_("Time"), lambda r: r.when.strftime("%H:%M"), 5),
     ColumnSpec(N_("Contact"), lambda r: r.contact_name, 18, grow=True),
     ColumnSpec(N_("Company"), lambda r: r.client_name, 18, grow=True),
-    ColumnSpec(N_("Status"), lambda r: status_label(r.status) if not r.is_task
-               else "{kind} · {status}".format(kind=kind_label(r.kind), status=status_label(r.status)), 16),
+    ColumnSpec(N_("Status"), _status_text, 16),
 ]
 
 
@@ -48,7 +61,7 @@ def make_screen(app) -> "FollowupScreen":
     return FollowupScreen()
 
 
-def describe_filter(filters: followup.FollowupFilter, names: dict[str, str]) -> str:
+def describe_filter(filters: FollowupFilter, names: dict[str, str]) -> str:
     """The line over the list: what it holds ("Pending of Ana Ruiz · Café Colibrí")."""
     who = names.get("person")
     if who:
@@ -97,9 +110,9 @@ class FollowupScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.menu_item_id = MENU_ITEM_ID
-        self.filters = followup.FollowupFilter()
+        self.filters = FollowupFilter()
         self.filter_names: dict[str, str] = {}
-        self.card: followup.ContactCard | None = None
+        self.card = None  # the selected activity's ContactCard, once read
         self.appointment_orders: list = []
         self._watch = None
 
@@ -107,7 +120,7 @@ class FollowupScreen(Screen):
 
     def compose(self) -> ComposeResult:
         # Before the list mounts: its first read is already the user's.
-        self.filters = followup.FollowupFilter(person_id=self.app.actor.id)
+        self.filters = FollowupFilter(person_id=self.app.actor.id)
         self.filter_names = {"person": self.app.actor.full_name or self.app.actor.username}
         yield StatusLine()
         # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
@@ -144,7 +157,7 @@ class FollowupScreen(Screen):
         return self.query_one("#followup", RecordTable)
 
     def _fetch(self, request: PageRequest):
-        return followup.list_followup(self.filters, request)
+        return _followup().list_followup(self.filters, request)
 
     @property
     def list_title(self) -> str:
@@ -157,7 +170,7 @@ class FollowupScreen(Screen):
     # --- the selected activity -------------------------------------------------------
 
     @property
-    def selected(self) -> ActivityRecord | None:
+    def selected(self):
         return self.table.current_record
 
     @on(DataTable.RowHighlighted, "#followup")
@@ -186,7 +199,7 @@ class FollowupScreen(Screen):
         detail.update(plain(record.detail))
         notes.update(plain("{label} {notes}".format(label=_("Follow-up:"), notes=record.followup_notes or "…")))
 
-    def _show_contact(self, name: str, card: followup.ContactCard | None) -> None:
+    def _show_contact(self, name: str, card) -> None:
         parts = [name]
         if card is not None:
             parts += [card.phone, card.mobile, card.email]
@@ -197,13 +210,13 @@ class FollowupScreen(Screen):
     def _read_card(self, contact_id: int) -> None:
         worker = get_current_worker()
         try:
-            card = followup.contact_card(contact_id)
+            card = _followup().contact_card(contact_id)
         except Exception:  # noqa: BLE001 - the name stays; the list says what is wrong
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._card_read, card)
 
-    def _card_read(self, card: followup.ContactCard) -> None:
+    def _card_read(self, card) -> None:
         self.card = card
         record = self.selected
         if record is not None and record.contact_id == card.id:
@@ -215,7 +228,7 @@ class FollowupScreen(Screen):
     def _load_appointments(self) -> None:
         worker = get_current_worker()
         try:
-            found = followup.appointments(self.app.actor.id)
+            found = _followup().appointments(self.app.actor.id)
         except Exception as exc:  # noqa: BLE001 - shown, the rest of the screen works
             if not worker.is_cancelled:
                 self.app.call_from_thread(self.app.notify, user_message(exc), severity="error", markup=False)
@@ -319,13 +332,13 @@ class FollowupScreen(Screen):
         if record is None:
             return
         card = self.card if self.card is not None and self.card.id == record.contact_id else None
-        self.app.copy_to_clipboard(followup.clipboard_text(record, card))
+        self.app.copy_to_clipboard(_followup().clipboard_text(record, card))
         self.notify(_("Activity {folio} copied to the clipboard.").format(folio=record.folio), markup=False)
 
     def action_load(self) -> None:
         from crm_tui.screens.followup_dialogs import LoadActivitiesDialog
 
-        def chosen(answer: tuple[followup.FollowupFilter, dict[str, str]] | None) -> None:
+        def chosen(answer: tuple[FollowupFilter, dict[str, str]] | None) -> None:
             if answer is None:
                 return
             self.filters, self.filter_names = answer
@@ -345,7 +358,7 @@ class FollowupScreen(Screen):
                 folio=record.folio), severity="warning", markup=False)
             return
         self._ask_note(record, _("Ok: activity {folio} is done. How was it followed up?").format(
-            folio=record.folio), followup.mark_done_with_notes,
+            folio=record.folio), _followup().mark_done_with_notes,
             _("Activity {folio} is done.").format(folio=record.folio))
 
     def action_mark_pending(self) -> None:
@@ -357,10 +370,10 @@ class FollowupScreen(Screen):
                         severity="warning", markup=False)
             return
         self._ask_note(record, _("Pend: activity {folio} is pending again. Why?").format(folio=record.folio),
-                       followup.mark_pending_with_notes,
+                       _followup().mark_pending_with_notes,
                        _("Activity {folio} is pending again.").format(folio=record.folio))
 
-    def _ask_note(self, record: ActivityRecord, question: str, change, done_message: str) -> None:
+    def _ask_note(self, record, question: str, change, done_message: str) -> None:
         from crm_tui.screens.followup_dialogs import NoteDialog
 
         def save(notes: str) -> Any:
@@ -373,8 +386,3 @@ class FollowupScreen(Screen):
             self.refresh_everything()
 
         self.app.push_screen(NoteDialog(question, record.followup_notes, save), saved)
-
-    def conflict_seen(self, exc: Exception) -> None:
-        """After a refused change: show what is stored now."""
-        if isinstance(exc, (ConflictError, NotFound)):
-            self.refresh_everything()

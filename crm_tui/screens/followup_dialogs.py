@@ -13,8 +13,8 @@ from textual.widgets import Button, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _
-from crm_tui.services import catalogs, followup, users
-from crm_tui.services.activities import DONE, PENDING
+from crm_tui.services import catalogs, users
+from crm_tui.services.followup_filter import ANY_STATUS, DONE, PENDING, FollowupFilter
 from crm_tui.services.base import DateRange, format_date
 from crm_tui.services.errors import ValidationError
 from crm_tui.services.failures import user_message
@@ -88,7 +88,7 @@ class NoteDialog(ModalScreen[Any]):
         self.dismiss(None)
 
 
-STATUS_CHOICES = ((N_("Pending"), PENDING), (N_("Done"), DONE), (N_("All activities"), followup.ANY_STATUS))
+STATUS_CHOICES = ((N_("Pending"), PENDING), (N_("Done"), DONE), (N_("All activities"), ANY_STATUS))
 
 
 class LoadActivitiesDialog(ModalScreen[Any]):
@@ -99,7 +99,7 @@ class LoadActivitiesDialog(ModalScreen[Any]):
         Binding("escape", "cancel", N_("Cancel"), id="load_cancel"),
     ]
 
-    def __init__(self, filters: followup.FollowupFilter, names: dict[str, str]) -> None:
+    def __init__(self, filters: FollowupFilter, names: dict[str, str]) -> None:
         super().__init__()
         self.filters = filters
         self.names = dict(names)
@@ -171,7 +171,7 @@ class LoadActivitiesDialog(ModalScreen[Any]):
             if lookup.value is not None:
                 names[key] = lookup.chosen_text
         status = self.query_one("#load-status", Select).value
-        filters = followup.FollowupFilter(person_id=ids["person"], client_id=ids["client"],
+        filters = FollowupFilter(person_id=ids["person"], client_id=ids["client"],
                                           contact_id=ids["contact"], dates=dates,
                                           status=status if isinstance(status, str) else PENDING)
         self.dismiss((filters, names))

@@ -29,23 +29,11 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.followup_filter import ANY_STATUS, FollowupFilter  # noqa: F401 - part of this module's API
 from crm_tui.services.orders import OPEN, OrderRecord
 
 APPOINTMENT_DAYS = 7  # today and the six days after it
 APPOINTMENT_LIMIT = 20
-ANY_STATUS = ""
-
-
-@dataclass(frozen=True)
-class FollowupFilter:
-    """What the home list shows. `person_id`: activities that person logged or tasks
-    assigned to them. `status` pending by default; ANY_STATUS shows both."""
-
-    person_id: int | None = None
-    client_id: int | None = None
-    contact_id: int | None = None
-    dates: DateRange = DateRange()
-    status: str = PENDING
 
 
 @dataclass(frozen=True)
