@@ -254,6 +254,48 @@ async def test_an_activity_another_process_adds_shows_within_two_seconds_keeping
         assert app.screen.table.current_record.id == day["older"].id  # the user's place kept
 
 
+def another_process_logs_an_activity(db_url: str, actor_login: str, contact_id: int, category_id: int,
+                                     user_id: int) -> None:
+    subprocess.run([sys.executable, "-c", ANOTHER_PROCESS.replace('"beto"', repr(actor_login)), db_url,
+                    str(contact_id), str(category_id), str(user_id)], check=True, timeout=60)
+
+
+async def wait_until_listed(pilot, detail: str, seconds: float = 2.0) -> None:
+    deadline = time.monotonic() + seconds
+    while detail not in listed(pilot.app) and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+
+
+async def test_on_either_database_another_process_s_activity_shows_within_two_seconds(db_url, db, admin):
+    client = add_client(admin, name="Ferretería Centro")
+    contact = add_contact(admin, client_id=client.id, name="Ana Ruiz")
+    category = add_category(admin, name="Llamada")
+    app = make_app(admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listed(app) == []
+        another_process_logs_an_activity(db_url, "admin", contact.id, category.id, admin.id)
+        await wait_until_listed(pilot, "Nueva desde otra terminal")
+        assert listed(app) == ["Nueva desde otra terminal"]
+
+
+async def test_a_change_made_while_the_menu_is_open_shows_when_the_user_comes_back(day, ui_db):
+    app = make_app(day["admin"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        another_process_logs_an_activity(ui_db.database, "beto", day["ana"].id, day["category"].id,
+                                         day["admin"].id)
+        await pilot.pause(1.5)  # the check notices it meanwhile, under the menu
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupScreen)
+        await wait_until_listed(pilot, "Nueva desde otra terminal")
+        assert listed(app)[0] == "Nueva desde otra terminal"
+
+
 async def test_esc_asks_before_leaving_the_crm(day):
     app = make_app(day["admin"])
     async with app.run_test(size=SIZE) as pilot:

@@ -115,6 +115,7 @@ class FollowupScreen(Screen):
         self.card = None  # the selected activity's ContactCard, once read
         self.appointment_orders: list = []
         self._watch = None
+        self._stale = False
 
     # --- layout --------------------------------------------------------------------
 
@@ -286,13 +287,24 @@ class FollowupScreen(Screen):
         except Exception:  # noqa: BLE001 - the next look tries again
             return
         if changed:
-            self.app.call_from_thread(self.refresh_everything)
+            self.app.call_from_thread(self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        if self.is_current:
+            self.refresh_everything()
+        else:  # under another screen: read it again when it shows
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.refresh_everything()
 
     def refresh_everything(self) -> None:
         """Read the list, the selected contact and the appointments again, keeping the
         user's place (same record under the cursor, on the same line)."""
         if not self.is_attached:
             return
+        self._stale = False
         self.card = None
         self.table.reload(keep_position=True)
         self._load_appointments()
