@@ -27,7 +27,6 @@ from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 from crm_tui.widgets.safe import clean_display, plain
 
-TITLE = N_("Activity follow-up")
 MENU_ITEM_ID = "activity_followup"
 # How often the screen asks whether someone else changed the database (a cheap check).
 CHANGE_CHECK_SECONDS = 1.0
