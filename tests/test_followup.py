@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from crm_tui.services import ConflictError, DateRange, PageRequest, ValidationError
-from crm_tui.services import clock, followup, users
-from crm_tui.services.activities import TaskInput, add_activity, get_activity
+from crm_tui.services import clock, followup
+from crm_tui.services.activities import add_activity, get_activity
 from crm_tui.services.catalogs import add_category, add_client, add_contact
 from crm_tui.services.orders import OrderInput, add_order, register_service
 

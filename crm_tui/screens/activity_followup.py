@@ -25,7 +25,7 @@ from crm_tui.services.failures import user_message
 from crm_tui.services.followup_filter import DONE, PENDING, FollowupFilter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
-from crm_tui.widgets.safe import clean_display, plain
+from crm_tui.widgets.safe import plain
 
 MENU_ITEM_ID = "activity_followup"
 # How often the screen asks whether someone else changed the database (a cheap check).

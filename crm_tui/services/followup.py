@@ -19,7 +19,6 @@ from crm_tui.services.activities import DONE, PENDING, ActivityRecord
 from crm_tui.services.base import (
     FIRST_PAGE,
     Actor,
-    DateRange,
     Page,
     PageRequest,
     clean_text,
