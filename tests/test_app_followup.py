@@ -147,6 +147,16 @@ async def test_load_done_ones_and_pend_puts_one_back_to_pending(day):
         assert listed(app) == []
 
 
+async def test_a_task_says_when_it_is_due_and_who_has_it(day):
+    add_activity(day["admin"], when="2026-11-27 12:00", contact_id=day["ana"].id, category_id=day["category"].id,
+                 detail="Llevar la refacción", kind="task", due_date="2026-11-30", assignee_id=day["beto"].id)
+    app = make_app(users.identify("beto"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert listed(app)[0] == "Llevar la refacción"
+        assert "Task due 2026-11-30 for Beto Paz · Follow-up: …" in screen_text(app)
+
+
 async def test_load_another_users_activities(day):
     app = make_app(day["admin"])
     async with app.run_test(size=SIZE) as pilot:

@@ -77,6 +77,16 @@ def describe_filter(filters: FollowupFilter, names: dict[str, str]) -> str:
     return " · ".join([text, *extra])
 
 
+def followup_line(record) -> str:
+    """The follow-up notes; for a task, first when it is due and who has it."""
+    line = "{label} {notes}".format(label=_("Follow-up:"), notes=record.followup_notes or "…")
+    if not record.is_task:
+        return line
+    task = _("Task due {date} for {assignee}").format(date=format_date(record.due_date),
+                                                      assignee=record.assignee_name)
+    return f"{task} · {line}"
+
+
 def day_word(day: dt.date, today: dt.date) -> str:
     if day == today:
         return _("today")
@@ -197,7 +207,7 @@ class FollowupScreen(Screen):
         else:
             self._show_contact(record.contact_name, self.card)
         detail.update(plain(record.detail))
-        notes.update(plain("{label} {notes}".format(label=_("Follow-up:"), notes=record.followup_notes or "…")))
+        notes.update(plain(followup_line(record), one_line=True))
 
     def _show_contact(self, name: str, card) -> None:
         parts = [name]
