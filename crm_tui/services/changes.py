@@ -1,6 +1,6 @@
 """Whether other people changed the database since a screen last looked.
 
-A screen that follows other users (the home screen) asks `watch.changed()` about once a
+A screen that follows other users (the home screen) asks `watch.changed()` every half
 second; the check costs about what reading one pragma does, whatever the size of the
 database (see crm_tui.db.changes for how each database tells).
 """
