@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm_tui import i18n
-from crm_tui.app import run_app
+from crm_tui.app import CrmApp, run_app
 from crm_tui.screens.first_run import FirstRunScreen
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.activity_followup import FollowupScreen
@@ -14,7 +14,7 @@ from crm_tui.screens.menu import MENU, menu_for
 from crm_tui.services import catalogs, users
 from crm_tui.widgets.chrome import StatusLine
 from textual.widgets import Input, OptionList
-from test_app_support import MemoryConfig, SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
+from test_app_support import TODAY, MemoryConfig, SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
 
 SPANISH_MENU = [
     "Configurar Categorías", "Catálogo de Clientes", "Catálogo de Contactos", "Catálogo de Proyectos",
@@ -243,3 +243,16 @@ async def test_the_follow_up_menu_item_goes_back_to_the_home_screen(ui_admin):
         await open_item(pilot, "categories")
         await open_item(pilot, "activity_followup")
         assert app.screen is home and len(app.screen_stack) == 2  # the default screen and home
+
+
+async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(ui_admin):
+    long_path = "/srv/empresa/departamento-de-soporte-tecnico/bases-de-datos/2026/crm-principal.db"
+    app = CrmApp(ui_admin, long_path, today=TODAY, config=(MemoryConfig().load, MemoryConfig().save))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_item(pilot, "contacts")
+        await settle(pilot)
+        shown = str(app.screen.query_one(StatusLine).render())
+        assert shown.endswith("Contact catalog")
+        assert "crm-principal.db" in shown
+        assert len(shown) <= 80

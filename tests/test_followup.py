@@ -124,7 +124,7 @@ def test_appointments_are_the_persons_open_orders_from_today_by_time(world):
         order("2026-12-09 11:00")  # beyond the next days
         order("2026-12-01 10:00", assigned=admin)
         finished = order("2026-12-01 12:00")
-        register_service(admin, finished.id, when="2026-12-01 07:00", work_done="Listo", service_finished=True)
+        register_service(admin, finished.id, finished.version, when="2026-12-01 07:00", work_done="Listo", service_finished=True)
         assert [o.number for o in followup.appointments(agent.id)] == [first.number, later.number]
 
 

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import peewee as pw
 
 from crm_tui.db.models import Activity, Client, Contact, ServiceOrder
 from crm_tui.i18n import N_, _
 from crm_tui.services import activities, clock, orders
-from crm_tui.services.activities import DONE, PENDING, ActivityRecord
+from crm_tui.services.activities import ActivityRecord
 from crm_tui.services.base import (
     FIRST_PAGE,
     Actor,
@@ -24,8 +23,6 @@ from crm_tui.services.base import (
     clean_text,
     format_datetime,
     keyset_page,
-    update_versioned,
-    writing,
 )
 from crm_tui.services.errors import NotFound, ValidationError
 from crm_tui.services.followup_filter import ANY_STATUS, FollowupFilter  # noqa: F401 - part of this module's API
@@ -130,31 +127,24 @@ def appointments(user_id: int, days: int = APPOINTMENT_DAYS, limit: int = APPOIN
 # --- Ok and Pend ----------------------------------------------------------------------
 
 
-def _set_status(actor: Actor, activity_id: int, version: int, status: str, notes: Any) -> ActivityRecord:
-    changes: dict[str, Any] = {"status": status, "followup_notes": clean_text(notes)}
-    with writing():
-        if Activity.get_or_none(Activity.id == activity_id) is None:
-            raise NotFound(_("Activity {id} does not exist.").format(id=activity_id))
-        update_versioned(Activity, activity_id, version, actor, changes)
-    return activities.get_activity(activity_id)
+def _require_notes(notes: str) -> None:
+    if not clean_text(notes):
+        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
+                              "followup_notes")
 
 
 def mark_done_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
     """[Ok]: the activity read at `version` is done; `notes` (required) become its follow-up
     notes. Another user's change since then is a conflict, never overwritten."""
-    if not clean_text(notes):
-        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
-                              "followup_notes")
-    return _set_status(actor, activity_id, version, DONE, notes)
+    _require_notes(notes)
+    return activities.mark_done(actor, activity_id, version, notes)
 
 
 def mark_pending_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
     """[Pend]: a done activity read at `version` is pending again, its follow-up notes now
     `notes` (saying why it is pending again)."""
-    if not clean_text(notes):
-        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
-                              "followup_notes")
-    return _set_status(actor, activity_id, version, PENDING, notes)
+    _require_notes(notes)
+    return activities.mark_pending(actor, activity_id, version, notes)
 
 
 # --- the clipboard ------------------------------------------------------------------
