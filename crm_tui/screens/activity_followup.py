@@ -50,9 +50,9 @@ def _status_text(record) -> str:
 COLUMNS = [
     ColumnSpec(N_("Date"), lambda r: format_date(r.when.date()), 10),
     ColumnSpec(N_("Time"), lambda r: r.when.strftime("%H:%M"), 5),
-    ColumnSpec(N_("Contact"), lambda r: r.contact_name, 18, grow=True),
-    ColumnSpec(N_("Company"), lambda r: r.client_name, 18, grow=True),
-    ColumnSpec(N_("Status"), _status_text, 16),
+    ColumnSpec(N_("Contact"), lambda r: r.contact_name, 17, grow=True),
+    ColumnSpec(N_("Company"), lambda r: r.client_name, 17, grow=True),
+    ColumnSpec(N_("Status"), _status_text, 17),
 ]
 
 
