@@ -85,6 +85,10 @@ class EditScreen(Screen):
     def on_mount(self) -> None:
         # At once, not after a refresh: keys typed right after the one that opened the
         # form go to its first field.
+        self.focus_start()
+
+    def focus_start(self) -> None:
+        """Where typing starts when the screen opens."""
         self._focus_first()
 
     def _focus_first(self) -> None:

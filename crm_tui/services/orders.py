@@ -88,7 +88,7 @@ LABELS = {
 
 ORDER = Entity("service_order", N_("Service order"), (
     Field("project_id", LABELS["project_id"], LOOKUP, lookup="project",
-          help=N_("Optional: choosing it narrows the contacts to the project's client")),
+          help=N_("Optional; it narrows the contacts to its client")),
     Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
     Field("priority", LABELS["priority"], CHOICE, required=True, choices=tuple(PRIORITY_LABELS.items())),
     Field("assigned_user_id", LABELS["assigned_user_id"], LOOKUP, lookup="user"),
