@@ -498,3 +498,15 @@ def test_the_declarations_name_the_fields_the_services_take(world):
     rating = order_service.VERIFICATION.field("rating")
     assert (rating.minimum, rating.maximum, rating.shown_when) == (1, 5, "closed")
     assert order_service.SERVICE_ENTRY.field("minutes").maximum == order_service.MAX_MINUTES
+
+
+def test_a_status_action_on_an_older_copy_is_a_conflict_even_when_the_status_moved_on(world):
+    admin, agent = world["admin"], world["agent"]
+    order = add_order(admin, order_input(world))
+    finished = finish(agent, order)
+    reopen_order(agent, order.id, finished.version, customer_comments="Desde otra terminal")
+    with pytest.raises(ConflictError, match="tecnico changed this record"):
+        verify_order(admin, order.id, finished.version, closed=True, rating=5, customer_comments="ok")
+    with pytest.raises(ConflictError, match="tecnico changed this record"):
+        modify_order(admin, order.id, order.version, order_input(world, detail="Otro"))
+    assert get_order(order.id).order.status == "open" and OrderReview.select().count() == 1

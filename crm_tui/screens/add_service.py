@@ -65,6 +65,7 @@ class AddServiceScreen(EditScreen):
         lookup: LookupField = self.form.widget_for("number")
         lookup.set_choice(detail.order.id, lookup.describe(detail.order), detail.order)
         self._show_order(detail)
+        self.form.show_field_error("number", orders.closed_for_work_message(detail.order))
         self.form.mark_clean()
 
     # --- the order: shown as chosen, refused at the field when not open ------------------

@@ -34,6 +34,7 @@ from crm_tui.services.base import (
     PageRequest,
     choice_from_word,
     clean_text,
+    format_datetime,
     iter_keyset,
     keyset_page,
     parse_datetime,
@@ -651,6 +652,16 @@ def _current(order_id: int) -> ServiceOrder:
     return row
 
 
+def _refuse_if_changed(row: ServiceOrder, version: int | None) -> None:
+    """A status action on a copy older than the stored order is a conflict, whatever the
+    status now: the user decided on what they saw."""
+    if version is not None and row.version != version:
+        raise ConflictError(
+            _("{user} changed this record at {time} while you were editing it; "
+              "reload it and make your change again.").format(
+                user=row.updated_by or "?", time=format_datetime(row.updated_at)))
+
+
 def _refuse_status(row: ServiceOrder, message: str) -> None:
     raise ConflictError(message.format(number=row.number, status=status_label(row.status).lower()))
 
@@ -659,6 +670,7 @@ def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) ->
     """Change an open order's data (refused once finished or closed)."""
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
             _refuse_status(row, _("Order {number} is {status}: only open orders can be changed."))
         update_versioned(ServiceOrder, order_id, version, actor, _order_values(data, row))
@@ -694,6 +706,7 @@ def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | N
     spent = _minutes(minutes)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
             raise ConflictError(closed_for_work_message(_read_order(row.id)))
         technician = active_record(User, user_id if user_id is not None else actor.id, "user_id",
@@ -742,6 +755,7 @@ def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rat
         score = None
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != FINISHED:
             _refuse_status(row, _("Order {number} is {status}: only finished orders can be verified."))
         moment = now()
@@ -767,6 +781,7 @@ def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments
     comments = clean_text(customer_comments)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status not in (FINISHED, CLOSED):
             _refuse_status(row, _("Order {number} is {status}: only finished or closed orders can be reopened."))
         update_versioned(ServiceOrder, order_id, version, actor, _reopening(row, comments))
