@@ -195,11 +195,11 @@ async def test_lifecycle_through_the_screens_open_finished_verified_closed_and_r
         screen = await open_inquiry(pilot, order.number)
         assert screen.record.number == order.number
         state = screen.query_one("#order-state", Static)
-        assert str(state.render()) == f"Order {order.number} · Open · reopened 0 times"
+        assert str(state.render()) == f"Order {order.number} · Open · times reopened: 0"
 
         await register_on_inquiry(pilot, "Diagnóstico y cambio de rodillo", finished=True)
         assert app.screen is screen  # back on the order, which moved on
-        assert str(state.render()) == f"Order {order.number} · Finished · reopened 0 times"
+        assert str(state.render()) == f"Order {order.number} · Finished · times reopened: 0"
         assert "Diagnóstico y cambio de rodillo" in str(screen.query_one("#entries", Static).render())
 
         await pilot.press("f5")  # verified, not closed: back to open
@@ -209,7 +209,7 @@ async def test_lifecycle_through_the_screens_open_finished_verified_closed_and_r
         await pilot.press("f8")
         await settle(pilot)
         assert app.screen is screen
-        assert str(state.render()) == f"Order {order.number} · Open · reopened 1 times"
+        assert str(state.render()) == f"Order {order.number} · Open · times reopened: 1"
 
         await register_on_inquiry(pilot, "Se cambió la bandeja", finished=True)
         await pilot.press("f5")
@@ -226,7 +226,7 @@ async def test_lifecycle_through_the_screens_open_finished_verified_closed_and_r
         await pilot.press("f8")
         await settle(pilot)
         assert app.screen is screen
-        assert str(state.render()) == f"Order {order.number} · Closed · reopened 1 times"
+        assert str(state.render()) == f"Order {order.number} · Closed · times reopened: 1"
 
         await pilot.press("ctrl+r")  # work on a closed order: refused at the number
         await settle(pilot)
@@ -240,7 +240,7 @@ async def test_lifecycle_through_the_screens_open_finished_verified_closed_and_r
         await burst(pilot, "Volvió a fallar")
         await pilot.press("f8")
         await settle(pilot)
-        assert str(state.render()) == f"Order {order.number} · Open · reopened 2 times"
+        assert str(state.render()) == f"Order {order.number} · Open · times reopened: 2"
         history = str(screen.query_one("#history", Static).render())
         for step in ("Created", "Finished (service entry)", "Verified, not closed: back to open",
                      "Verified and closed, rating 5", "Reopened: back to open", "Volvió a fallar"):

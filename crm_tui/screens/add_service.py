@@ -38,13 +38,14 @@ class AddServiceScreen(EditScreen):
         last_saved.display = False
         yield last_saved
         yield self.make_form()
-        with VerticalScroll(id="order-summary", classes="order-summary"):
+        with VerticalScroll(id="order-summary", classes="order-summary -tall"):
             yield Static(plain(_("Type the order number, or part of its detail to look it up.")),
                          id="order-summary-text")
 
     def make_form(self) -> Form:
         return CheckedForm(self.specs, lambda values: self.save_callable(self.record, values), self.initial,
-                           checks={"number": self._check_order}, id="form")
+                           checks={"number": self._check_order}, id="form",
+                           classes="add-service-form")
 
     def on_mount(self) -> None:
         if self.order_number is not None:
@@ -107,8 +108,8 @@ class AddServiceScreen(EditScreen):
             text.update(plain(_("Type the order number, or part of its detail to look it up.")))
             return
         order = detail.order
-        lines = [_("Order {number}").format(number=order.number), *order_lines(order), order.detail, "",
-                 _("Service entries"), *entry_lines(detail.entries)]
+        lines = [_("Order {number}").format(number=order.number), order.detail, "",
+                 _("Service entries"), *entry_lines(detail.entries), "", *order_lines(order)]
         text.update(plain("\n".join(lines)))
 
     # --- saving ------------------------------------------------------------------------

@@ -109,9 +109,12 @@ class OrderInquiryScreen(EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
     BINDINGS = [
-        Binding("f5", "verify", N_("Verify"), id="order_verify", tooltip=N_("The customer's verification")),
-        Binding("f6", "reopen", N_("Reopen"), id="order_reopen", tooltip=N_("Put the order back to open")),
-        Binding("f7", "next_tab", N_("Next tab"), show=False, id="order_next_tab",
+        # F5 and F6 are on the row of buttons (and in F1); F7 has no button: it is in the footer.
+        Binding("f5", "verify", N_("Verify"), show=False, id="order_verify",
+                tooltip=N_("The customer's verification")),
+        Binding("f6", "reopen", N_("Reopen"), show=False, id="order_reopen",
+                tooltip=N_("Put the order back to open")),
+        Binding("f7", "next_tab", N_("Next tab"), id="order_next_tab",
                 tooltip=N_("Next tab: the order, its service entries, its reviews and history")),
         Binding("ctrl+o", "choose_order", N_("Number"), show=False, id="order_number",
                 tooltip=N_("Type another order number")),
@@ -146,7 +149,6 @@ class OrderInquiryScreen(EditScreen):
             yield Button(plain(_("^R Service")), id="service", compact=True)
             yield Button(plain(_("F5 Verify")), id="verify", compact=True)
             yield Button(plain(_("F6 Reopen")), id="reopen", compact=True)
-            yield Button(plain(_("F7 Tab")), id="next_tab", compact=True)
             yield Button(plain(_("Esc Back")), id="cancel", compact=True)
         yield CrmFooter()
 
@@ -247,7 +249,7 @@ class OrderInquiryScreen(EditScreen):
 
     def _show_parts(self, detail: orders.OrderDetail) -> None:
         order = detail.order
-        state = _("Order {number} · {status} · reopened {times} times").format(
+        state = _("Order {number} · {status} · times reopened: {times}").format(
             number=order.number, status=orders.status_label(order.status), times=order.times_reopened)
         self.query_one("#order-state", Static).update(plain(state))
         entries = [*order_lines(order), "", _("Service entries"), *entry_lines(detail.entries)]

@@ -70,8 +70,8 @@ class CheckedForm(Form):
 
     def __init__(self, specs: list[FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
                  record: Any = None, *, checks: dict[str, Callable[[], str]] | None = None,
-                 id: str | None = None) -> None:
-        super().__init__(specs, save, record, id=id)
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(specs, save, record, id=id, classes=classes)
         self.checks = checks or {}
 
     def check_field(self, name: str) -> str:
