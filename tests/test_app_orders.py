@@ -310,3 +310,26 @@ async def test_a_projects_pending_order_opens_in_the_single_order_inquiry(office
         await settle(pilot)
         assert isinstance(app.screen, OrderInquiryScreen)
         assert app.screen.record.id == order.id
+
+
+async def test_without_colour_a_ticked_box_shows_its_x_and_an_empty_one_does_not(office, monkeypatch):
+    from textual.color import Color
+
+    from test_app_forms import contrast
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "add_service")
+        box = app.screen.form.widget_for("service_finished")
+
+        def x_contrast() -> float:
+            style = box.get_component_rich_style("toggle--button")
+            return contrast(Color.from_rich_color(style.color), Color.from_rich_color(style.bgcolor))
+
+        empty = x_contrast()
+        box.focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert box.value is True
+        assert empty < 1.5 and x_contrast() >= 4.5, (empty, x_contrast())
