@@ -26,7 +26,7 @@ def order_day(ui_admin):
         order = orders.add_order(ui_admin, orders.OrderInput(
             contact_id=contact.id, category_id=category.id, detail="La impresora no toma papel " + HOSTILE,
             appointment_at=DAY + dt.timedelta(days=1), equipment="Impresora HP"))
-        orders.register_service(ui_admin, order.id, when=DAY, work_done="Cambio de rodillo", minutes=30,
+        orders.register_service(ui_admin, order.id, order.version, when=DAY, work_done="Cambio de rodillo", minutes=30,
                                 service_finished=True)
         finished = orders.get_order(order.id).order
         orders.verify_order(ui_admin, order.id, finished.version, closed=False, customer_comments="Sigue fallando")

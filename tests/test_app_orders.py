@@ -141,7 +141,7 @@ async def test_ctrl_r_while_typing_registers_a_service_and_the_form_below_keeps_
 
 async def test_an_unknown_or_closed_order_number_is_refused_at_the_field(office):
     order = new_order(office)
-    orders.register_service(office["actor"], order.id, when="2026-11-20 10:00", work_done="x",
+    orders.register_service(office["actor"], order.id, order.version, when="2026-11-20 10:00", work_done="x",
                             service_finished=True)
     finished = orders.get_order(order.id).order
     orders.verify_order(office["actor"], order.id, finished.version, closed=True, rating=5, customer_comments="ok")
