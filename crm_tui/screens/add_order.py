@@ -2,6 +2,7 @@
 number and leaves the form empty for the next one."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.app import ComposeResult
@@ -9,10 +10,10 @@ from textual.widgets import Static
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import EditScreen
-from crm_tui.screens.order_parts import CheckedForm, order_input, order_specs
+from crm_tui.screens.order_parts import CheckedForm, order_input
 from crm_tui.services import catalogs, orders
 from crm_tui.services.errors import ServiceError
-from crm_tui.widgets.form import Form
+from crm_tui.widgets.form import Form, form_field
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import plain
 
@@ -24,7 +25,9 @@ class AddOrderScreen(EditScreen):
     """A new service order; the project (optional) narrows the contacts to its client."""
 
     def __init__(self) -> None:
-        specs = order_specs(contact_id={"lookup": self._lookup_contacts})
+        # The contacts are looked up among the project's client's, once a project is chosen.
+        contact = replace(form_field(orders.ORDER.field("contact_id")), lookup=self._lookup_contacts)
+        specs = [contact if field.name == "contact_id" else field for field in orders.ORDER.fields]
         super().__init__(_(TITLE), specs, self._add, initial=dict(NEW_ORDER))
         self.project_client_id: int | None = None
 

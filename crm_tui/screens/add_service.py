@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import EditScreen
-from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_lines, specs_of
+from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_lines
 from crm_tui.services import orders
 from crm_tui.services.clock import now
 from crm_tui.services.errors import ServiceError, ValidationError
@@ -27,8 +27,7 @@ class AddServiceScreen(EditScreen):
     """Work done, minutes spent and [x] Service finished, on the open order chosen."""
 
     def __init__(self, order_number: int | None = None) -> None:
-        specs = specs_of(orders.SERVICE_ENTRY, order_id={"name": "number"})
-        super().__init__(_(TITLE), specs, self._register, initial=dict(NEW_ENTRY))
+        super().__init__(_(TITLE), orders.SERVICE_ENTRY.fields, self._register, initial=dict(NEW_ENTRY))
         self.order_number = order_number  # opened on this order (from its inquiry)
         self.detail: orders.OrderDetail | None = None
         self._saving_now = False
@@ -44,7 +43,7 @@ class AddServiceScreen(EditScreen):
 
     def make_form(self) -> Form:
         return CheckedForm(self.specs, lambda values: self.save_callable(self.record, values), self.initial,
-                           checks={"number": self._check_order}, id="form",
+                           checks={"order_id": self._check_order}, id="form",
                            classes="add-service-form")
 
     def on_mount(self) -> None:
@@ -61,18 +60,18 @@ class AddServiceScreen(EditScreen):
         try:
             detail = orders.get_order_by_number(number)
         except ServiceError as error:
-            self.form.show_field_error("number", error.message)
+            self.form.show_field_error("order_id", error.message)
             return
-        lookup: LookupField = self.form.widget_for("number")
+        lookup: LookupField = self.form.widget_for("order_id")
         lookup.set_choice(detail.order.id, lookup.describe(detail.order), detail.order)
         self._show_order(detail)
-        self.form.show_field_error("number", orders.closed_for_work_message(detail.order))
+        self.form.show_field_error("order_id", orders.closed_for_work_message(detail.order))
         self.form.mark_clean()
 
     # --- the order: shown as chosen, refused at the field when not open ------------------
 
     def on_lookup_field_changed(self, event: LookupField.Changed) -> None:
-        if event.lookup.id != "field-number":
+        if event.lookup.id != "field-order_id":
             return
         if event.value is None:
             self._show_order(None)
@@ -80,13 +79,13 @@ class AddServiceScreen(EditScreen):
         try:
             self._show_order(orders.get_order(event.value))
         except ServiceError as error:
-            self.form.show_field_error("number", error.message)
+            self.form.show_field_error("order_id", error.message)
             return
-        self.form.show_field_error("number", self._check_order())
+        self.form.show_field_error("order_id", self._check_order())
 
     def _check_order(self) -> str:
         """Why no work can be logged on the order in the field ("" when it can)."""
-        lookup: LookupField = self.form.widget_for("number")
+        lookup: LookupField = self.form.widget_for("order_id")
         if lookup.value is None and lookup.text.strip() and self._saving_now:
             # F8 with a number typed and not chosen: it is taken as the order's number (while
             # typing, "12" is not yet order 123).
@@ -123,8 +122,8 @@ class AddServiceScreen(EditScreen):
 
     def _register(self, _stored: Any, values: dict[str, Any]) -> orders.EntryRecord:
         order = self.detail.order if self.detail is not None else None
-        if order is None or order.id != values["number"]:
-            order = orders.get_order(values["number"]).order
+        if order is None or order.id != values["order_id"]:
+            order = orders.get_order(values["order_id"]).order
         return orders.register_service(self.app.actor, order.id, when=now(), work_done=values["work_done"],
                                        minutes=values["minutes"],
                                        service_finished=bool(values["service_finished"]),

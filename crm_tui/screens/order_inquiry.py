@@ -14,16 +14,7 @@ from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import EditScreen
-from crm_tui.screens.order_parts import (
-    CheckedForm,
-    describe_order,
-    entry_lines,
-    order_input,
-    order_lines,
-    order_specs,
-    review_lines,
-    specs_of,
-)
+from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_input, order_lines, review_lines
 from crm_tui.services import orders
 from crm_tui.services.errors import ServiceError
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
@@ -121,7 +112,7 @@ class OrderInquiryScreen(EditScreen):
     ]
 
     def __init__(self, number: int | None = None) -> None:
-        super().__init__(_(TITLE), order_specs(), self._modify, reload=self._fresh)
+        super().__init__(_(TITLE), orders.ORDER.fields, self._modify, reload=self._fresh)
         self.initial_number = number
         self.detail: orders.OrderDetail | None = None
 
@@ -131,7 +122,7 @@ class OrderInquiryScreen(EditScreen):
         yield StatusLine(self.title_text)
         with Horizontal(classes="number-row"):
             yield Label(plain(orders.label("number")))
-            yield LookupField(orders.lookup_orders, describe_order, _("Type the number (or words of the detail)"),
+            yield LookupField(orders.lookup_orders, placeholder=_("Type the number (or words of the detail)"),
                               id="number")
         yield Static("", classes="field-error", id="number-error")
         yield Static(plain(_("Type an order number and press Enter.")), classes="order-state", id="order-state")
@@ -233,7 +224,7 @@ class OrderInquiryScreen(EditScreen):
             self.number_field.focus()
 
     def _show_number(self, order: orders.OrderRecord) -> None:
-        self.number_field.set_choice(order.id, describe_order(order), order)
+        self.number_field.set_choice(order.id, order.label, order)
 
     def _show(self, detail: orders.OrderDetail, refill: bool = True) -> None:
         """The order on screen: its number, its state, its form, entries and history."""
@@ -332,7 +323,7 @@ class OrderInquiryScreen(EditScreen):
                                        rating=values["rating"], customer_comments=values["customer_comments"])
 
         title = _("Verify order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, specs_of(orders.VERIFICATION), verify), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.VERIFICATION.fields, verify), self._reviewed)
 
     def action_reopen(self) -> None:
         if self._no_order():
@@ -347,7 +338,7 @@ class OrderInquiryScreen(EditScreen):
                                        customer_comments=values["customer_comments"])
 
         title = _("Reopen order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, specs_of(orders.REOPENING), reopen), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.REOPENING.fields, reopen), self._reviewed)
 
     def _refuse(self, message: str, order: orders.OrderRecord) -> None:
         self.app.notify(message.format(number=order.number, status=orders.status_label(order.status).lower()),

@@ -1,63 +1,14 @@
-"""What the order screens share: their form fields from the declarations in
-services/orders.py, a form with the screen's own checks, and an order told in lines."""
+"""What the order screens share: a form with the screen's own checks, and an order told
+in lines. Their fields are the declarations in services/orders.py."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from crm_tui.i18n import _
-from crm_tui.services import catalogs, orders, users
+from crm_tui.services import orders
 from crm_tui.services.base import format_datetime
-from crm_tui.services.fields import Entity, Field, WHOLE
-from crm_tui.widgets.form import TEXT, FieldSpec, Form
-
-# What a LOOKUP field of the declarations looks records up with.
-LOOKUPS: dict[str, Callable[..., list]] = {
-    "project": lambda text, limit: catalogs.lookup_projects(text, limit),
-    "contact": lambda text, limit: catalogs.lookup_contacts(text, limit),
-    "user": lambda text, limit: users.lookup_users(text, limit),
-    "category": lambda text, limit: catalogs.lookup_categories(text, limit),
-    "order": lambda text, limit: orders.lookup_orders(text, limit),
-}
-
-# How an order shows the record a LOOKUP field holds (when the form opens a stored order).
-ORDER_DISPLAY: dict[str, Callable[[Any], str]] = {
-    "project_id": lambda order: order.project_name,
-    "contact_id": lambda order: "{name} ({client})".format(name=order.contact_name, client=order.client_name),
-    "assigned_user_id": lambda order: order.assigned_user_name,
-    "category_id": lambda order: order.category_name,
-}
-
-
-def describe_order(order: orders.OrderRecord) -> str:
-    """An order in a look-up list: number, status, contact and client, the detail's start."""
-    return "{number} · {status} · {contact} ({client}) · {detail}".format(
-        number=order.number, status=orders.status_label(order.status), contact=order.contact_name,
-        client=order.client_name, detail=order.detail.splitlines()[0] if order.detail else "")
-
-
-def spec_of(field: Field, **overrides: Any) -> FieldSpec:
-    """The form field for a declared field (a whole number is typed as text and checked
-    by the service)."""
-    values: dict[str, Any] = dict(name=field.name, label=field.label,
-                                  kind=TEXT if field.kind == WHOLE else field.kind,
-                                  required=field.required, max_length=field.max_length,
-                                  choices=field.choices, help=field.help)
-    if field.lookup is not None:
-        values["lookup"] = LOOKUPS[field.lookup]
-    if field.lookup == "order":
-        values["describe"] = describe_order
-    return FieldSpec(**{**values, **overrides})
-
-
-def specs_of(entity: Entity, **overrides_by_name: dict[str, Any]) -> list[FieldSpec]:
-    return [spec_of(field, **overrides_by_name.get(field.name, {})) for field in entity.fields]
-
-
-def order_specs(**overrides_by_name: dict[str, Any]) -> list[FieldSpec]:
-    """The service order's form fields, showing a stored order's names."""
-    for name, display in ORDER_DISPLAY.items():
-        overrides_by_name.setdefault(name, {}).setdefault("display", display)
-    return specs_of(orders.ORDER, **overrides_by_name)
+from crm_tui.services.fields import Field
+from crm_tui.widgets.form import FieldSpec, Form
 
 
 def order_input(values: dict[str, Any]) -> orders.OrderInput:
@@ -68,7 +19,7 @@ class CheckedForm(Form):
     """A form with checks of its screen before the field's own (an order number that
     names no order, or a closed one, is told at the field, as typed)."""
 
-    def __init__(self, specs: list[FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
+    def __init__(self, specs: Sequence[Field | FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
                  record: Any = None, *, checks: dict[str, Callable[[], str]] | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(specs, save, record, id=id, classes=classes)

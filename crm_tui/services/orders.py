@@ -177,6 +177,14 @@ class OrderRecord:
     def is_open(self) -> bool:
         return self.status == OPEN
 
+    @property
+    def label(self) -> str:
+        """The order in a look-up list: number, status, contact and client, the detail's start."""
+        first_line = self.detail.splitlines()[0] if self.detail else ""
+        return "{number} · {status} · {contact} ({client}) · {detail}".format(
+            number=self.number, status=status_label(self.status), contact=self.contact_name,
+            client=self.client_name, detail=first_line)
+
 
 @dataclass(frozen=True)
 class EntryRecord:
