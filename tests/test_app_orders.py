@@ -333,3 +333,51 @@ async def test_without_colour_a_ticked_box_shows_its_x_and_an_empty_one_does_not
         await settle(pilot)
         assert box.value is True
         assert empty < 1.5 and x_contrast() >= 4.5, (empty, x_contrast())
+
+
+async def test_text_typed_while_a_new_order_waits_for_the_database_stays_in_the_form(office, ui_db, tmp_path):
+    import sqlite3
+
+    app = make_app(office["actor"])
+    blocker = sqlite3.connect(str(tmp_path / "ui.db"), timeout=1)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_item(pilot, "add_order")
+            screen = app.screen
+            await burst(pilot, str(office["project"].key), "<tab>")
+            screen.form.widget_for("category_id").focus()
+            await burst(pilot, "Instal", "<tab>", "Primera orden")
+            ui_db.execute_sql("PRAGMA busy_timeout = 20000")
+            blocker.execute("BEGIN IMMEDIATE")  # another session in the middle of a long write
+            await pilot.press("f8")
+            await pilot.pause(0.05)
+            assert screen.form.saving
+            await type_text(pilot, " y segunda")
+            blocker.rollback()
+            await settle(pilot)
+            assert app.screen is screen
+            assert screen.form.raw_value("detail") == "Primera orden y segunda"
+            assert "What you typed while it was being saved stays in the form" in str(
+                screen.query_one("#last-saved", Static).render())
+    finally:
+        blocker.close()
+    assert [order.detail for order in orders.list_orders().rows] == ["Primera orden"]
+
+
+async def test_the_inquiry_buttons_answer_a_click(office):
+    order = new_order(office)
+    orders.register_service(office["actor"], order.id, order.version, when="2026-11-20 10:00", work_done="x",
+                            service_finished=True)
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inquiry(pilot, order.number)
+        await pilot.click("#verify")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewDialog)
+        await pilot.click("#cancel")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.click("#service")
+        await settle(pilot)
+        assert isinstance(app.screen, AddServiceScreen)
+        assert "Order 1 is finished" in field_error(app.screen.form, "order_id")
