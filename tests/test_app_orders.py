@@ -310,6 +310,12 @@ async def test_a_projects_pending_order_opens_in_the_single_order_inquiry(office
         await settle(pilot)
         assert isinstance(app.screen, OrderInquiryScreen)
         assert app.screen.record.id == order.id
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#pending-orders", offset=(3, 2))  # a click on the selected row opens it
+        await settle(pilot)
+        assert isinstance(app.screen, OrderInquiryScreen)
+        assert app.screen.record.id == order.id
 
 
 async def test_without_colour_a_ticked_box_shows_its_x_and_an_empty_one_does_not(office, monkeypatch):
