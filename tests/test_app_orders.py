@@ -89,6 +89,8 @@ async def test_bad_input_in_the_order_form_is_told_at_each_field_and_nothing_typ
         await settle(pilot)
         for name, label in (("contact_id", "Contact"), ("category_id", "Category"), ("detail", "Detail")):
             assert field_error(form, name) == f"✗ {label} is required."
+        form.widget_for("project_id").focus()
+        await burst(pilot, "9999")  # an unknown project
         form.widget_for("contact_id").focus()
         await burst(pilot, "nadie así")  # an unknown contact
         form.widget_for("appointment_at").focus()
@@ -97,7 +99,9 @@ async def test_bad_input_in_the_order_form_is_told_at_each_field_and_nothing_typ
         await burst(pilot, "Revisar el conmutador")
         await pilot.press("f8")
         await settle(pilot)
+        assert field_error(form, "project_id").startswith("✗ Project: choose one of the matches")
         assert field_error(form, "contact_id").startswith("✗ Contact: choose one of the matches")
+        assert app.screen.query_one("#field-project_id-text", Input).value == "9999"
         assert "not a valid date" in field_error(form, "appointment_at")
         assert app.screen.query_one("#field-contact_id-text", Input).value == "nadie así"
         assert form.raw_value("appointment_at") == "31/02/2026 10:00"
