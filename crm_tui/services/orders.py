@@ -32,8 +32,11 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    active_record,
     choice_from_word,
     clean_text,
+    display_name_sql,
+    format_datetime,
     iter_keyset,
     keyset_page,
     parse_datetime,
@@ -43,7 +46,9 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.clock import now
+from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, DATETIME, LOOKUP, MULTILINE, WHOLE, Entity, Field
 
 T = TypeVar("T")
 
@@ -81,6 +86,39 @@ LABELS = {
     "finished": N_("Finished on"),
     "source_activity_id": N_("Source activity"),
 }
+
+
+# --- field declarations (forms, columns and exports are made from these) ---------------
+
+ORDER = Entity("service_order", N_("Service order"), (
+    Field("project_id", LABELS["project_id"], LOOKUP, lookup="project",
+          help=N_("Optional; it narrows the contacts to its client")),
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("priority", LABELS["priority"], CHOICE, required=True, choices=tuple(PRIORITY_LABELS.items())),
+    Field("assigned_user_id", LABELS["assigned_user_id"], LOOKUP, lookup="user"),
+    Field("appointment_at", LABELS["appointment_at"], DATETIME),
+    Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
+    Field("detail", LABELS["detail"], MULTILINE, required=True),
+    Field("equipment", LABELS["equipment"], MULTILINE),
+))
+
+SERVICE_ENTRY = Entity("service_entry", N_("Service entry"), (
+    Field("order_id", LABELS["number"], LOOKUP, required=True, lookup="order"),
+    Field("work_done", LABELS["work_done"], MULTILINE, required=True),
+    Field("minutes", LABELS["minutes"], WHOLE, minimum=0, maximum=MAX_MINUTES),
+    Field("service_finished", N_("Service finished"), BOOL),
+))
+
+VERIFICATION = Entity("order_verification", N_("Verification"), (
+    Field("customer_comments", LABELS["customer_comments"], MULTILINE),
+    Field("closed", N_("Service finished (closes the order)"), BOOL),
+    Field("rating", LABELS["rating"], WHOLE, minimum=MIN_RATING, maximum=MAX_RATING, shown_when="closed",
+          help=N_("1 (poor) to 5 (excellent)")),
+))
+
+REOPENING = Entity("order_reopening", N_("Reopening"), (
+    Field("customer_comments", LABELS["customer_comments"], MULTILINE),
+))
 
 
 def label(field_name: str) -> str:
@@ -139,6 +177,14 @@ class OrderRecord:
     def is_open(self) -> bool:
         return self.status == OPEN
 
+    @property
+    def label(self) -> str:
+        """The order in a look-up list: number, status, contact and client, the detail's start."""
+        first_line = self.detail.splitlines()[0] if self.detail else ""
+        return "{number} · {status} · {contact} ({client}) · {detail}".format(
+            number=self.number, status=status_label(self.status), contact=self.contact_name,
+            client=self.client_name, detail=first_line)
+
 
 @dataclass(frozen=True)
 class EntryRecord:
@@ -186,7 +232,7 @@ class OrderInput:
 
 @dataclass(frozen=True)
 class OrderFilter:
-    status: str | None = None
+    status: str | None = field(default=None, metadata=filter_field(choices=STATUS_LABELS))
     user_id: int | None = None
     client_id: int | None = None
     contact_id: int | None = None
@@ -197,51 +243,6 @@ class OrderFilter:
 
 
 # --- shared checks (activities use them too) ------------------------------------------
-
-
-def optional_id(value: Any, field_name: str, field_label: str) -> int | None:
-    """An id from a form or the command line: None/"" for none, else a positive integer."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = 0
-    if isinstance(value, bool) or not 0 < number <= 2**62:
-        raise ValidationError(
-            _("{field}: choose a record from the list.").format(field=field_label), field_name)
-    return number
-
-
-def active_record(model: type[pw.Model], value: Any, field_name: str, field_label: str, *,
-                  required: bool, keep_inactive: int | None = None) -> pw.Model | None:
-    """The record `value` points at; it must exist and be active (unless it is the one
-    the record already had, `keep_inactive`, so old records can still be edited)."""
-    record_id = optional_id(value, field_name, field_label)
-    if record_id is None:
-        if required:
-            raise ValidationError(_("{field} is required.").format(field=field_label), field_name)
-        return None
-    record = model.get_or_none(model.id == record_id)
-    if record is None:
-        raise ValidationError(
-            _("{field}: the selected record no longer exists.").format(field=field_label), field_name)
-    if not getattr(record, "active", True) and record_id != keep_inactive:
-        raise ValidationError(
-            _("{field}: {name} is inactive; choose another one.").format(
-                field=field_label, name=_record_name(record)), field_name)
-    return record
-
-
-def _record_name(record: pw.Model) -> str:
-    if isinstance(record, User):
-        return record.full_name or record.username
-    return getattr(record, "name", str(record.id))
-
-
-def user_name_of(alias: Any = User) -> pw.Node:
-    """The name people read for a user: the full name, or the login when it is blank."""
-    return pw.fn.COALESCE(pw.fn.NULLIF(alias.full_name, ""), alias.username)
 
 
 def check_in_list(value: Any, choices: dict[str, str], field_name: str, field_label: str) -> str:
@@ -264,7 +265,7 @@ def _order_query() -> pw.ModelSelect:
                                 Project.name.alias("project_name"),
                                 Contact.name.alias("contact_name"),
                                 Client.name.alias("client_name"),
-                                user_name_of(_Assigned).alias("assigned_user_name"),
+                                display_name_sql(_Assigned).alias("assigned_user_name"),
                                 Category.name.alias("category_name"))
     return _join_names(query).objects()
 
@@ -309,7 +310,7 @@ def _read_order(order_id: int) -> OrderRecord:
 
 def _entries(order_id: int) -> list[EntryRecord]:
     rows = (ServiceEntry
-            .select(ServiceEntry, user_name_of().alias("user_name"))
+            .select(ServiceEntry, display_name_sql(User).alias("user_name"))
             .join(User, on=(ServiceEntry.user == User.id))
             .where(ServiceEntry.order == order_id)
             .order_by(ServiceEntry.when, ServiceEntry.id)
@@ -321,7 +322,7 @@ def _entries(order_id: int) -> list[EntryRecord]:
 
 def _reviews(order_id: int) -> list[ReviewRecord]:
     rows = (OrderReview
-            .select(OrderReview, user_name_of().alias("user_name"))
+            .select(OrderReview, display_name_sql(User).alias("user_name"))
             .join(User, on=(OrderReview.user == User.id))
             .where(OrderReview.order == order_id)
             .order_by(OrderReview.when, OrderReview.id)
@@ -343,6 +344,59 @@ def get_order_by_number(number: int | str) -> OrderDetail:
     if row is None:
         raise NotFound(_("There is no service order number {number}.").format(number=wanted))
     return get_order(row.id)
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One line of an order's history: when, who, and what happened to its status."""
+
+    when: dt.datetime
+    user_name: str
+    what: str
+
+
+def order_history(detail: OrderDetail) -> list[OrderEvent]:
+    """The order's life in time order: created, each finishing entry, each verification
+    (closed, or back to open) and each reopening."""
+    order = detail.order
+    events = [OrderEvent(order.created_at, order.created_by, _("Created"))]
+    events.extend(OrderEvent(entry.when, entry.user_name, _("Finished (service entry)"))
+                  for entry in detail.entries if entry.service_finished)
+    for review in detail.reviews:
+        events.append(OrderEvent(review.when, review.user_name, _review_outcome(review)))
+    return sorted(events, key=lambda event: event.when)
+
+
+def _review_outcome(review: ReviewRecord) -> str:
+    if review.action == OrderReview.REOPEN:
+        return _("Reopened: back to open")
+    if review.closed:
+        return _("Verified and closed, rating {rating}").format(rating=review.rating)
+    return _("Verified, not closed: back to open")
+
+
+def closed_for_work_message(order: OrderRecord) -> str:
+    """Why no work can be logged on `order` now, and what to do about it ("" when open)."""
+    if order.status == OPEN:
+        return ""
+    if order.status == CLOSED:
+        return _("Order {number} is closed: work can only be logged on open orders. "
+                 "Reopen it first (Single order inquiry, Reopen).").format(number=order.number)
+    return _("Order {number} is finished: work can only be logged on open orders. "
+             "Verify it as not closed, or reopen it (Single order inquiry).").format(number=order.number)
+
+
+def order_for_work(number: int | str) -> OrderDetail:
+    """The open order with that number, to log work on; a number that names no order, or
+    an order that is not open, is refused at the order number field."""
+    try:
+        detail = get_order_by_number(number)
+    except NotFound as error:
+        raise ValidationError(error.message, "number") from None
+    refusal = closed_for_work_message(detail.order)
+    if refusal:
+        raise ValidationError(refusal, "number")
+    return detail
 
 
 def _order_number(value: int | str) -> int:
@@ -473,7 +527,7 @@ def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
     """Every order matching `filters` as a tuple in ORDER_COLUMNS order, by number."""
     fields = [ServiceOrder.number, ServiceOrder.status, ServiceOrder.priority,
               ServiceOrder.created_at, Client.name, Contact.name, Project.name,
-              Category.name, user_name_of(_Assigned), ServiceOrder.appointment_at,
+              Category.name, display_name_sql(_Assigned), ServiceOrder.appointment_at,
               ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
               ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
               ServiceOrder.times_reopened, ServiceOrder.created_by]
@@ -564,6 +618,16 @@ def _current(order_id: int) -> ServiceOrder:
     return row
 
 
+def _refuse_if_changed(row: ServiceOrder, version: int | None) -> None:
+    """A status action on a copy older than the stored order is a conflict, whatever the
+    status now: the user decided on what they saw."""
+    if version is not None and row.version != version:
+        raise ConflictError(
+            _("{user} changed this record at {time} while you were editing it; "
+              "reload it and make your change again.").format(
+                user=row.updated_by or "?", time=format_datetime(row.updated_at)))
+
+
 def _refuse_status(row: ServiceOrder, message: str) -> None:
     raise ConflictError(message.format(number=row.number, status=status_label(row.status).lower()))
 
@@ -572,6 +636,7 @@ def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) ->
     """Change an open order's data (refused once finished or closed)."""
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
             _refuse_status(row, _("Order {number} is {status}: only open orders can be changed."))
         update_versioned(ServiceOrder, order_id, version, actor, _order_values(data, row))
@@ -594,28 +659,28 @@ def _minutes(value: Any) -> int | None:
     return minutes
 
 
-def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | None, work_done: str,
-                     minutes: int | str | None = None, service_finished: bool = False,
-                     user_id: int | None = None, version: int | None = None) -> EntryRecord:
-    """Log work on an open order; `service_finished` finishes the order at `when`.
+def register_service(actor: Actor, order_id: int, version: int, *, when: dt.datetime | str | None,
+                     work_done: str, minutes: int | str | None = None, service_finished: bool = False,
+                     user_id: int | None = None) -> EntryRecord:
+    """Log work on an open order read at `version`; `service_finished` finishes it at `when`.
 
-    The order's version moves on, so someone editing it meanwhile gets a conflict.
-    `version`, when given, must be the one the caller read.
+    The order's version moves on, so someone editing it meanwhile gets a conflict, and so
+    does logging work on a copy of the order older than another user's change.
     """
     moment = parse_datetime(when, "when", label("when"), required=True)
     work = require(clean_text(work_done), "work_done", label("work_done"))
     spent = _minutes(minutes)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
-            _refuse_status(row, _("Order {number} is {status}: work can only be logged on open orders."))
+            raise ConflictError(closed_for_work_message(_read_order(row.id)))
         technician = active_record(User, user_id if user_id is not None else actor.id, "user_id",
                                    label("user_id"), required=True)
         changes: dict[str, Any] = {}
         if service_finished:
             changes.update(status=FINISHED, finished_at=moment)
-        update_versioned(ServiceOrder, order_id, row.version if version is None else version, actor,
-                         changes)
+        update_versioned(ServiceOrder, order_id, version, actor, changes)
         entry_id = ServiceEntry.insert(
             order=order_id, when=moment, user=technician.id, work_done=work, minutes=spent,
             service_finished=bool(service_finished), **stamp_new(actor)).execute()
@@ -655,6 +720,7 @@ def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rat
         score = None
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != FINISHED:
             _refuse_status(row, _("Order {number} is {status}: only finished orders can be verified."))
         moment = now()
@@ -680,6 +746,7 @@ def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments
     comments = clean_text(customer_comments)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status not in (FINISHED, CLOSED):
             _refuse_status(row, _("Order {number} is {status}: only finished or closed orders can be reopened."))
         update_versioned(ServiceOrder, order_id, version, actor, _reopening(row, comments))
