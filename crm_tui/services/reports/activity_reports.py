@@ -9,10 +9,9 @@ from crm_tui.db.models import Activity, Category, Client, Contact, User
 from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services import activities
-from crm_tui.services.base import iter_keyset
+from crm_tui.services.base import display_name_sql, iter_keyset
 from crm_tui.services.clock import today
 from crm_tui.services.errors import ValidationError
-from crm_tui.services.orders import user_name_of
 from crm_tui.services.reports import (
     ACTIVITY_REPORTS,
     CLIENT,
@@ -99,7 +98,7 @@ def _client_activity_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select
 
 def _client_activity_rows(filters: ReportFilter) -> Iterator[tuple]:
     statuses = {code: _(text) for code, text in activities.STATUS_LABELS.items()}
-    query = _client_activity_query(filters, Activity.folio, Activity.when, Contact.name, user_name_of(User),
+    query = _client_activity_query(filters, Activity.folio, Activity.when, Contact.name, display_name_sql(User),
                                    Activity.status, Activity.detail, Activity.when, Activity.id)
     for row in iter_keyset(query, [Activity.when, Activity.id], chunk_size=CHUNK):
         yield (row[0], as_datetime(row[1]), row[2], row[3], statuses.get(row[4], row[4]), row[5])
@@ -145,7 +144,7 @@ def _pending_task_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
 def _pending_task_rows(filters: ReportFilter) -> Iterator[tuple]:
     day = today()
     mark = _("OVERDUE")
-    query = _pending_task_query(filters, user_name_of(_Assignee), Activity.due_date, Activity.folio,
+    query = _pending_task_query(filters, display_name_sql(_Assignee), Activity.due_date, Activity.folio,
                                 Client.name, Activity.detail,
                                 Activity.assignee, Activity.due_date, Activity.id)
     for row in iter_keyset(query, [Activity.assignee, Activity.due_date, Activity.id], chunk_size=CHUNK):

@@ -10,9 +10,8 @@ from crm_tui.db.models import Category, Client, Contact, Project, ServiceEntry, 
 from crm_tui.export.table import DATE, INTEGER, NUMBER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services import orders
-from crm_tui.services.base import iter_keyset
+from crm_tui.services.base import display_name_sql, iter_keyset
 from crm_tui.services.clock import today
-from crm_tui.services.orders import user_name_of
 from crm_tui.services.reports import (
     CLIENT,
     DATES,
@@ -86,7 +85,7 @@ def _by_status_rows(filters: ReportFilter) -> Iterator[tuple]:
     labels = {code: _(text) for code, text in orders.STATUS_LABELS.items()}
     query = _with_names(ServiceOrder.select(
         ServiceOrder.status, ServiceOrder.number, ServiceOrder.created_at, ServiceOrder.closed_at,
-        Client.name, user_name_of(_Technician), ServiceOrder.status, ServiceOrder.number))
+        Client.name, display_name_sql(_Technician), ServiceOrder.status, ServiceOrder.number))
     # Descending status order is open, finished, closed: what is still to do comes first.
     for row in iter_keyset(_restricted(query, filters), [ServiceOrder.status, ServiceOrder.number],
                            descending=True, chunk_size=CHUNK):
@@ -228,7 +227,7 @@ COMMENT_COLUMNS = [
 
 
 def _comment_rows(filters: ReportFilter) -> Iterator[tuple]:
-    query = _rated(filters, user_name_of(_Technician), ServiceOrder.number, ServiceOrder.closed_at,
+    query = _rated(filters, display_name_sql(_Technician), ServiceOrder.number, ServiceOrder.closed_at,
                    ServiceOrder.rating, ServiceOrder.customer_comments,
                    ServiceOrder.assigned_user, ServiceOrder.number).where(ServiceOrder.customer_comments != "")
     query = query.join(_Technician, on=(ServiceOrder.assigned_user == _Technician.id))
@@ -267,7 +266,7 @@ def _reopened_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
 def _reopened_rows(filters: ReportFilter) -> Iterator[tuple]:
     labels = {code: _(text) for code, text in orders.STATUS_LABELS.items()}
     query = _reopened_query(filters, ServiceOrder.number, ServiceOrder.created_at, ServiceOrder.status,
-                            Client.name, user_name_of(_Technician), ServiceOrder.times_reopened,
+                            Client.name, display_name_sql(_Technician), ServiceOrder.times_reopened,
                             ServiceOrder.number)
     for row in iter_keyset(query, [ServiceOrder.number], descending=True, chunk_size=CHUNK):
         yield (row[0], as_date(row[1]), labels.get(row[2], row[2]), row[3], row[4], row[5])

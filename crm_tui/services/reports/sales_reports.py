@@ -10,8 +10,7 @@ from crm_tui.db.text import fold
 from crm_tui.export.table import DATE, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services import opportunities
-from crm_tui.services.base import iter_keyset
-from crm_tui.services.orders import user_name_of
+from crm_tui.services.base import display_name_sql, iter_keyset
 from crm_tui.services.reports import CLIENT, DATES, SALES_REPORTS, USER, Report, ReportFilter, declare
 from crm_tui.services.reports.common import CHUNK, as_date, by_name, user_names
 
@@ -80,7 +79,7 @@ def _lost_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
 
 
 def _lost_rows(filters: ReportFilter) -> Iterator[tuple]:
-    query = _lost_query(filters, Opportunity.number, Opportunity.updated_at, user_name_of(User), Client.name,
+    query = _lost_query(filters, Opportunity.number, Opportunity.updated_at, display_name_sql(User), Client.name,
                         Opportunity.why_lost, Opportunity.to_improve, Opportunity.number)
     for row in iter_keyset(query, [Opportunity.number], descending=True, chunk_size=CHUNK):
         yield (row[0], as_date(row[1]), *row[2:6])
