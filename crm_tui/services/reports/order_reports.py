@@ -124,7 +124,8 @@ def _work_rows(filters: ReportFilter) -> Iterator[tuple]:
     query = (_work_query(filters, ServiceEntry.user, day, pw.fn.COUNT(ServiceEntry.id),
                          pw.fn.SUM(ServiceEntry.minutes))
              .group_by(ServiceEntry.user, day))
-    counted = [(user, as_date(when), int(entries), int(minutes or 0)) for user, when, entries, minutes in query.tuples()]
+    counted = [(user, as_date(when), int(entries), int(minutes or 0))
+               for user, when, entries, minutes in query.tuples()]
     yield from by_name(counted, user_names())
 
 
