@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -16,14 +15,13 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
+from crm_tui.widgets.first_frame import FirstFrameMark
 from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
 from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
-# Set (to 1) by the start-up benchmark: the app leaves as soon as its first screen is on the terminal.
-EXIT_AFTER_FIRST_FRAME = "CRM_EXIT_AFTER_FIRST_FRAME"
 
 
 class MenuCommands(Provider):
@@ -49,7 +47,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-class CrmApp(SafeOutput, KeysInOrder, App[int]):
+class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)
@@ -117,12 +115,6 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
             from crm_tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self.load_sample))
-
-    def on_ready(self) -> None:
-        # Ready comes after the first frame was written; the refresh after it has drawn
-        # whatever the first screen's on_mount changed (focus, the highlighted item).
-        if os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0"):
-            self.call_after_refresh(self.exit, 0)
 
     def _load_config(self) -> dict:
         if self._config is None:

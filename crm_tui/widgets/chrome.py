@@ -1,6 +1,7 @@
 """What frames every screen: the status line at the top and the translated footer."""
 from __future__ import annotations
 
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -22,12 +23,15 @@ class StatusLine(Static):
     def __init__(self, title: str = "", *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.title_text = title
-
-    def on_mount(self) -> None:
+        # Filled now (screens are composed inside the running app), so that the screen's
+        # first frame already shows it: a text set on mount waits for the next frame.
         self.refresh_text()
 
     def refresh_text(self) -> None:
-        provider = getattr(self.app, "status_line_text", None)
+        try:
+            provider = getattr(self.app, "status_line_text", None)
+        except NoActiveAppError:  # made outside an app
+            provider = None
         text = provider() if callable(provider) else "CRM"
         if self.title_text:
             text = f"{text} │ {self.title_text}"

@@ -1,0 +1,76 @@
+"""The start-up benchmark's clock stops at the first frame on the terminal: the app writes
+one mark right behind that frame, and only when asked (CRM_EXIT_AFTER_FIRST_FRAME)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyte
+import pytest
+
+from crm_tui.db import close_database, migrations, open_database
+from crm_tui.services import users
+from crm_tui.widgets.first_frame import EXIT_AFTER_FIRST_FRAME, FIRST_FRAME_MARK
+from terminal_support import Terminal, crm_command, terminal_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+LOGIN = users.system_login()
+MARK = FIRST_FRAME_MARK.encode()
+
+pytestmark = pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+
+
+@pytest.fixture
+def crm_database(tmp_path):
+    path = tmp_path / "crm.db"
+    database = open_database(str(path), create=True)
+    migrations.upgrade(database)
+    users.bootstrap_first_admin(LOGIN, "Tess Tester")
+    close_database()
+    return path
+
+
+def seen(written: bytes, columns: int = 80, rows: int = 24) -> str:
+    screen = pyte.Screen(columns, rows)
+    pyte.ByteStream(screen).feed(written)
+    return "\n".join(screen.display)
+
+
+def test_the_crm_marks_its_first_frame_once_right_after_painting_it_and_leaves(crm_database, tmp_path):
+    env = terminal_environment(tmp_path, LOGIN, **{EXIT_AFTER_FIRST_FRAME: "1"})
+    terminal = Terminal([*crm_command(), "--db", str(crm_database), "--lang", "en"], env, columns=80, rows=24)
+    code = terminal.process.wait(timeout=90)  # it leaves by itself
+    terminal.close()
+    written = terminal.bytes_written()
+    assert code == 0
+    assert written.count(MARK) == 1
+    first_frame = seen(written[:written.index(MARK)])
+    # The whole first screen is there when the mark arrives, its status line included.
+    assert "CRM │ Tess Tester" in first_frame.splitlines()[0]
+    assert "f1 Help" in first_frame
+
+
+def test_without_the_variable_the_crm_writes_no_mark(crm_database, tmp_path):
+    env = terminal_environment(tmp_path, LOGIN)
+    terminal = Terminal([*crm_command(), "--db", str(crm_database), "--lang", "en"], env, columns=80, rows=24)
+    try:
+        terminal.wait_for("Tess Tester")
+        terminal.wait_for("f1 Help")
+    finally:
+        terminal.close()
+    assert MARK not in terminal.bytes_written()
+
+
+def test_the_benchmark_times_both_apps_to_the_frame_they_drew(crm_database, tmp_path, monkeypatch):
+    import run
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    crm = run.crm_command() + ["--db", str(crm_database), "--lang", "en"]
+    for command, shown in ((crm, "CRM │ Tess Tester"), ([sys.executable, "-c", run.ONE_WIDGET_APP], "CRM menu")):
+        seconds, peak_kib, drawn = run.run_to_first_frame(command)
+        assert seconds > 0 and peak_kib > 0
+        assert MARK not in drawn
+        assert shown in seen(drawn)
