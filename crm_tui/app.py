@@ -105,12 +105,16 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
 
     # --- start ---------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        # The home screen is the bottom of the stack itself, not a screen pushed over an
+        # empty default one: one screen less to lay out and paint before the first frame.
+        from crm_tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
     def on_mount(self) -> None:
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        from crm_tui.screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 

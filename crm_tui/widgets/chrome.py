@@ -44,13 +44,20 @@ class CrmFooter(Footer):
     def __init__(self) -> None:
         super().__init__(compact=True, show_command_palette=True)
         self._shown_bindings: tuple | None = None
+        # Textual's Footer shows its keys only from the refresh after the screen's first
+        # bindings update; composed with the screen, they are in its first frame.
+        self.set_reactive(Footer._bindings_ready, True)
+
+    @staticmethod
+    def _keys_shown(screen: Screen) -> tuple:
+        return tuple((key, binding.description, enabled)
+                     for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
+                     if binding.show)
 
     def bindings_changed(self, screen: Screen) -> None:
         # Textual rebuilds the footer on every focus move; rebuild only when the keys it
         # shows change (opening a list screen otherwise pays for ~20 rebuilds).
-        shown = tuple((key, binding.description, enabled)
-                      for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
-                      if binding.show)
+        shown = self._keys_shown(screen)
         will_rebuild = screen.app.app_focus and self.is_attached and screen is self.screen
         if will_rebuild and shown == self._shown_bindings:
             self._bindings_ready = True
@@ -60,6 +67,7 @@ class CrmFooter(Footer):
         super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        self._shown_bindings = self._keys_shown(self.screen)
         for widget in super().compose():
             description = getattr(widget, "description", None)  # a key of the footer
             if isinstance(description, str) and description:
