@@ -395,13 +395,20 @@ def run_measured(command: list[str]) -> tuple[float, int, int]:
     return float(start), int(rss), int(code)
 
 
-def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -> tuple[float, int, bytes]:
-    """Run `command` on a pseudo-terminal of columns x lines with CRM_EXIT_AFTER_FIRST_FRAME
-    set; return (seconds from its start until its first frame had reached the terminal, its
-    peak RSS in KiB, what it drew up to then).
+@dataclass
+class FirstFrame:
+    seconds: float  # from the start of the process until its first frame was on the terminal
+    cpu_seconds: float  # the process's CPU time until then
+    peak_kib: int  # its peak RSS
+    drawn: bytes  # what it wrote to the terminal up to then
 
-    The app writes FIRST_FRAME_MARK right behind its first frame and leaves; the clock stops
-    when the mark is read here, so the time it takes to leave is not counted."""
+
+def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -> FirstFrame:
+    """Run `command` on a pseudo-terminal of columns x lines with CRM_EXIT_AFTER_FIRST_FRAME
+    set, until it leaves.
+
+    The app writes its mark right behind its first frame and leaves; the clock stops when
+    the mark is read here, so the time it takes to leave is not counted."""
     import fcntl
     import pty
     import select
@@ -409,9 +416,8 @@ def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -
     import subprocess
     import termios
 
-    from crm_tui.widgets.first_frame import EXIT_AFTER_FIRST_FRAME, FIRST_FRAME_MARK
+    from crm_tui.widgets.first_frame import EXIT_AFTER_FIRST_FRAME, WRITTEN_MARK
 
-    mark = FIRST_FRAME_MARK.encode()
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     environment = dict(os.environ, TERM="xterm-256color")
@@ -433,7 +439,7 @@ def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -
                 if not chunk:
                     break
                 output += chunk
-                if marked_at is None and mark in output[-(len(chunk) + len(mark)):]:
+                if marked_at is None and WRITTEN_MARK.search(output):
                     marked_at = time.monotonic()
             elif launcher.poll() is not None:
                 break
@@ -445,8 +451,8 @@ def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -
     if int(code) != 0 or marked_at is None:
         raise RuntimeError(f"{command[0]} exited with {code}"
                            f"{'' if marked_at else ' without a first frame'}: {bytes(output[-300:])!r}")
-    drawn = bytes(output[:output.index(mark)])
-    return marked_at - float(start), int(rss), drawn
+    mark = WRITTEN_MARK.search(output)
+    return FirstFrame(marked_at - float(start), float(mark.group(1)), int(rss), bytes(output[:mark.start()]))
 
 
 def crm_command() -> list[str]:
@@ -480,26 +486,28 @@ def measure_startup(bench: Bench) -> list[Row]:
     crm = crm_command() + ["--db", str(bench.path), "--user", username, "--lang", "en"]
     baseline = [sys.executable, "-c", ONE_WIDGET_APP]
     runs = 3 if bench.quick else STARTUP_RUNS
-    samples: dict[str, list[tuple[float, int]]] = {"crm": [], "baseline": []}
+    samples: dict[str, list[FirstFrame]] = {"crm": [], "baseline": []}
     try:
         register_own_login_as_admin()
         compile_like_an_installation()
-        _seconds, _rss, screen = run_to_first_frame(crm)  # warm-up of both: the same disk cache
+        screen = run_to_first_frame(crm).drawn  # warm-up of both: the same disk cache
         run_to_first_frame(baseline)
         if b"CRM" not in screen or username.encode() not in screen:  # the status line of every screen
-            raise RuntimeError("the first frame is not the home screen")
+            raise RuntimeError("the first frame lacks the status line")
         for _ in range(runs):  # alternating, so a change of machine load falls on both sides
             for name, command in (("crm", crm), ("baseline", baseline)):
-                seconds, rss, _output = run_to_first_frame(command)
-                samples[name].append((seconds, rss))
+                samples[name].append(run_to_first_frame(command))
     except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
         return [Row(label, f"error: {type(exc).__name__}: {str(exc)[:80]}", target="<= 1.5x", ok="NO")]
-    value = statistics.median(s for s, _ in samples["crm"])
-    base = statistics.median(s for s, _ in samples["baseline"])
-    memory = max(r for _, r in samples["crm"]) / 1024
-    base_memory = max(r for _, r in samples["baseline"]) / 1024
+    value = statistics.median(frame.seconds for frame in samples["crm"])
+    base = statistics.median(frame.seconds for frame in samples["baseline"])
+    cpu = statistics.median(frame.cpu_seconds for frame in samples["crm"])
+    base_cpu = statistics.median(frame.cpu_seconds for frame in samples["baseline"])
+    memory = max(frame.peak_kib for frame in samples["crm"]) / 1024
+    base_memory = max(frame.peak_kib for frame in samples["baseline"]) / 1024
     ratio, memory_ratio = value / base, memory / base_memory
-    return [Row(f"{label}, user {username}, median of {runs}; load {load_average()}",
+    return [Row(f"{label}, user {username}, median of {runs}; cpu {ms(cpu * 1000)} vs {ms(base_cpu * 1000)} = "
+                f"{cpu / base_cpu:.2f}x; load {load_average()}",
                 ms(value * 1000), ms(base * 1000) + " (one-widget app)", f"{ratio:.2f}x", "<= 1.5x",
                 verdict(ratio <= 1.5)),
             Row("start-up peak memory (max RSS of the process)", f"{memory:.1f} MiB",
