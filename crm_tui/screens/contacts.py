@@ -5,30 +5,15 @@ from types import SimpleNamespace
 from typing import Any
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_of, EditScreen, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.dialogs import ConfirmDialog
-from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec
+from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 
-def client_of(record: Any) -> str:
-    return "{key} {name}".format(key=record.client_key, name=record.client_name)
-
-
-FIELDS = [
-    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-    FieldSpec("name", N_("Name"), required=True, max_length=200),
-    FieldSpec("job_title", N_("Job title"), max_length=120),
-    FieldSpec("phone", N_("Phone"), max_length=40),
-    FieldSpec("mobile", N_("Mobile"), max_length=40),
-    FieldSpec("email", N_("E-mail"), max_length=200),
-    FieldSpec("address", N_("Address"), MULTILINE),
-    FieldSpec("notes", N_("Notes"), MULTILINE),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.CONTACT.fields)
 
 
 class ContactsScreen(CatalogScreen):
@@ -37,8 +22,8 @@ class ContactsScreen(CatalogScreen):
     NEW_TITLE = N_("New contact")
     FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_contact_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_contact_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 20, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
@@ -46,8 +31,8 @@ class ContactsScreen(CatalogScreen):
     DELETE_QUESTION = N_("Delete the contact «{name}»?")
     EXPORT_FILE = N_("contacts.xlsx")
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_contacts(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_contacts(request, filters.text, **order_of(sort))
 
     def action_add(self) -> None:
         """A contact belongs to a client: with none yet, offer to add the client first."""

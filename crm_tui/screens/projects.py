@@ -8,12 +8,12 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen
-from crm_tui.services import catalogs, orders, users
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, EditScreen, order_of
+from crm_tui.services import catalogs, orders
 from crm_tui.services.base import PageRequest, format_date, format_datetime
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.dialogs import MessageDialog
-from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.widgets.record_table import ColumnSpec, Sort, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
 
@@ -30,21 +30,7 @@ def client_of(record: Any) -> str:
     return "{key} {name}".format(key=record.client_key, name=record.client_name)
 
 
-# The contact in charge is looked up among the contacts of the client chosen above it.
-FIELDS = [
-    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-    FieldSpec("name", N_("Name"), required=True, max_length=200),
-    FieldSpec("start_date", N_("Start date"), DATE),
-    FieldSpec("goal_date", N_("Goal date"), DATE),
-    FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
-              lookup=lambda text, limit: users.lookup_users(text, limit),
-              display=lambda r: r.user_in_charge_name),
-    FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
-              lookup=lambda text, limit, client_id=None: catalogs.lookup_contacts(text, limit, client_id=client_id),
-              display=lambda r: r.contact_in_charge_name, lookup_filter=(("client_id", "client_id"),)),
-    FieldSpec("description", N_("Description"), MULTILINE),
-]
+FIELDS = list(catalogs.PROJECT.fields)
 
 
 def order_summary(order: Any) -> str:
@@ -111,8 +97,8 @@ class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_project_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_project_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
         ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10, grow=True),
@@ -124,8 +110,8 @@ class ProjectsScreen(CatalogScreen):
     FIELDS = FIELDS
     EDIT_SCREEN = ProjectEditScreen
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_projects(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_projects(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_project(record.id)

@@ -6,7 +6,7 @@ the same transaction as the activity, so either everything is saved or nothing i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import peewee as pw
@@ -22,8 +22,11 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    active_record,
     choice_from_word,
+    chosen_id,
     clean_text,
+    display_name_sql,
     iter_keyset,
     parse_date,
     parse_datetime,
@@ -32,8 +35,9 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotFound, ValidationError
-from crm_tui.services.orders import OrderInput, active_record, check_in_list, user_name_of
+from crm_tui.services.orders import OrderInput, check_in_list
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
 PENDING, DONE = Activity.PENDING, Activity.DONE
@@ -129,8 +133,8 @@ class ActivityFilter:
     client_id: int | None = None
     contact_id: int | None = None
     category_id: int | None = None
-    status: str | None = None
-    kind: str | None = None
+    status: str | None = field(default=None, metadata=filter_field(choices=STATUS_LABELS))
+    kind: str | None = field(default=None, metadata=filter_field(choices=KIND_LABELS))
     assignee_id: int | None = None
 
 
@@ -161,11 +165,11 @@ def _joined(query: pw.ModelSelect) -> pw.ModelSelect:
 def _activity_query() -> pw.ModelSelect:
     return _joined(Activity.select(
         Activity,
-        user_name_of(User).alias("user_name"),
+        display_name_sql(User).alias("user_name"),
         Contact.name.alias("contact_name"),
         Client.name.alias("client_name"),
         Category.name.alias("category_name"),
-        user_name_of(_Assignee).alias("assignee_name"),
+        display_name_sql(_Assignee).alias("assignee_name"),
         _Source.folio.alias("source_folio"),
         ServiceOrder.number.alias("created_order_number"),
     )).objects()
@@ -263,8 +267,8 @@ def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[t
     """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest first."""
     query = _joined(Activity.select(
         Activity.folio, Activity.kind, Activity.when, Activity.status, Client.name, Contact.name,
-        Category.name, user_name_of(User), Activity.detail, Activity.followup_notes,
-        Activity.due_date, user_name_of(_Assignee), _Source.folio, ServiceOrder.number,
+        Category.name, display_name_sql(User), Activity.detail, Activity.followup_notes,
+        Activity.due_date, display_name_sql(_Assignee), _Source.folio, ServiceOrder.number,
         Activity.created_by,
         Activity.when, Activity.id,  # the keyset cursor, dropped from the row
     ))
@@ -314,7 +318,7 @@ def _insert_activity(actor: Actor, values: dict[str, Any], source_activity_id: i
 
 
 def _check_source(source_activity_id: Any) -> int | None:
-    source = orders.optional_id(source_activity_id, "source_activity_id", label("source_activity_id"))
+    source = chosen_id(source_activity_id, "source_activity_id", label("source_activity_id"))
     if source is not None and Activity.get_or_none(Activity.id == source) is None:
         raise ValidationError(
             _("{field}: the selected record no longer exists.").format(field=label("source_activity_id")),
@@ -382,9 +386,10 @@ def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any)
     return get_activity(activity_id)
 
 
-def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
-    """Mark an activity or task done, keeping the notes on how it was followed up."""
-    changes: dict[str, Any] = {"status": DONE}
+def _set_status(actor: Actor, activity_id: int, version: int, status: str, followup_notes: str) -> ActivityRecord:
+    """The status the user chose for the activity read at `version`, with the note on how
+    it was followed up (an empty note keeps the one there)."""
+    changes: dict[str, Any] = {"status": status}
     notes = clean_text(followup_notes)
     if notes:
         changes["followup_notes"] = notes
@@ -394,8 +399,11 @@ def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str 
     return get_activity(activity_id)
 
 
-def mark_pending(actor: Actor, activity_id: int, version: int) -> ActivityRecord:
-    with writing():
-        _current(activity_id)
-        update_versioned(Activity, activity_id, version, actor, {"status": PENDING})
-    return get_activity(activity_id)
+def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
+    """Mark an activity or task done, keeping the notes on how it was followed up."""
+    return _set_status(actor, activity_id, version, DONE, followup_notes)
+
+
+def mark_pending(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
+    """Put a done activity back to pending, with the note on why."""
+    return _set_status(actor, activity_id, version, PENDING, followup_notes)

@@ -29,6 +29,7 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, Entity, Field, model_length
 
 ROLES = (User.ADMIN, User.AGENT)
 ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
@@ -36,6 +37,14 @@ ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
 LABEL_USERNAME = N_("Username")
 LABEL_FULL_NAME = N_("Full name")
 LABEL_ROLE = N_("Role")
+
+USER = Entity("user", N_("User"), (
+    Field("username", LABEL_USERNAME, required=True, max_length=model_length(User, "username"),
+          help=N_("The login on the server (as in `whoami`).")),
+    Field("full_name", LABEL_FULL_NAME, max_length=model_length(User, "full_name")),
+    Field("role", LABEL_ROLE, CHOICE, required=True, choices=tuple((role, ROLE_LABELS[role]) for role in ROLES)),
+    Field("active", N_("Active"), BOOL),
+))
 
 # OS logins: letters, digits, dot, underscore and hyphen.
 _USERNAME = re.compile(r"^[\w.-]+$")
@@ -241,13 +250,20 @@ def _ids_matching(text: str, active_only: bool) -> list[int]:
     return [u.id for u in query if wanted in fold(u.username) or wanted in fold(u.full_name)]
 
 
-def list_users(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False) -> Page[UserRecord]:
+USERNAME_ORDER = "username"
+
+
+def list_users(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+               order: str = USERNAME_ORDER, descending: bool = False) -> Page[UserRecord]:
+    """One page of users, by username (the order a unique index keeps)."""
+    if order != USERNAME_ORDER:
+        raise ValidationError(_("The list cannot be sorted by {order}.").format(order=order), "order")
     query = User.select()
     if active_only:
         query = query.where(User.active == True)  # noqa: E712
     if clean_line(text):
         query = query.where(User.id.in_(_ids_matching(text, active_only)))
-    return keyset_page(query, [User.username], False, request, _record)
+    return keyset_page(query, [User.username], descending, request, _record)
 
 
 def lookup_users(text: str, limit: int = 10) -> list[UserRecord]:
