@@ -76,3 +76,37 @@ def test_the_benchmark_times_both_apps_to_the_frame_they_drew(crm_database, tmp_
         assert frame.seconds > 0 and frame.cpu_seconds > 0 and frame.peak_kib > 0
         assert MARK not in frame.drawn
         assert shown in seen(frame.drawn)
+
+
+# What `crm` must not load before its first frame: what only commands or later screens use.
+NOT_BEFORE_THE_FIRST_FRAME = ("crm_tui.cli.export", "crm_tui.cli.importing", "crm_tui.cli.check",
+                              "crm_tui.services.admin", "crm_tui.services.importing", "crm_tui.db.search",
+                              "textual.widgets._text_area", "openpyxl", "psycopg")
+MODULES_AT_FIRST_FRAME = """
+import os, sys
+import crm_tui.widgets.first_frame as first_frame
+marked = first_frame.FirstFrameMark._display
+def display(self, screen, renderable):
+    before = self._first_frame_marked
+    marked(self, screen, renderable)
+    if self._first_frame_marked and not before:
+        with open(os.environ["MODULES_FILE"], "w") as out:
+            out.write("\\n".join(sorted(sys.modules)))
+first_frame.FirstFrameMark._display = display
+sys.argv = ["crm", *sys.argv[1:]]
+from crm_tui.cli import main
+sys.exit(main())
+"""
+
+
+def test_the_crm_loads_only_what_its_first_screen_needs_before_the_first_frame(crm_database, tmp_path):
+    listing = tmp_path / "modules.txt"
+    env = terminal_environment(tmp_path, LOGIN, **{EXIT_AFTER_FIRST_FRAME: "1", "MODULES_FILE": str(listing)})
+    terminal = Terminal([sys.executable, "-c", MODULES_AT_FIRST_FRAME, "--db", str(crm_database), "--lang", "en"],
+                        env, columns=80, rows=24)
+    code = terminal.process.wait(timeout=90)
+    terminal.close()
+    assert code == 0
+    loaded = set(listing.read_text().split())
+    assert "crm_tui.screens.home" in loaded
+    assert [name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded] == []
