@@ -263,10 +263,12 @@ def _say(message: str) -> None:
 
 
 def _open(db_url: str):
-    from crm_tui.db import open_database
-    from crm_tui.db import migrations
+    from crm_tui.db import migrations, open_database
+    from crm_tui.db.connection import database as connected, opened_for_writing
 
-    database = open_database(db_url, create=True)
+    # `crm` has just opened and checked it: opening it again would close it first (a
+    # checkpoint, the WAL file removed and made again) for nothing.
+    database = connected.obj if opened_for_writing(db_url) else open_database(db_url, create=True)
     if migrations.pending_steps(database):
         migrations.upgrade(database)
     return database

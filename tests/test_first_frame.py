@@ -110,3 +110,19 @@ def test_the_crm_loads_only_what_its_first_screen_needs_before_the_first_frame(c
     loaded = set(listing.read_text().split())
     assert "crm_tui.screens.home" in loaded
     assert [name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded] == []
+
+
+def test_the_app_goes_on_with_the_database_crm_opened_and_checked(crm_database):
+    from crm_tui.app import _open
+
+    url = str(crm_database)
+    opened = open_database(url)
+    try:
+        assert _open(url) is opened  # not closed (checkpoint, WAL removed) and opened again
+    finally:
+        close_database()
+    reopened = _open(url)  # closed meanwhile: opened anew
+    try:
+        assert reopened is not opened and not reopened.is_closed()
+    finally:
+        close_database()
