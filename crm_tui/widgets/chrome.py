@@ -66,8 +66,9 @@ class StatusLine(Static):
 class CrmFooter(Footer):
     """The footer, with every binding description in the user's language."""
 
-    def __init__(self) -> None:
-        super().__init__(compact=True, show_command_palette=True)
+    def __init__(self, show_command_palette: bool = True) -> None:
+        # A screen whose own keys fill the line may leave Ctrl+P out (it works all the same).
+        super().__init__(compact=True, show_command_palette=show_command_palette)
         self._shown_bindings: tuple | None = None
         # Textual's Footer shows its keys only from the refresh after the screen's first
         # bindings update; composed with the screen, they are in its first frame.
