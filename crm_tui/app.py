@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -16,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
+from crm_tui.widgets.first_frame import FirstFrameMark
 from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
 from crm_tui.widgets.unsaved import HoldsUnsavedWork
@@ -23,8 +23,6 @@ from crm_tui.widgets.unsaved import HoldsUnsavedWork
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
 HOME_ITEM_ID = "activity_followup"  # the screen the CRM opens on
-# Set (to 1) by the start-up benchmark: the app leaves as soon as its first screen is on the terminal.
-EXIT_AFTER_FIRST_FRAME = "CRM_EXIT_AFTER_FIRST_FRAME"
 
 
 class MenuCommands(Provider):
@@ -50,7 +48,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-class CrmApp(SafeOutput, KeysInOrder, App[int]):
+class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)
@@ -110,22 +108,20 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
     # --- start ---------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        # The home screen is the bottom of the stack itself, not a screen pushed over an
+        # empty default one: one screen less to lay out and paint before the first frame.
+        from crm_tui.screens.activity_followup import FollowupScreen
+
+        return FollowupScreen()
+
     def on_mount(self) -> None:
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        from crm_tui.screens.activity_followup import FollowupScreen
-
-        self.push_screen(FollowupScreen())
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self.load_sample))
-
-    def on_ready(self) -> None:
-        # Ready comes after the first frame was written; the refresh after it has drawn
-        # whatever the first screen's on_mount changed (focus, the highlighted item).
-        if os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0"):
-            self.call_after_refresh(self.exit, 0)
 
     def _load_config(self) -> dict:
         if self._config is None:
@@ -314,10 +310,12 @@ def _say(message: str) -> None:
 
 
 def _open(db_url: str):
-    from crm_tui.db import open_database
-    from crm_tui.db import migrations
+    from crm_tui.db import migrations, open_database
+    from crm_tui.db.connection import database as connected, opened_for_writing
 
-    database = open_database(db_url, create=True)
+    # `crm` has just opened and checked it: opening it again would close it first (a
+    # checkpoint, the WAL file removed and made again) for nothing.
+    database = connected.obj if opened_for_writing(db_url) else open_database(db_url, create=True)
     if migrations.pending_steps(database):
         migrations.upgrade(database)
     return database

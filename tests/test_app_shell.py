@@ -242,7 +242,7 @@ async def test_the_follow_up_menu_item_goes_back_to_the_home_screen(ui_admin):
         await open_item(pilot, "clients")
         await open_item(pilot, "categories")
         await open_item(pilot, "activity_followup")
-        assert app.screen is home and len(app.screen_stack) == 2  # the default screen and home
+        assert app.screen is home and app.screen_stack == [home]  # home is the first screen: all above closed
 
 
 async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(ui_admin):

@@ -11,7 +11,7 @@ from typing import Callable
 
 import peewee
 
-from crm_tui.db import changes, models, search
+from crm_tui.db import changes, models
 from crm_tui.db.connection import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -29,12 +29,16 @@ def _create_base_tables(db: peewee.Database) -> None:
 
 
 def _create_search_index(db: peewee.Database) -> None:
+    from crm_tui.db import search  # loaded when a step needs it: `crm` only reads the version
+
     search.install(db)
 
 
 def _search_by_record_and_name_index(db: peewee.Database) -> None:
     # One index row per order or activity, keyed newest first, and the catalogs' name
     # indexes: install() replaces the older layout and refills everything.
+    from crm_tui.db import search
+
     search.install(db)
 
 
