@@ -664,7 +664,9 @@ class _Generator:
         order_details, order_moments, activity_order = self.order_details, self.order_moments, self.activity_order
         contact_names, contact_client, client_ids = self.contact_names, self.contact_client, self.client_ids
         first_contact = self.first_contact_id
-        recent, stale_day = clock.now - 2 * 1440, clock.today - 7
+        # The last two weeks still have open follow-ups, as any team has: the home screen
+        # of a new demo shows each person some work.
+        recent, stale_day = clock.now - 14 * 1440, clock.today - 7
         rows = []
         for j in range(n):
             order = activity_order.get(j)
@@ -693,7 +695,7 @@ class _Generator:
                 else:
                     kind = Activity.ACTIVITY
                     detail = activity_texts[int(r() * len(activity_texts))]
-                    status = Activity.PENDING if when > recent and r() < 0.5 else Activity.DONE
+                    status = Activity.PENDING if when > recent and r() < 0.6 else Activity.DONE
             moment = days[when // 1440] + times[when % 1440]
             notes = FOLLOW_UP_NOTES[int(r() * len(FOLLOW_UP_NOTES))] if status == Activity.DONE and r() < 0.4 else ""
             rows.append((first_id + j, moment, names[user], moment, names[user], 1, first_folio + j, kind, moment,
