@@ -96,12 +96,14 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
 
         return time.monotonic()
 
-    def status_line_parts(self) -> list[str]:
-        """CRM, who is signed in, the database, today: the status line's parts in order."""
+    def status_line_parts(self) -> list[tuple[str, ...]]:
+        """The status line's parts in order (CRM, who, the database, today), each with the
+        shorter ways to say it that a narrow terminal falls back to."""
         who = self.actor.full_name or self.actor.username
         if self.actor.full_name and self.actor.full_name != self.actor.username:
             who = f"{self.actor.full_name} ({self.actor.username})"
-        return ["CRM", who, self.database_label, format_date(self.today())]
+        return [("CRM", ""), (who, self.actor.username), (self.database_label,),
+                (format_date(self.today()),)]
 
     def visible_menu(self) -> list[MenuItem]:
         return menu_for(self.actor.is_admin)

@@ -256,3 +256,15 @@ async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(u
         assert shown.endswith("Contact catalog")
         assert "crm-principal.db" in shown
         assert len(shown) <= 80
+
+
+async def test_a_long_name_gives_way_to_the_screen_title_at_80_columns(ui_admin):
+    users.add_user(ui_admin, "iorozco", "Itzel Orozco Morales")
+    app = make_app(users.identify("iorozco"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_item(pilot, "order_inquiry")
+        await settle(pilot)
+        shown = str(app.screen.query_one(StatusLine).render())
+        assert shown.endswith("Single order inquiry"), shown
+        assert "iorozco" in shown

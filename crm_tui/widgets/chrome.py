@@ -12,22 +12,35 @@ from crm_tui.widgets.safe import clean_display, plain
 
 
 SEPARATOR = " │ "
-DATABASE_PART = 2  # the part a long status line gives up room from: the database's path
+DATABASE_PART = 2  # the database's path: the first part to give up room
+SHORTEST_PATH = 12
+# Which part gives up room first when the line is too long: the path, then who (the
+# login alone), then "CRM". The date and the screen's title keep theirs.
+GIVING_ORDER = (DATABASE_PART, 1, 0)
 
 
-def fitted(parts: list[str], width: int) -> str:
-    """The parts joined on one line; when they do not fit, the database's path keeps its
-    end (the file's name) behind "…", so the screen's title stays in view."""
-    text = SEPARATOR.join(parts)
-    excess = len(text) - width
-    if excess <= 0 or len(parts) <= DATABASE_PART:
-        return text
-    path = parts[DATABASE_PART]
-    keep = max(len(path) - excess - 1, 12)
-    if keep >= len(path):
-        return text
-    shortened = [*parts[:DATABASE_PART], "…" + path[-keep:], *parts[DATABASE_PART + 1:]]
-    return SEPARATOR.join(shortened)
+def _path_tail(path: str, keep: int) -> str:
+    return path if len(path) <= keep else "…" + path[-(keep - 1):]
+
+
+def fitted(parts: list[tuple[str, ...]], width: int) -> str:
+    """The parts (each its longest form first, then shorter ones) joined on one line: a
+    long line gives up room from the database's path (keeping its end, the file's name),
+    then from the names, so the screen's title stays in view."""
+    chosen = [forms[0] for forms in parts]
+
+    def line() -> str:
+        return SEPARATOR.join(part for part in chosen if part)
+
+    for index in GIVING_ORDER:
+        if len(line()) <= width or index >= len(parts):
+            continue
+        if index == DATABASE_PART:
+            excess = len(line()) - width
+            chosen[index] = _path_tail(chosen[index], max(len(chosen[index]) - excess, SHORTEST_PATH))
+        else:
+            chosen[index] = parts[index][-1]
+    return line()
 
 
 class StatusLine(Static):
@@ -56,12 +69,13 @@ class StatusLine(Static):
         except NoActiveAppError:  # made outside an app
             app = None
         provider = getattr(app, "status_line_parts", None)
-        parts = list(provider()) if callable(provider) else ["CRM"]
+        parts = list(provider()) if callable(provider) else [("CRM",)]
         if self.title_text:
-            parts.append(self.title_text)
+            parts.append((self.title_text,))
         # Before its first layout the line has no size yet: the screen's width is the terminal's.
         width = self.size.width or (app.size.width if app is not None else 80)
-        self.update(plain(fitted([clean_display(part, one_line=True) for part in parts], width), one_line=True))
+        clean = [tuple(clean_display(form, one_line=True) for form in forms) for forms in parts]
+        self.update(plain(fitted(clean, width), one_line=True))
 
 
 class CrmFooter(Footer):
