@@ -36,6 +36,8 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, DATETIME as DATETIME_KIND, LOOKUP, MULTILINE, Entity, Field, part
+from crm_tui.services.fields import DATE as DATE_KIND
 from crm_tui.services.orders import OrderInput, check_in_list
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
@@ -59,6 +61,42 @@ LABELS = {
     "source_activity_id": N_("Source activity"),
     "dates": N_("Dates"),
 }
+
+# --- the activity's fields, declared once ----------------------------------------------
+
+# The record itself: a task also has its due date and assignee.
+ACTIVITY = Entity("activity", N_("Activity"), (
+    Field("kind", LABELS["kind"], CHOICE, required=True, choices=tuple(KIND_LABELS.items())),
+    Field("when", LABELS["when"], DATETIME_KIND, required=True),
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
+    Field("detail", LABELS["detail"], MULTILINE, required=True),
+    Field("due_date", LABELS["due_date"], DATE_KIND, required=True, shown_when="kind", shown_for=(TASK,)),
+    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user", shown_when="kind",
+          shown_for=(TASK,)),
+    Field("status", LABELS["status"], CHOICE, required=True, choices=tuple(STATUS_LABELS.items())),
+    Field("followup_notes", LABELS["followup_notes"], MULTILINE),
+))
+
+# What remained pending, in the same form as the activity: a task for someone (TaskInput)...
+WITH_TASK = Field("with_task", N_("Leave a task"), BOOL)
+TASK_PART = (WITH_TASK, *part((
+    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user"),
+    Field("due_date", LABELS["due_date"], DATE_KIND, required=True),
+    Field("detail", N_("What remains to do"), MULTILINE, required=True),
+), shown_when=WITH_TASK.name, prefix="task_"))
+
+# ... or a service order: its fields (declared with the orders) shown while this is ticked.
+WITH_ORDER = Field("with_order", N_("Open a service order"), BOOL)
+ORDER_PART_PREFIX = "order_"
+
+
+def order_part(order_fields: tuple[Field, ...] | list[Field]) -> tuple[Field, ...]:
+    """The order's declared fields as the optional order part of the activity's form
+    (named order_<field>); the order's contact is the activity's."""
+    own = tuple(field for field in order_fields if field.name != "contact_id")
+    return (WITH_ORDER, *part(own, shown_when=WITH_ORDER.name, prefix=ORDER_PART_PREFIX))
+
 
 EDITABLE_FIELDS = ("when", "contact_id", "category_id", "detail", "kind", "status", "followup_notes",
                    "due_date", "assignee_id", "user_id")

@@ -42,6 +42,8 @@ from crm_tui.services.base import (
 )
 from crm_tui.services import clock
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+from crm_tui.services.fields import CHOICE, LOOKUP, MULTILINE, Entity, Field, model_length
+from crm_tui.services.fields import DATE as DATE_KIND
 
 NEW, WAITING, WORKING, CLOSED, LOST = Opportunity.STATUSES
 STATUSES = Opportunity.STATUSES
@@ -80,6 +82,41 @@ REQUIRED_FOR = {
     CLOSED: ("invoice_number",),
     LOST: ("why_lost", "to_improve"),
 }
+
+# --- the opportunity's fields, declared once ---------------------------------------------
+
+OPPORTUNITY = Entity("opportunity", N_("Opportunity"), (
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("type_id", LABELS["type_id"], LOOKUP, required=True, lookup="opportunity_type"),
+    Field("agent_id", LABELS["agent_id"], LOOKUP, required=True, lookup="user"),
+    Field("subject", LABELS["subject"], required=True, max_length=model_length(Opportunity, "subject")),
+    Field("observations", LABELS["observations"], MULTILINE),
+    Field("found_us_by", LABELS["found_us_by"], max_length=model_length(Opportunity, "found_us_by")),
+))
+
+
+def _shown_for(name: str) -> tuple[str, ...]:
+    """The target statuses that ask for a field."""
+    return tuple(status for status, names in REQUIRED_FOR.items() if name in names)
+
+
+# A status change: the fields a target status asks for are shown (and required) only for it.
+# The comment is kept on every change; what waiting and working require of it and of the
+# next contact date is checked on saving (REQUIRED_FOR), and shown at the field.
+STATUS_CHANGE = Entity("opportunity_status", N_("Status change"), (
+    Field("to_status", LABELS["status"], CHOICE, required=True,
+          choices=tuple((status, STATUS_LABELS[status]) for status in REQUIRED_FOR)),
+    Field("comment", LABELS["comment"], MULTILINE),
+    Field("next_contact_date", LABELS["next_contact_date"], DATE_KIND, shown_when="to_status",
+          shown_for=(WAITING, WORKING)),
+    Field("invoice_number", LABELS["invoice_number"], required=True,
+          max_length=model_length(Opportunity, "invoice_number"), shown_when="to_status",
+          shown_for=_shown_for("invoice_number")),
+    Field("why_lost", LABELS["why_lost"], MULTILINE, required=True, shown_when="to_status",
+          shown_for=_shown_for("why_lost")),
+    Field("to_improve", LABELS["to_improve"], MULTILINE, required=True, shown_when="to_status",
+          shown_for=_shown_for("to_improve")),
+))
 
 EDITABLE_FIELDS = ("subject", "observations", "found_us_by", "type_id", "agent_id", "contact_id")
 
