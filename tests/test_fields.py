@@ -56,7 +56,7 @@ def test_a_field_inside_a_hidden_one_is_hidden_too():
 
 DECLARED = [(catalogs.CLIENT, Client), (catalogs.CONTACT, Contact), (catalogs.CATEGORY, Category),
             (catalogs.PROJECT, Project), (catalogs.OPPORTUNITY_TYPE, OpportunityType), (users.USER, User),
-            (activities.ACTIVITY, Activity), (opportunities.OPPORTUNITY, Opportunity)]
+            (activities.ACTIVITY_FIELDS, Activity), (opportunities.OPPORTUNITY, Opportunity)]
 
 
 @pytest.mark.parametrize("entity, model", DECLARED, ids=[entity.name for entity, _model in DECLARED])

@@ -64,8 +64,8 @@ LABELS = {
 
 # --- the activity's fields, declared once ----------------------------------------------
 
-# The record itself: a task also has its due date and assignee.
-ACTIVITY = Entity("activity", N_("Activity"), (
+# The record itself: a task also has its due date and assignee. (ACTIVITY is the kind.)
+ACTIVITY_FIELDS = Entity("activity", N_("Activity"), (
     Field("kind", LABELS["kind"], CHOICE, required=True, choices=tuple(KIND_LABELS.items())),
     Field("when", LABELS["when"], DATETIME_KIND, required=True),
     Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
