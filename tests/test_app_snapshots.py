@@ -14,9 +14,11 @@ from test_app_support import HOSTILE, SIZE, make_app, open_item, settle, ui_admi
 @pytest.fixture
 def filled(ui_admin):
     for name in ("Abarrotes Lupita", "Café Colibrí", HOSTILE):
-        client = catalogs.add_client(ui_admin, name=name, phone="55 0000 0000", email="hola@example.com")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa [b]Díaz", phone="55 1111 2222")
-    catalogs.add_category(ui_admin, name="Instalación")
+        client = catalogs.add_client(ui_admin, catalogs.ClientInput(
+            name=name, phone="55 0000 0000", email="hola@example.com"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(
+        client_id=client.id, name="Rosa [b]Díaz", phone="55 1111 2222"))
+    catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Instalación"))
     return ui_admin
 
 

@@ -18,10 +18,12 @@ from crm_tui.i18n import N_, _
 from crm_tui.services import orders
 from crm_tui.services.base import (
     FIRST_PAGE,
+    KEEP,
     Actor,
     DateRange,
     Page,
     PageRequest,
+    WriteInput,
     active_record,
     choice_from_word,
     chosen_id,
@@ -283,17 +285,17 @@ def list_activities(filters: ActivityFilter = ActivityFilter(),
 
 ACTIVITY_COLUMNS = [
     Column("folio", N_("Folio"), INTEGER, 9),
-    Column("kind", N_("Kind"), TEXT, 10),
-    Column("when", N_("Date and time"), DATETIME, 17),
-    Column("status", N_("Status"), TEXT, 10),
+    Column("kind", ACTIVITY_FIELDS.field("kind").label, TEXT, 10),
+    Column("when", ACTIVITY_FIELDS.field("when").label, DATETIME, 17),
+    Column("status", ACTIVITY_FIELDS.field("status").label, TEXT, 10),
     Column("client", N_("Client"), TEXT, 28),
-    Column("contact", N_("Contact"), TEXT, 24),
-    Column("category", N_("Category"), TEXT, 18),
+    Column("contact", ACTIVITY_FIELDS.field("contact_id").label, TEXT, 24),
+    Column("category", ACTIVITY_FIELDS.field("category_id").label, TEXT, 18),
     Column("user", N_("User"), TEXT, 20),
-    Column("detail", N_("Detail"), TEXT, 50),
-    Column("followup_notes", N_("Follow-up notes"), TEXT, 40),
-    Column("due_date", N_("Due date"), DATE, 11),
-    Column("assignee", N_("Assignee"), TEXT, 20),
+    Column("detail", ACTIVITY_FIELDS.field("detail").label, TEXT, 50),
+    Column("followup_notes", ACTIVITY_FIELDS.field("followup_notes").label, TEXT, 40),
+    Column("due_date", ACTIVITY_FIELDS.field("due_date").label, DATE, 11),
+    Column("assignee", ACTIVITY_FIELDS.field("assignee_id").label, TEXT, 20),
     Column("source_folio", N_("Source activity"), INTEGER, 9),
     Column("order_number", N_("Service order"), INTEGER, 9),
     Column("created_by", N_("Created by"), TEXT, 14),
@@ -363,19 +365,40 @@ def _check_source(source_activity_id: Any) -> int | None:
     return source
 
 
-def add_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
-                 category_id: int | None, detail: str, kind: str = ACTIVITY, status: str = PENDING,
-                 followup_notes: str = "", due_date: dt.date | str | None = None,
-                 assignee_id: int | None = None, user_id: int | None = None,
-                 source_activity_id: int | None = None, create_task: TaskInput | None = None,
-                 create_order: OrderInput | None = None) -> ActivityRecord:
+@dataclass(frozen=True)
+class ActivityInput(WriteInput):
+    """An activity to add, or the fields of one to change (EDITABLE_FIELDS). On add, what
+    remained pending comes with it: a task (create_task) and/or a service order
+    (create_order); `user_id` left out is the one adding it."""
+
+    when: Any = KEEP
+    contact_id: Any = KEEP
+    category_id: Any = KEEP
+    detail: Any = KEEP
+    kind: Any = KEEP
+    status: Any = KEEP
+    followup_notes: Any = KEEP
+    due_date: Any = KEEP
+    assignee_id: Any = KEEP
+    user_id: Any = KEEP
+    source_activity_id: Any = KEEP
+    create_task: TaskInput | None = None
+    create_order: OrderInput | None = None
+
+    def given(self) -> dict[str, Any]:
+        return {name: value for name, value in super().given().items()
+                if name not in ("create_task", "create_order")}
+
+
+def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
     """Save an activity, and with it (same transaction) its follow-up task and/or the
     service order it opens. If any part is refused, nothing is saved."""
-    values = _activity_values({
-        "when": when, "contact_id": contact_id, "category_id": category_id, "detail": detail,
-        "kind": kind, "status": status, "followup_notes": followup_notes, "due_date": due_date,
-        "assignee_id": assignee_id, "user_id": user_id if user_id is not None else actor.id,
-    })
+    fields = data.given()
+    source_activity_id = fields.pop("source_activity_id", None)
+    if fields.get("user_id") is None:
+        fields["user_id"] = actor.id
+    values = _activity_values(fields)
+    create_task, create_order = data.create_task, data.create_order
     with writing():
         activity_id = _insert_activity(actor, values, _check_source(source_activity_id))
         if create_task is not None:
@@ -410,9 +433,12 @@ def _as_input(row: Activity) -> dict[str, Any]:
             "assignee_id": row.assignee_id, "user_id": row.user_id}
 
 
-def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any) -> ActivityRecord:
-    """Change the named fields (EDITABLE_FIELDS) of an activity read at `version`."""
+def modify_activity(actor: Actor, activity_id: int, version: int, data: ActivityInput) -> ActivityRecord:
+    """Change the fields given (EDITABLE_FIELDS) of an activity read at `version`."""
+    fields = data.given()
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if data.create_task is not None or data.create_order is not None:
+        unknown.append("create_task" if data.create_task is not None else "create_order")
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed: {fields}.").format(fields=", ".join(unknown)), unknown[0])
