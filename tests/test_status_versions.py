@@ -114,6 +114,15 @@ def test_an_inactive_record_is_named_by_its_key_and_name(world):
     kept = catalogs.modify_contact(world["admin"], contact.id, contact.version + 1, catalogs.ContactInput(
         job_title="Compras"))
     assert kept.client_id == client.id  # a record keeps the inactive client it already had
+    with pytest.raises(ValidationError) as refused:
+        catalogs.add_project(world["admin"], catalogs.ProjectInput(
+            client_id=client.id, name="Cámaras", contact_in_charge_id=contact.id))
+    assert str(refused.value) == f"Client: {client.key} Ferretería Centro is inactive; choose another one."
+    catalogs.set_client_active(world["admin"], client.id, client.version + 1, True)
+    with pytest.raises(ValidationError) as refused:
+        catalogs.add_project(world["admin"], catalogs.ProjectInput(
+            client_id=client.id, name="Cámaras", contact_in_charge_id=contact.id))
+    assert str(refused.value) == f"Contact in charge: {contact.key} Ana Ruiz is inactive; choose another one."
 
 
 def test_a_record_gone_is_refused_without_showing_its_internal_id(world):

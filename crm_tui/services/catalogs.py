@@ -318,16 +318,6 @@ def _flag(value: Any) -> bool:
     return True if value is None else bool(value)
 
 
-def _optional_id(value: Any, field: str) -> int | None:
-    if value is None or value == "" or value == 0:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            _("{field}: choose a record from the list.").format(field=_label(field)), field) from None
-
-
 def _text_condition(text: str, folded_column: pw.Field, key_column: pw.Field | None = None):
     value = clean_line(text)
     if not value:
@@ -851,14 +841,17 @@ PROJECT_DEFAULTS = {"client_id": None, "name": "", "start_date": None, "goal_dat
                     "user_in_charge_id": None, "contact_in_charge_id": None, "description": ""}
 
 
-def _check_contact_in_charge(contact_id: int | None, client_id: int) -> None:
-    if contact_id is None:
-        return
-    contact = Contact.get_or_none(Contact.id == contact_id)
-    if contact is None or contact.client_id != client_id:
+def _contact_in_charge(value: Any, client_id: int, current: Project | None) -> int | None:
+    """The contact in charge: an active contact (or the one the project had) of its client."""
+    contact = active_record(Contact, value, "contact_in_charge_id", _label("contact_in_charge_id"), required=False,
+                            keep_inactive=current.contact_in_charge_id if current else None)
+    if contact is None:
+        return None
+    if contact.client_id != client_id:
         raise ValidationError(
             _("{field}: choose a contact of the project's client.").format(field=_label("contact_in_charge_id")),
             "contact_in_charge_id")
+    return contact.id
 
 
 def _clean_project(values: dict[str, Any], current: Project | None = None) -> dict[str, Any]:
@@ -873,8 +866,7 @@ def _clean_project(values: dict[str, Any], current: Project | None = None) -> di
     user = active_record(User, values.get("user_in_charge_id"), "user_in_charge_id", _label("user_in_charge_id"),
                          required=False, keep_inactive=current.user_in_charge_id if current else None)
     user_id = user.id if user else None
-    contact_id = _optional_id(values.get("contact_in_charge_id"), "contact_in_charge_id")
-    _check_contact_in_charge(contact_id, client_id)
+    contact_id = _contact_in_charge(values.get("contact_in_charge_id"), client_id, current)
     return {"client": client_id, "name": name, "name_folded": _folded(name, Project), "start_date": start,
             "goal_date": goal, "user_in_charge": user_id, "contact_in_charge": contact_id,
             "description": clean_text(values.get("description"))}
