@@ -390,6 +390,23 @@ class ActivityInput(WriteInput):
                 if name not in ("create_task", "create_order")}
 
 
+def activity_input(values: dict[str, Any]) -> ActivityInput:
+    """What a form of ACTIVITY_FIELDS + TASK_PART + order_part() holds, as the input of
+    add_activity: the task and the order only when their box is ticked; the order is
+    for the activity's contact."""
+    own = {name: value for name, value in values.items() if name in ACTIVITY_FIELDS.names()}
+    task = None
+    if values.get(WITH_TASK.name):
+        task = TaskInput(due_date=values.get("task_due_date"), assignee_id=values.get("task_assignee_id"),
+                         detail=values.get("task_detail") or "")
+    order = None
+    if values.get(WITH_ORDER.name):
+        given = {name.removeprefix(ORDER_PART_PREFIX): value for name, value in values.items()
+                 if name.startswith(ORDER_PART_PREFIX)}
+        order = OrderInput(**{**given, "contact_id": values.get("contact_id")})
+    return ActivityInput(**own, create_task=task, create_order=order)
+
+
 def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
     """Save an activity, and with it (same transaction) its follow-up task and/or the
     service order it opens. If any part is refused, nothing is saved."""
