@@ -231,9 +231,26 @@ def biggest_client() -> int:
     return scalar("SELECT client_id FROM service_order GROUP BY client_id ORDER BY COUNT(*) DESC LIMIT 1")
 
 
+def busiest_user() -> int:
+    """The user with the most pending activities (whose home screen has the longest list)."""
+    return scalar("SELECT user_id FROM activity WHERE status = 'pending' GROUP BY user_id "
+                  "ORDER BY COUNT(*) DESC LIMIT 1")
+
+
+def idlest_user() -> int:
+    """A user with the fewest pending activities: their home list searches the most."""
+    return scalar('SELECT u.id FROM "user" AS u LEFT JOIN activity AS a ON a.user_id = u.id '
+                  "AND a.status = 'pending' GROUP BY u.id ORDER BY COUNT(a.id), u.id LIMIT 1")
+
+
 def measure_lists(bench: Bench) -> list[Row]:
     orders, activities = "crm_tui.services.orders", "crm_tui.services.activities"
+    followup = "crm_tui.services.followup"
     return [
+        *_page_rows("home list, the user with the most pending", followup, "list_followup",
+                    lambda: _filter(followup, "FollowupFilter", person_id=busiest_user())),
+        *_page_rows("home list, a user with the fewest pending", followup, "list_followup",
+                    lambda: _filter(followup, "FollowupFilter", person_id=idlest_user())),
         *_page_rows("orders list", orders, "list_orders", lambda: _filter(orders, "OrderFilter")),
         *_page_rows("activities list", activities, "list_activities",
                     lambda: _filter(activities, "ActivityFilter")),
@@ -419,7 +436,7 @@ def measure_startup(bench: Bench) -> list[Row]:
         register_own_login_as_admin()
         _seconds, _rss, screen = run_to_first_frame(crm)  # warm-up of both: the same disk cache
         run_to_first_frame(baseline)
-        if b"CRM menu" not in screen:
+        if b"Load activities" not in screen:
             raise RuntimeError("the home screen was not drawn")
         for _ in range(runs):  # alternating, so a change of machine load falls on both sides
             for name, command in (("crm", crm), ("baseline", baseline)):

@@ -22,6 +22,7 @@ from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
+HOME_ITEM_ID = "activity_followup"  # the screen the CRM opens on
 # Set (to 1) by the start-up benchmark: the app leaves as soon as its first screen is on the terminal.
 EXIT_AFTER_FIRST_FRAME = "CRM_EXIT_AFTER_FIRST_FRAME"
 
@@ -85,7 +86,9 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests, so what the screens show is reproducible)."""
-        return self._today or dt.date.today()
+        from crm_tui.services import clock
+
+        return self._today or clock.today()
 
     def monotonic(self) -> float:
         """Seconds on a clock that only goes forward (fixed by tests for keys typed in a row)."""
@@ -95,12 +98,12 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
         return time.monotonic()
 
-    def status_line_text(self) -> str:
+    def status_line_parts(self) -> list[str]:
+        """CRM, who is signed in, the database, today: the status line's parts in order."""
         who = self.actor.full_name or self.actor.username
         if self.actor.full_name and self.actor.full_name != self.actor.username:
             who = f"{self.actor.full_name} ({self.actor.username})"
-        return "CRM │ {who} │ {db} │ {day}".format(who=who, db=self.database_label,
-                                                    day=format_date(self.today()))
+        return ["CRM", who, self.database_label, format_date(self.today())]
 
     def visible_menu(self) -> list[MenuItem]:
         return menu_for(self.actor.is_admin)
@@ -110,9 +113,9 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
     def on_mount(self) -> None:
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        from crm_tui.screens.home import HomeScreen
+        from crm_tui.screens.activity_followup import FollowupScreen
 
-        self.push_screen(HomeScreen())
+        self.push_screen(FollowupScreen())
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 
@@ -203,9 +206,53 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
         self.push_screen(ConfirmDialog(question, yes=_("Open on top"), no=_("Keep editing")), answered)
 
     def _push_menu_item(self, item: MenuItem) -> None:
+        if item.id == HOME_ITEM_ID and self._go_home():
+            return
         screen = item.make_screen(self)
         screen.menu_item_id = item.id
         self.push_screen(screen)
+
+    def _home_screen(self) -> Screen | None:
+        return next((screen for screen in self.screen_stack
+                     if getattr(screen, "menu_item_id", None) == HOME_ITEM_ID), None)
+
+    def _go_home(self) -> bool:
+        """Close the screens over the home screen; False (nothing closed) when there is no
+        home screen underneath or a screen over it holds unsaved work."""
+        home = self._home_screen()
+        if home is None:
+            return False
+        above = self.screen_stack[self.screen_stack.index(home) + 1:]
+        if any(unsaved_work(screen) for screen in above):
+            return False
+        while self.screen is not home:
+            self.pop_screen()
+        return True
+
+    def show_crm_menu(self) -> None:
+        """F2 on the home screen: the CRM menu (all its items, by number or arrows)."""
+        from crm_tui.screens.home import MenuScreen
+
+        if isinstance(self.screen, MenuScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(MenuScreen())
+
+    def open_order(self, number: int) -> None:
+        """Open service order `number`: the single order inquiry, on that order when the
+        screen can take one (its `show_order(number)`)."""
+        self._open_on_record("order_inquiry", "show_order", number)
+
+    def open_activity(self, activity_id: int) -> None:
+        """Open an activity: the activity look-up, on that activity when the screen can take
+        one (its `show_activity(activity_id)`)."""
+        self._open_on_record("query_activity", "show_activity", activity_id)
+
+    def _open_on_record(self, item_id: str, method: str, value: int) -> None:
+        self.open_menu(item_id)
+        show = getattr(self.screen, method, None)
+        if getattr(self.screen, "menu_item_id", None) == item_id and callable(show):
+            show(value)
 
     async def action_quit(self) -> None:
         """Leave the CRM (Ctrl+Q, the palette), asking first if a form holds unsaved changes."""

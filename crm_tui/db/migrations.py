@@ -11,7 +11,7 @@ from typing import Callable
 
 import peewee
 
-from crm_tui.db import models, search
+from crm_tui.db import changes, models, search
 from crm_tui.db.connection import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -38,10 +38,32 @@ def _search_by_record_and_name_index(db: peewee.Database) -> None:
     search.install(db)
 
 
+def _name_order_indexes(db: peewee.Database) -> None:
+    # The lists of clients, contacts and projects by name page on (name_folded, id), which
+    # replaces the index on name_folded alone (a new database has it from step 1 already).
+    for model in (models.Client, models.Contact, models.Project):
+        db.execute_sql(f"DROP INDEX IF EXISTS {model._meta.table_name}_name_folded")
+        model._schema.create_indexes(safe=True)
+
+
+def _home_screen(db: peewee.Database) -> None:
+    # PostgreSQL: screens that follow other users' changes hear of each commit (SQLite
+    # needs nothing: PRAGMA data_version tells).
+    changes.install_notify_triggers(db)
+    # The home screen's list: a person's pending activities, and the tasks assigned to
+    # them, newest first, each on its own index.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_user_status_when_id '
+                   'ON activity (user_id, status, "when", id)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_assignee_status_when_id '
+                   'ON activity (assignee_id, status, "when", id)')
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
     Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
+    Step(4, "catalog lists by name on (name, id)", _name_order_indexes),
+    Step(5, "the home screen: change notifications, a person's pending activities", _home_screen),
 ]
 LATEST_VERSION = STEPS[-1].version
 

@@ -8,11 +8,11 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, EditScreen, order_of
 from crm_tui.services import catalogs, orders
-from crm_tui.services.base import PageRequest, format_date, format_datetime
-from crm_tui.widgets.dialogs import MessageDialog
-from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.services.base import PageRequest, format_date
+from crm_tui.services.filters import NameFilter
+from crm_tui.widgets.record_table import ColumnSpec, Sort, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
 
@@ -30,24 +30,6 @@ def client_of(record: Any) -> str:
 
 
 FIELDS = list(catalogs.PROJECT.fields)
-
-
-def order_summary(order: Any) -> str:
-    """A read-only summary of a service order (its own screen comes in a later version)."""
-    lines = [
-        _("Service order {number}").format(number=order.number),
-        "{label}: {value}".format(label=_("Status"), value=_(STATUS_LABELS.get(order.status, order.status))),
-        "{label}: {value}".format(label=_("Created"), value=format_datetime(order.created_at)),
-        "{label}: {value} ({client})".format(label=_("Contact"), value=order.contact_name,
-                                             client=order.client_name),
-        "{label}: {value}".format(label=_("Category"), value=order.category_name),
-        "{label}: {value}".format(label=_("Assigned to"), value=order.assigned_user_name or "—"),
-        "",
-        order.detail,
-        "",
-        _("The order screen comes in a later version of the CRM."),
-    ]
-    return "\n".join(lines)
 
 
 class ProjectEditScreen(EditScreen):
@@ -88,16 +70,24 @@ class ProjectEditScreen(EditScreen):
             self.query_one(f"#{following} RecordTable", RecordTable).focus()
 
     def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
+        """Enter or a double click on an order opens it whole (Single order inquiry)."""
         event.stop()
-        self.app.push_screen(MessageDialog(order_summary(event.record)))
+        from crm_tui.screens.order_inquiry import OrderInquiryScreen
+
+        self.app.push_screen(OrderInquiryScreen(event.record.number), self._order_closed)
+
+    def _order_closed(self, _result: Any) -> None:
+        # The order may have moved between the pending and the completed list meanwhile.
+        for table in self.query(RecordTable):
+            table.reload(keep_position=True)
 
 
 class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_project_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_project_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
         ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10, grow=True),
@@ -109,8 +99,8 @@ class ProjectsScreen(CatalogScreen):
     FIELDS = FIELDS
     EDIT_SCREEN = ProjectEditScreen
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_projects(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_projects(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_project(record.id)

@@ -6,7 +6,7 @@ the same transaction as the activity, so either everything is saved or nothing i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import peewee as pw
@@ -37,6 +37,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotFound, ValidationError
 from crm_tui.services.fields import BOOL, CHOICE, DATETIME as DATETIME_KIND, LOOKUP, MULTILINE, Entity, Field, part
 from crm_tui.services.fields import DATE as DATE_KIND
@@ -172,8 +173,8 @@ class ActivityFilter:
     client_id: int | None = None
     contact_id: int | None = None
     category_id: int | None = None
-    status: str | None = None
-    kind: str | None = None
+    status: str | None = field(default=None, metadata=filter_field(choices=STATUS_LABELS))
+    kind: str | None = field(default=None, metadata=filter_field(choices=KIND_LABELS))
     assignee_id: int | None = None
 
 

@@ -424,6 +424,15 @@ def choice_from_word(word: Any, labels: dict[str, str], field: str, label: str) 
 _DATE_FORMATS_ANY_LANGUAGE = ("%Y-%m-%d",)
 
 
+def _date_patterns(value: str) -> tuple[str, ...]:
+    """The language's format, ISO, and the shortcuts people type: the same digits without
+    separators (01122026) and a two-digit year (01/12/26)."""
+    written = date_format()
+    if value.isdigit():
+        return (written.replace("/", "").replace("-", ""),) if len(value) == 8 else ()
+    return (written, written.replace("%Y", "%y"), *_DATE_FORMATS_ANY_LANGUAGE)
+
+
 def parse_date(text: str | dt.date | None, field: str, label: str, required: bool = False) -> dt.date | None:
     """A date typed in the language's format (dd/mm/aaaa in Spanish) or ISO (2026-11-27)."""
     if isinstance(text, dt.datetime):
@@ -435,7 +444,7 @@ def parse_date(text: str | dt.date | None, field: str, label: str, required: boo
         if required:
             raise ValidationError(_("{field} is required.").format(field=label), field)
         return None
-    for pattern in (date_format(), *_DATE_FORMATS_ANY_LANGUAGE):
+    for pattern in _date_patterns(value):
         try:
             return dt.datetime.strptime(value, pattern).date()
         except ValueError:
