@@ -485,7 +485,7 @@ def register_own_login_as_admin() -> None:
     login = users.system_login()
     if users.find_user(login) is None:
         admin = scalar('SELECT username FROM "user" WHERE active AND role = \'admin\' ORDER BY id LIMIT 1')
-        users.add_user(users.identify(admin), login, role="admin")
+        users.add_user(users.identify(admin), users.UserInput(username=login, role="admin"))
 
 
 def compile_like_an_installation() -> None:

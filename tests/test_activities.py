@@ -13,6 +13,7 @@ from crm_tui.services import ConflictError, DateRange, NotFound, PageRequest, Va
 from crm_tui.services.activities import (
     ACTIVITY_COLUMNS,
     ActivityFilter,
+    ActivityInput,
     TaskInput,
     add_activity,
     follow_ups,
@@ -66,7 +67,7 @@ def call(world, actor=None, **changes):
     values = {"when": "2026-03-02 09:30", "contact_id": world["contact"].id,
               "category_id": world["category"].id, "detail": "Reporta que la impresora no enciende"}
     values.update(changes)
-    return add_activity(actor or world["admin"], **values)
+    return add_activity(actor or world["admin"], ActivityInput(**values))
 
 
 def test_add_activity_takes_folios_and_the_contacts_client(world):
@@ -165,8 +166,8 @@ def test_any_failing_part_saves_nothing(world, task, order, field):
 def test_modify_and_mark_done_or_pending(world):
     activity = call(world)
     other = new_contact(new_client("Clínica Norte"), "Dr. Vela")
-    changed = modify_activity(world["agent"], activity.id, activity.version, contact_id=other.id,
-                              detail="Ya enciende", when=dt.datetime(2026, 3, 2, 11, 0))
+    changed = modify_activity(world["agent"], activity.id, activity.version, ActivityInput(
+        contact_id=other.id, detail="Ya enciende", when=dt.datetime(2026, 3, 2, 11, 0)))
     assert changed.client_name == "Clínica Norte" and changed.detail == "Ya enciende"
     assert changed.version == 2 and changed.updated_by == "tecnico"
     done = mark_done(world["admin"], activity.id, changed.version, followup_notes="Cliente satisfecho")
@@ -174,18 +175,21 @@ def test_modify_and_mark_done_or_pending(world):
     pending = mark_pending(world["admin"], activity.id, done.version)
     assert pending.status == "pending" and pending.followup_notes == "Cliente satisfecho"
     with pytest.raises(ValidationError) as refused:
-        modify_activity(world["admin"], activity.id, pending.version, kind="task")
+        modify_activity(world["admin"], activity.id, pending.version, ActivityInput(kind="task"))
     assert refused.value.field == "due_date"
-    with pytest.raises(ValidationError):
-        modify_activity(world["admin"], activity.id, pending.version, folio=99)
+    with pytest.raises(TypeError):  # the folio is no input: it cannot even be given
+        ActivityInput(folio=99)
+    with pytest.raises(ValidationError) as refused:  # the activity it came from is set once, on adding
+        modify_activity(world["admin"], activity.id, pending.version, ActivityInput(source_activity_id=activity.id))
+    assert refused.value.field == "source_activity_id"
     assert get_activity(activity.id).kind == "activity"
 
 
 def test_second_save_with_old_version_is_refused_and_first_kept(world):
     activity = call(world)
-    modify_activity(world["admin"], activity.id, activity.version, detail="Versión de Administradora")
+    modify_activity(world["admin"], activity.id, activity.version, ActivityInput(detail="Versión de Administradora"))
     with pytest.raises(ConflictError):
-        modify_activity(world["agent"], activity.id, activity.version, detail="Versión del técnico")
+        modify_activity(world["agent"], activity.id, activity.version, ActivityInput(detail="Versión del técnico"))
     with pytest.raises(ConflictError):
         mark_done(world["agent"], activity.id, activity.version)
     stored = get_activity(activity.id)
@@ -215,20 +219,18 @@ def many(world):
     made = []
     for index in range(10):
         is_task = index % 4 == 0
-        made.append(add_activity(
-            agent if index % 2 else admin,
+        made.append(add_activity(agent if index % 2 else admin, ActivityInput(
             when=dt.datetime(2026, 3, 1 + index, 10, 0),
             contact_id=(contact_b if index % 3 == 0 else world["contact"]).id,
-            category_id=(category_b if index >= 5 else world["category"]).id,
-            detail=f"Actividad {index}",
-            kind="task" if is_task else "activity",
-            due_date=dt.date(2026, 4, 1) if is_task else None,
-            assignee_id=(helper.id if index == 4 else agent.id) if is_task else None))
+            category_id=(category_b if index >= 5 else world["category"]).id, detail=f"Actividad {index}",
+            kind="task" if is_task else "activity", due_date=dt.date(2026, 4, 1) if is_task else None,
+            assignee_id=(helper.id if index == 4 else agent.id) if is_task else None)))
     for activity in made[:3]:
         mark_done(admin, activity.id, activity.version)
     # Two activities at the same moment: the id breaks the tie in the keyset.
-    twin = add_activity(admin, when=dt.datetime(2026, 3, 5, 10, 0), contact_id=world["contact"].id,
-                        category_id=world["category"].id, detail="Gemela")
+    twin = add_activity(admin, ActivityInput(
+        when=dt.datetime(2026, 3, 5, 10, 0), contact_id=world["contact"].id, category_id=world["category"].id,
+        detail="Gemela"))
     return dict(world, helper=helper, client_b=client_b, contact_b=contact_b, category_b=category_b,
                 made=made, twin=twin)
 

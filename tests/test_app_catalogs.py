@@ -53,7 +53,7 @@ async def test_categories_add_modify_delete_from_the_keyboard(ui_admin):
 
 
 async def test_a_duplicate_category_shows_the_service_error_next_to_the_name(ui_admin):
-    catalogs.add_category(ui_admin, name="Soporte")
+    catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Soporte"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "categories")
@@ -114,7 +114,7 @@ async def test_clients_add_shows_the_proposed_key_and_saves_hostile_text_as_type
 
 async def test_a_new_record_gets_the_cursor_however_long_the_list(ui_admin):
     for n in range(1, 131):
-        catalogs.add_client(ui_admin, name=f"Cliente {n:03d}")
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n:03d}"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -140,7 +140,7 @@ async def test_a_new_record_gets_the_cursor_however_long_the_list(ui_admin):
 async def test_a_renamed_category_keeps_the_cursor_where_the_name_moves_it(ui_admin):
     names = [f"Categoría {n:03d}" for n in range(1, 201)]
     for name in names:
-        catalogs.add_category(ui_admin, name=name)
+        catalogs.add_category(ui_admin, catalogs.CategoryInput(name=name))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "categories")
@@ -158,7 +158,7 @@ async def test_a_renamed_category_keeps_the_cursor_where_the_name_moves_it(ui_ad
 
 async def test_clients_search_modify_and_export(ui_admin, tmp_path):
     for name in ("Abarrotes Lupita", "Café Colibrí", "Cámaras del Norte"):
-        catalogs.add_client(ui_admin, name=name)
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=name))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -193,8 +193,8 @@ async def test_clients_search_modify_and_export(ui_admin, tmp_path):
 
 
 async def test_a_client_in_use_cannot_be_deleted_and_may_be_deactivated(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Ferretería Díaz")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa Díaz")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Ferretería Díaz"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Rosa Díaz"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -212,8 +212,8 @@ async def test_a_client_in_use_cannot_be_deleted_and_may_be_deactivated(ui_admin
 
 
 async def test_deleting_what_another_user_already_deleted_says_so_and_refreshes(ui_admin):
-    catalogs.add_category(ui_admin, name="Cableado")
-    gone = catalogs.add_category(ui_admin, name="Antenas")
+    catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Cableado"))
+    gone = catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Antenas"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "categories")
@@ -231,7 +231,7 @@ async def test_deleting_what_another_user_already_deleted_says_so_and_refreshes(
 
 
 async def test_contacts_choose_the_client_with_the_lookup(ui_admin):
-    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Hotel Las Palmas"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "contacts")
@@ -255,7 +255,7 @@ async def test_contacts_choose_the_client_with_the_lookup(ui_admin):
 
 
 async def test_a_contact_needs_a_client_chosen_from_the_matches(ui_admin):
-    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Hotel Las Palmas"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "contacts")
@@ -271,8 +271,8 @@ async def test_a_contact_needs_a_client_chosen_from_the_matches(ui_admin):
 
 
 async def test_projects_add_with_dates_and_see_its_orders_tabs(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Dra. Pérez")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Clínica Santa Fe"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Dra. Pérez"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "projects")
@@ -344,7 +344,7 @@ async def test_users_and_opportunity_types_are_for_admins(ui_admin):
 @pytest.mark.parametrize("item_id", ["categories", "clients", "contacts", "projects", "users",
                                      "opportunity_types"])
 async def test_hostile_text_in_every_field_of_each_form_is_saved_as_typed(ui_admin, item_id):
-    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Hotel Las Palmas"))
     app = make_app(ui_admin)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_item(pilot, item_id)
@@ -369,7 +369,7 @@ async def test_hostile_text_in_every_field_of_each_form_is_saved_as_typed(ui_adm
 
 async def test_enter_in_the_search_box_opens_the_only_match(ui_admin):
     for name in ("Abarrotes Lupita", "Café Colibrí", "Cámaras del Norte"):
-        catalogs.add_client(ui_admin, name=name)
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=name))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -392,7 +392,7 @@ async def test_enter_in_the_search_box_opens_the_only_match(ui_admin):
 
 async def test_escape_in_the_search_box_clears_it_and_a_second_escape_leaves(ui_admin):
     for name in ("Abarrotes Lupita", "Café Colibrí"):
-        catalogs.add_client(ui_admin, name=name)
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=name))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -412,8 +412,8 @@ async def test_escape_in_the_search_box_clears_it_and_a_second_escape_leaves(ui_
 
 
 async def test_the_tabs_of_a_project_have_a_key_shown_in_the_footer(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
-    catalogs.add_project(ui_admin, client_id=client.id, name="Cableado")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Clínica Santa Fe"))
+    catalogs.add_project(ui_admin, catalogs.ProjectInput(client_id=client.id, name="Cableado"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "projects")
@@ -442,8 +442,8 @@ async def test_every_key_of_the_footer_fits_at_80_columns(ui_admin, language):
     from crm_tui.widgets.chrome import CrmFooter
 
     i18n.set_language(language)
-    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
-    catalogs.add_project(ui_admin, client_id=client.id, name="Cableado")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Clínica Santa Fe"))
+    catalogs.add_project(ui_admin, catalogs.ProjectInput(client_id=client.id, name="Cableado"))
     app = make_app(ui_admin)
 
     def footer_fits() -> bool:
@@ -493,7 +493,7 @@ async def test_a_new_contact_without_any_client_offers_to_add_the_client_first(u
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 async def test_six_digit_keys_are_shown_whole(ui_admin, size):
     catalogs.import_client_row(ui_admin, {"key": "199999", "name": "Casi doscientos mil"})
-    client = catalogs.add_client(ui_admin, name="Doscientos mil")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Doscientos mil"))
     assert client.key == 200000
     catalogs.import_contact_row(ui_admin, {"key": "200001", "name": "Rosa Díaz", "client_key": "200000"})
     app = make_app(ui_admin)

@@ -14,8 +14,8 @@ from crm_tui import i18n
 from crm_tui.screens.activity_followup import FollowupScreen
 from crm_tui.screens.followup_dialogs import LoadActivitiesDialog, NoteDialog
 from crm_tui.services import clock, followup, users
-from crm_tui.services.activities import add_activity, get_activity, modify_activity
-from crm_tui.services.catalogs import add_category, add_client, add_contact
+from crm_tui.services.activities import ActivityInput, add_activity, get_activity, modify_activity
+from crm_tui.services.catalogs import CategoryInput, ClientInput, ContactInput, add_category, add_client, add_contact
 from crm_tui.services.orders import OrderInput, add_order
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import SafeTextArea
@@ -34,17 +34,17 @@ def frozen_day():
 def day(ui_admin):
     """Ana's day: two pending activities (one with hostile text), one done, Beto's one."""
     admin = ui_admin
-    beto = users.add_user(admin, "beto", "Beto Paz")
-    client = add_client(admin, name="Ferretería Centro")
-    hostile_client = add_client(admin, name=HOSTILE)
-    ana = add_contact(admin, client_id=client.id, name="Ana Ruiz", phone="55 1234 5678",
-                      mobile="55 8765 4321", email="ana@ferreteria.mx")
-    rosa = add_contact(admin, client_id=hostile_client.id, name="Rosa [b]Díaz", phone="55 1111 2222")
-    category = add_category(admin, name="Llamada")
+    beto = users.add_user(admin, users.UserInput(username="beto", full_name="Beto Paz"))
+    client = add_client(admin, ClientInput(name="Ferretería Centro"))
+    hostile_client = add_client(admin, ClientInput(name=HOSTILE))
+    ana = add_contact(admin, ContactInput(
+        client_id=client.id, name="Ana Ruiz", phone="55 1234 5678", mobile="55 8765 4321", email="ana@ferreteria.mx"))
+    rosa = add_contact(admin, ContactInput(client_id=hostile_client.id, name="Rosa [b]Díaz", phone="55 1111 2222"))
+    category = add_category(admin, CategoryInput(name="Llamada"))
 
     def log(when, contact, detail, actor=admin, **extra):
-        return add_activity(actor, when=when, contact_id=contact.id, category_id=category.id, detail=detail,
-                            **extra)
+        return add_activity(actor, ActivityInput(
+            when=when, contact_id=contact.id, category_id=category.id, detail=detail, **extra))
 
     older = log("2026-11-26 16:00", ana, "Llamó porque la impresora no toma papel")
     hostile = log("2026-11-27 09:30", rosa, HOSTILE + "\nsegunda línea")
@@ -110,7 +110,7 @@ async def test_ok_on_a_copy_another_user_changed_meanwhile_is_refused(day):
         await pilot.press("down", "o")
         await settle(pilot)
         older = day["older"]
-        modify_activity(users.identify("beto"), older.id, older.version, detail="Cambió Beto")
+        modify_activity(users.identify("beto"), older.id, older.version, ActivityInput(detail="Cambió Beto"))
         await type_text(pilot, "Listo")
         await pilot.press("f8")
         await settle(pilot)
@@ -148,8 +148,9 @@ async def test_load_done_ones_and_pend_puts_one_back_to_pending(day):
 
 
 async def test_a_task_says_when_it_is_due_and_who_has_it(day):
-    add_activity(day["admin"], when="2026-11-27 12:00", contact_id=day["ana"].id, category_id=day["category"].id,
-                 detail="Llevar la refacción", kind="task", due_date="2026-11-30", assignee_id=day["beto"].id)
+    add_activity(day["admin"], ActivityInput(
+        when="2026-11-27 12:00", contact_id=day["ana"].id, category_id=day["category"].id, detail="Llevar la refacción",
+        kind="task", due_date="2026-11-30", assignee_id=day["beto"].id))
     app = make_app(users.identify("beto"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -241,10 +242,10 @@ ANOTHER_PROCESS = """
 import sys
 from crm_tui.db import open_database
 from crm_tui.services import users
-from crm_tui.services.activities import add_activity
+from crm_tui.services.activities import ActivityInput, add_activity
 open_database(sys.argv[1])
-add_activity(users.identify("beto"), when="2026-11-27 12:00", contact_id=int(sys.argv[2]),
-             category_id=int(sys.argv[3]), detail="Nueva desde otra terminal", user_id=int(sys.argv[4]))
+add_activity(users.identify("beto"), ActivityInput(when="2026-11-27 12:00", contact_id=int(sys.argv[2]),
+             category_id=int(sys.argv[3]), detail="Nueva desde otra terminal", user_id=int(sys.argv[4])))
 """
 
 
@@ -277,9 +278,9 @@ async def wait_until_listed(pilot, detail: str, seconds: float = 2.0) -> None:
 
 
 async def test_on_either_database_another_process_s_activity_shows_within_two_seconds(db_url, db, admin):
-    client = add_client(admin, name="Ferretería Centro")
-    contact = add_contact(admin, client_id=client.id, name="Ana Ruiz")
-    category = add_category(admin, name="Llamada")
+    client = add_client(admin, ClientInput(name="Ferretería Centro"))
+    contact = add_contact(admin, ContactInput(client_id=client.id, name="Ana Ruiz"))
+    category = add_category(admin, CategoryInput(name="Llamada"))
     app = make_app(admin)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

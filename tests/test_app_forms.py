@@ -49,7 +49,7 @@ def shown_colors(widget) -> tuple[Color, Color]:
 
 
 async def open_new_contact_with_errors(pilot) -> EditScreen:
-    catalogs.add_client(pilot.app.actor, name="Hotel Las Palmas")
+    catalogs.add_client(pilot.app.actor, catalogs.ClientInput(name="Hotel Las Palmas"))
     await open_item(pilot, "contacts")
     await pilot.press("f2")
     await settle(pilot)
@@ -201,11 +201,11 @@ async def test_opening_a_menu_item_by_name_from_a_changed_form_asks(ui_admin):
 
 def contact_whose_id_is_not_its_key(actor):
     """Contact 3 stored with id 2, as SQLite gives out the id of a deleted last row again."""
-    client = catalogs.add_client(actor, name="Hotel Las Palmas")
-    catalogs.add_contact(actor, client_id=client.id, name="Primera")
-    second = catalogs.add_contact(actor, client_id=client.id, name="Segunda")
+    client = catalogs.add_client(actor, catalogs.ClientInput(name="Hotel Las Palmas"))
+    catalogs.add_contact(actor, catalogs.ContactInput(client_id=client.id, name="Primera"))
+    second = catalogs.add_contact(actor, catalogs.ContactInput(client_id=client.id, name="Segunda"))
     catalogs.delete_contact(actor, second.id, second.version)
-    third = catalogs.add_contact(actor, client_id=client.id, name="Rosa Díaz")
+    third = catalogs.add_contact(actor, catalogs.ContactInput(client_id=client.id, name="Rosa Díaz"))
     assert (third.key, third.id) == (3, 2)
     return third
 
@@ -253,15 +253,16 @@ async def test_deleting_a_contact_another_user_deleted_names_it_by_its_key(ui_ad
 
 
 async def test_a_conflict_offers_to_reload_and_keeps_what_was_typed_in_view(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Taller Ruiz", phone="55 1111 1111")
-    beto = users.add_user(ui_admin, "beto", "Beto")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Taller Ruiz", phone="55 1111 1111"))
+    beto = users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         form_screen = await open_record(pilot, "clients", row=0)
         await pilot.press("end")
         await type_text(pilot, " e Hijos")
         as_another_user(lambda: catalogs.modify_client(users.identify("beto"), client.id, client.version,
-                                                       name="Taller Ruiz SA", phone="55 2222 2222"))
+                                                       catalogs.ClientInput(name="Taller Ruiz SA",
+                                                                            phone="55 2222 2222")))
         await pilot.press("f8")
         await settle(pilot)
         assert app.screen is form_screen
@@ -289,22 +290,24 @@ async def test_a_conflict_offers_to_reload_and_keeps_what_was_typed_in_view(ui_a
 
 # Each catalog: (menu item, add a record, change it as another user would, read it back)
 CATALOGS = {
-    "categories": (lambda a: catalogs.add_category(a, name="Antenas"),
-                   lambda a, r: catalogs.modify_category(a, r.id, r.version, name="Antenas 5G"),
+    "categories": (lambda a: catalogs.add_category(a, catalogs.CategoryInput(name="Antenas")),
+                   lambda a, r: catalogs.modify_category(a, r.id, r.version, catalogs.CategoryInput(name="Antenas 5G")),
                    catalogs.get_category),
-    "opportunity_types": (lambda a: catalogs.add_opportunity_type(a, name="Referido"),
-                          lambda a, r: catalogs.modify_opportunity_type(a, r.id, r.version, name="Referido web"),
+    "opportunity_types": (lambda a: catalogs.add_opportunity_type(a, catalogs.OpportunityTypeInput(name="Referido")),
+                          lambda a, r: catalogs.modify_opportunity_type(
+                              a, r.id, r.version, catalogs.OpportunityTypeInput(name="Referido web")),
                           catalogs.get_opportunity_type),
-    "clients": (lambda a: catalogs.add_client(a, name="Taller Ruiz"),
-                lambda a, r: catalogs.modify_client(a, r.id, r.version, phone="55 2222 2222"),
+    "clients": (lambda a: catalogs.add_client(a, catalogs.ClientInput(name="Taller Ruiz")),
+                lambda a, r: catalogs.modify_client(a, r.id, r.version, catalogs.ClientInput(phone="55 2222 2222")),
                 catalogs.get_client),
-    "contacts": (lambda a: catalogs.add_contact(a, client_id=catalogs.add_client(a, name="Hotel").id,
-                                                name="Rosa Díaz"),
-                 lambda a, r: catalogs.modify_contact(a, r.id, r.version, phone="55 2222 2222"),
+    "contacts": (lambda a: catalogs.add_contact(a, catalogs.ContactInput(
+        client_id=catalogs.add_client(a, catalogs.ClientInput(name="Hotel")).id, name="Rosa Díaz")),
+                 lambda a, r: catalogs.modify_contact(a, r.id, r.version, catalogs.ContactInput(phone="55 2222 2222")),
                  catalogs.get_contact),
-    "projects": (lambda a: catalogs.add_project(a, client_id=catalogs.add_client(a, name="Hotel").id,
-                                                name="Cableado"),
-                 lambda a, r: catalogs.modify_project(a, r.id, r.version, description="Dos pisos"),
+    "projects": (lambda a: catalogs.add_project(a, catalogs.ProjectInput(
+        client_id=catalogs.add_client(a, catalogs.ClientInput(name="Hotel")).id, name="Cableado")),
+                 lambda a, r: catalogs.modify_project(a, r.id, r.version, catalogs.ProjectInput(
+                     description="Dos pisos")),
                  catalogs.get_project),
 }
 
@@ -329,8 +332,9 @@ async def test_delete_carries_the_version_the_user_saw_in_every_catalog(ui_admin
 @pytest.mark.parametrize("item_id", [item for item in CATALOGS if item != "projects"] + ["users"])
 async def test_deactivate_carries_the_version_the_user_saw_in_every_catalog(ui_admin, item_id):
     if item_id == "users":
-        record = users.add_user(ui_admin, "beto", "Beto")
-        change = lambda a, r: users.modify_user(a, r.id, r.version, full_name="Beto Gómez")  # noqa: E731
+        record = users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto"))
+        change = lambda a, r: users.modify_user(a, r.id, r.version, users.UserInput(
+            full_name="Beto Gómez"))  # noqa: E731
         read = users.get_user
     else:
         add, change, read = CATALOGS[item_id]
@@ -410,7 +414,7 @@ async def test_text_typed_while_a_save_waits_stays_in_the_form_and_f8_saves_it_t
 async def test_at_80x24_a_toast_leaves_the_footer_and_the_keys_above_it_in_view(ui_admin):
     from crm_tui.widgets.chrome import CrmFooter
 
-    catalogs.add_category(ui_admin, name="Antenas")
+    catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Antenas"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await open_item(pilot, "categories")

@@ -45,8 +45,8 @@ async def test_a_burst_fills_every_field_of_the_client_form(ui_admin):
 
 
 async def test_a_burst_fills_the_contact_form_through_its_client_lookup(ui_admin):
-    catalogs.add_client(ui_admin, name="Hotel Las Palmas")
-    catalogs.add_client(ui_admin, name="Rapido SA")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Hotel Las Palmas"))
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Rapido SA"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "contacts")
@@ -59,8 +59,8 @@ async def test_a_burst_fills_the_contact_form_through_its_client_lookup(ui_admin
 
 
 async def test_a_burst_fills_the_project_form_with_its_dates_and_lookups(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Clínica Santa Fe")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Dra. Pérez")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Clínica Santa Fe"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Dra. Pérez"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "projects")

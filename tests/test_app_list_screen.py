@@ -29,7 +29,8 @@ def headers(app) -> list[str]:
 
 
 def add_clients(actor, *names: str) -> list:
-    return [catalogs.add_client(actor, name=name, phone="55 1234", email="a@b.mx") for name in names]
+    return [catalogs.add_client(actor, catalogs.ClientInput(
+        name=name, phone="55 1234", email="a@b.mx")) for name in names]
 
 
 async def test_slash_goes_to_the_search_box_and_filters_in_place(ui_admin):
@@ -122,7 +123,7 @@ async def test_question_mark_opens_the_help_with_the_list_keys(ui_admin):
 
 async def test_j_k_g_G_move_like_the_arrows_home_and_end_but_not_while_typing(ui_admin):
     for number in range(120):  # more than the pages the table holds
-        catalogs.add_category(ui_admin, name=f"Categoría {number:03d}")
+        catalogs.add_category(ui_admin, catalogs.CategoryInput(name=f"Categoría {number:03d}"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "categories")
@@ -184,9 +185,9 @@ class OrderListProbe(ListScreen):
 
 
 def open_and_finished_orders(actor) -> tuple:
-    client = catalogs.add_client(actor, name="Ferretería Centro")
-    contact = catalogs.add_contact(actor, client_id=client.id, name="Ana Ruiz")
-    category = catalogs.add_category(actor, name="Soporte")
+    client = catalogs.add_client(actor, catalogs.ClientInput(name="Ferretería Centro"))
+    contact = catalogs.add_contact(actor, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))
+    category = catalogs.add_category(actor, catalogs.CategoryInput(name="Soporte"))
     opened = orders.add_order(actor, OrderInput(contact.id, category.id, "No enciende"))
     finished = orders.add_order(actor, OrderInput(contact.id, category.id, "No imprime"))
     orders.register_service(actor, finished.id, finished.version, when=dt.datetime(2026, 11, 27, 10, 0),

@@ -20,9 +20,9 @@ DAY = dt.datetime(2026, 11, 27, 9, 30)
 def order_day(ui_admin):
     """One order with a finishing entry and a not-closed verification, on a fixed day."""
     with frozen(DAY):
-        client = catalogs.add_client(ui_admin, name="Ferretería Centro")
-        contact = catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa [b]Díaz")
-        category = catalogs.add_category(ui_admin, name="Instalación")
+        client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Ferretería Centro"))
+        contact = catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Rosa [b]Díaz"))
+        category = catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Instalación"))
         order = orders.add_order(ui_admin, orders.OrderInput(
             contact_id=contact.id, category_id=category.id, detail="La impresora no toma papel " + HOSTILE,
             appointment_at=DAY + dt.timedelta(days=1), equipment="Impresora HP"))

@@ -19,14 +19,14 @@ from test_app_support import HOSTILE, SIZE, burst, make_app, open_item, settle, 
 @pytest.fixture
 def office(ui_admin):
     """A client with two contacts, a project whose contact in charge is the second, a category."""
-    client = catalogs.add_client(ui_admin, name="Ferretería Centro")
-    other = catalogs.add_client(ui_admin, name="Abarrotes Lupita")
-    catalogs.add_contact(ui_admin, client_id=other.id, name="Lupita Gómez")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Ana Ruiz")
-    in_charge = catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa Díaz")
-    project = catalogs.add_project(ui_admin, client_id=client.id, name="Cámaras bodega",
-                                   contact_in_charge_id=in_charge.id)
-    category = catalogs.add_category(ui_admin, name="Instalación")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Ferretería Centro"))
+    other = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Abarrotes Lupita"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=other.id, name="Lupita Gómez"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))
+    in_charge = catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Rosa Díaz"))
+    project = catalogs.add_project(ui_admin, catalogs.ProjectInput(
+        client_id=client.id, name="Cámaras bodega", contact_in_charge_id=in_charge.id))
+    category = catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Instalación"))
     return {"actor": ui_admin, "client": client, "contact": in_charge, "project": project, "category": category}
 
 

@@ -37,7 +37,7 @@ def names_in_table(app) -> list[str]:
 
 
 def agent(name: str) -> Actor:
-    users.add_user(users_admin(), name, full_name=name.title(), role="agent")
+    users.add_user(users_admin(), users.UserInput(username=name, full_name=name.title(), role="agent"))
     return users.identify(name)
 
 
@@ -47,12 +47,12 @@ def users_admin() -> Actor:
 
 async def test_f9_shows_a_client_that_another_user_just_added(ui_admin):
     beto = agent("beto")
-    catalogs.add_client(ui_admin, name="Primero")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Primero"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
         assert names_in_table(app) == ["Primero"]
-        as_another_user(lambda: catalogs.add_client(beto, name="Agregado por Beto"))
+        as_another_user(lambda: catalogs.add_client(beto, catalogs.ClientInput(name="Agregado por Beto")))
         await settle(pilot)
         assert names_in_table(app) == ["Primero"]  # nothing reads the list by itself yet
         await pilot.press("f9")
@@ -85,7 +85,7 @@ async def test_the_periodic_refresh_keeps_the_cursor_on_the_same_record(ui_admin
     monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 0.2)
     monkeypatch.setattr(CatalogScreen, "IDLE_SECONDS", 0.0)
     beto = agent("beto")
-    clients = [catalogs.add_client(ui_admin, name=f"Cliente {n:03}") for n in range(1, 31)]
+    clients = [catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n:03}")) for n in range(1, 31)]
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -97,7 +97,7 @@ async def test_the_periodic_refresh_keeps_the_cursor_on_the_same_record(ui_admin
         def change() -> None:
             first = catalogs.get_client(clients[0].id)
             catalogs.delete_client(beto, first.id, first.version)
-            catalogs.add_client(beto, name="Nuevo de Beto")
+            catalogs.add_client(beto, catalogs.ClientInput(name="Nuevo de Beto"))
 
         as_another_user(change)
         for _ in range(20):
@@ -121,7 +121,7 @@ async def test_the_periodic_refresh_waits_while_an_editor_is_open(ui_admin, monk
         list_screen = app.screen
         await pilot.press("f2")
         await type_text(pilot, "A medias")
-        as_another_user(lambda: catalogs.add_client(beto, name="Mientras tanto"))
+        as_another_user(lambda: catalogs.add_client(beto, catalogs.ClientInput(name="Mientras tanto")))
         await pilot.pause(0.4)
         await settle(pilot)
         assert isinstance(app.screen, EditScreen)
@@ -173,12 +173,12 @@ async def test_the_periodic_refresh_waits_while_the_user_is_moving_in_the_list(u
     monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 0.1)
     monkeypatch.setattr(CatalogScreen, "IDLE_SECONDS", 3600.0)
     beto = agent("beto")
-    catalogs.add_client(ui_admin, name="Primero")
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Primero"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
         await pilot.press("down")
-        as_another_user(lambda: catalogs.add_client(beto, name="Mientras tanto"))
+        as_another_user(lambda: catalogs.add_client(beto, catalogs.ClientInput(name="Mientras tanto")))
         await pilot.pause(0.4)
         await settle(pilot)
         assert names_in_table(app) == ["Primero"]
@@ -190,7 +190,7 @@ async def test_the_periodic_refresh_waits_while_the_user_is_moving_in_the_list(u
 async def test_at_the_end_of_a_long_list_the_refresh_brings_new_rows_into_view(ui_admin):
     beto = agent("beto")
     for n in range(1, 41):
-        catalogs.add_client(ui_admin, name=f"Cliente {n:03}")
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n:03}"))
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
@@ -198,7 +198,7 @@ async def test_at_the_end_of_a_long_list_the_refresh_brings_new_rows_into_view(u
         await settle(pilot)
         table = app.screen.query_one(RecordTable)
         assert table.current_record.name == "Cliente 040"
-        as_another_user(lambda: catalogs.add_client(beto, name="Nuevo de Beto"))
+        as_another_user(lambda: catalogs.add_client(beto, catalogs.ClientInput(name="Nuevo de Beto")))
         await pilot.press("f9")
         await settle(pilot)
         assert table.current_record.name == "Cliente 040"

@@ -50,7 +50,7 @@ async def test_the_menu_has_every_item_in_spanish_in_order(ui_admin):
 
 
 async def test_agents_do_not_see_the_admin_items(ui_admin):
-    users.add_user(ui_admin, "beto", "Beto")
+    users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto"))
     app = make_app(users.identify("beto"))
     async with app.run_test(size=SIZE) as pilot:
         await open_the_menu(pilot)
@@ -186,7 +186,7 @@ async def test_a_new_database_offers_sample_data_to_its_first_admin(ui_db):
 
     def load_sample(progress):
         progress("Categories", 1, 1)
-        catalogs.add_category(actor, name="Demostración")
+        catalogs.add_category(actor, catalogs.CategoryInput(name="Demostración"))
 
     app = make_app(actor, first_run=True, load_sample=load_sample)
     async with app.run_test(size=SIZE) as pilot:
@@ -207,7 +207,7 @@ def test_an_unknown_login_is_refused_before_the_app_opens(ui_admin, tmp_path, ca
 
 
 def test_a_deactivated_user_cannot_open_the_crm(ui_admin, tmp_path, capsys):
-    beto = users.add_user(ui_admin, "beto", "Beto")
+    beto = users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto"))
     users.set_user_active(ui_admin, beto.id, beto.version, False)
     assert run_app(str(tmp_path / "ui.db"), "beto", "es") == 1
     message = capsys.readouterr().err

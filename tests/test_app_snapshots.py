@@ -10,7 +10,7 @@ import pytest
 
 from crm_tui import i18n
 from crm_tui.services import catalogs, clock
-from crm_tui.services.activities import add_activity
+from crm_tui.services.activities import ActivityInput, add_activity
 from crm_tui.services.orders import OrderInput, add_order
 from test_app_support import HOSTILE, SIZE, TODAY, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
 
@@ -18,9 +18,11 @@ from test_app_support import HOSTILE, SIZE, TODAY, make_app, open_item, settle, 
 @pytest.fixture
 def filled(ui_admin):
     for name in ("Abarrotes Lupita", "Café Colibrí", HOSTILE):
-        client = catalogs.add_client(ui_admin, name=name, phone="55 0000 0000", email="hola@example.com")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Rosa [b]Díaz", phone="55 1111 2222")
-    catalogs.add_category(ui_admin, name="Instalación")
+        client = catalogs.add_client(ui_admin, catalogs.ClientInput(
+            name=name, phone="55 0000 0000", email="hola@example.com"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(
+        client_id=client.id, name="Rosa [b]Díaz", phone="55 1111 2222"))
+    catalogs.add_category(ui_admin, catalogs.CategoryInput(name="Instalación"))
     return ui_admin
 
 
@@ -38,7 +40,7 @@ def day(filled, frozen_day):
     for when, detail in (("2026-11-26 16:00", "Llamó porque la impresora no toma papel; quedó de enviar "
                                               "la foto del error."),
                          ("2026-11-27 09:30", HOSTILE + " 31/02/2026")):
-        add_activity(filled, when=when, contact_id=contact.id, category_id=category.id, detail=detail)
+        add_activity(filled, ActivityInput(when=when, contact_id=contact.id, category_id=category.id, detail=detail))
     add_order(filled, OrderInput(contact_id=contact.id, category_id=category.id, detail="Revisar",
                                  assigned_user_id=filled.id, appointment_at="2026-11-28 09:00"))
     return filled

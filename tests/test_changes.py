@@ -5,15 +5,15 @@ import subprocess
 import sys
 
 from crm_tui.services import changes
-from crm_tui.services.catalogs import add_category
+from crm_tui.services.catalogs import CategoryInput, add_category
 
 ANOTHER_PROCESS = """
 import sys
 from crm_tui.db import open_database
 from crm_tui.services import users
-from crm_tui.services.catalogs import add_category
+from crm_tui.services.catalogs import CategoryInput, add_category
 open_database(sys.argv[1])
-add_category(users.identify("admin"), name=sys.argv[2])
+add_category(users.identify("admin"), CategoryInput(name=sys.argv[2]))
 """
 
 
@@ -35,7 +35,7 @@ def test_a_change_by_another_process_is_seen_once(db_url, db, admin):
 def test_a_change_of_this_program_on_another_connection_is_seen(db, admin):
     watch = changes.watch_changes()
     try:
-        add_category(admin, name="Llamada")
+        add_category(admin, CategoryInput(name="Llamada"))
         assert watch.changed()
         assert not watch.changed()
     finally:
@@ -46,7 +46,7 @@ def test_a_change_rolled_back_is_not_a_change_on_postgres(db, admin):
     watch = changes.watch_changes(("category",))
     try:
         with db.atomic() as transaction:
-            add_category(admin, name="Nunca")
+            add_category(admin, CategoryInput(name="Nunca"))
             transaction.rollback()
         assert not watch.changed()
     finally:

@@ -149,7 +149,7 @@ def test_repair_rebuilds_indexes_triggers_search_and_counters(demo_url, capsys):
         assert index.search(database, "llamada", limit=5)
         highest = max(c.key for c in Contact.select(Contact.key))
         admin = make_user("reparadora", "admin")
-        contact = catalogs.add_contact(admin, name="Nueva Persona", client_id=order.client_id)
+        contact = catalogs.add_contact(admin, catalogs.ContactInput(name="Nueva Persona", client_id=order.client_id))
         assert contact.key == highest + 1
         unique = {i.name for i in database.get_indexes("contact") if i.unique}
         assert "contact_key" in unique
@@ -192,8 +192,8 @@ def test_postgresql_sequences_behind_the_highest_id_are_found_and_repaired(demo_
     assert code == 0, out
     open_database(demo_url)
     try:
-        contact = catalogs.add_contact(make_user("otra", "admin"), name="Otra Persona",
-                                       client_id=ServiceOrder.select().first().client_id)
+        contact = catalogs.add_contact(make_user("otra", "admin"), catalogs.ContactInput(
+            name="Otra Persona", client_id=ServiceOrder.select().first().client_id))
         assert contact.id > 1
     finally:
         close_database()

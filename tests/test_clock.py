@@ -12,13 +12,14 @@ def test_frozen_clock_stamps_new_and_modified_records(admin):
     actor = admin
     with clock.frozen(MOMENT):
         assert clock.today() == MOMENT.date()
-        category = catalogs.add_category(actor, name="Soporte")
+        category = catalogs.add_category(actor, catalogs.CategoryInput(name="Soporte"))
     stored = catalogs.get_category(category.id)
     assert stored.created_at == MOMENT
     assert stored.updated_at == MOMENT
     later = MOMENT + dt.timedelta(days=2)
     with clock.frozen(later):
-        changed = catalogs.modify_category(actor, category.id, stored.version, name="Soporte técnico")
+        changed = catalogs.modify_category(actor, category.id, stored.version, catalogs.CategoryInput(
+            name="Soporte técnico"))
     assert catalogs.get_category(changed.id).updated_at == later
     assert abs(clock.now() - dt.datetime.now()) < dt.timedelta(seconds=5)
 

@@ -34,8 +34,8 @@ def _adder(url: str, what: str, ids: dict, worker: int, start, results) -> None:
                     contact_id=ids["contact"], category_id=ids["category"], detail=detail))
                 numbers.append(order.number)
             else:
-                activity = activities.add_activity(
-                    actor, when=now(), contact_id=ids["contact"], category_id=ids["category"], detail=detail)
+                activity = activities.add_activity(actor, activities.ActivityInput(
+                    when=now(), contact_id=ids["contact"], category_id=ids["category"], detail=detail))
                 numbers.append(activity.folio)
         close_database()
         results.put(("done", worker, numbers))

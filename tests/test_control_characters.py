@@ -61,66 +61,72 @@ def test_free_text_keeps_tabs_and_lines_and_loses_the_other_controls():
 
 
 def test_categories_and_opportunity_types(db, admin):
-    category = catalogs.add_category(admin, name=NASTY)
-    kind = catalogs.add_opportunity_type(admin, name=NASTY)
+    category = catalogs.add_category(admin, catalogs.CategoryInput(name=NASTY))
+    kind = catalogs.add_opportunity_type(admin, catalogs.OpportunityTypeInput(name=NASTY))
     assert category.name == kind.name == AS_LINE
     assert Category.get_by_id(category.id).name_folded == AS_LINE.casefold()
-    renamed = catalogs.modify_category(admin, category.id, category.version, name="Otra\x1b[31m")
+    renamed = catalogs.modify_category(admin, category.id, category.version, catalogs.CategoryInput(
+        name="Otra\x1b[31m"))
     assert renamed.name == "Otra[31m"
-    assert catalogs.modify_opportunity_type(admin, kind.id, kind.version, name="\x07Tipo").name == "Tipo"
+    assert catalogs.modify_opportunity_type(admin, kind.id, kind.version, catalogs.OpportunityTypeInput(
+        name="\x07Tipo")).name == "Tipo"
     assert stored_control_characters() == []
 
 
 def test_clients_and_contacts_every_text_field(db, agent):
     text = {"phone": "55\x1b[5m 12", "address": NASTY, "notes": NASTY}
-    client = catalogs.add_client(agent, name=NASTY, tax_id=NASTY[:20], email="ventas\x1b@lopez.mx", **text)
+    client = catalogs.add_client(agent, catalogs.ClientInput(
+        name=NASTY, tax_id=NASTY[:20], email="ventas\x1b@lopez.mx", **text))
     assert (client.name, client.tax_id, client.phone, client.email, client.address, client.notes) == (
         AS_LINE, clean_line(NASTY[:20]), "55[5m 12", "ventas@lopez.mx", AS_TEXT, AS_TEXT)
-    contact = catalogs.add_contact(agent, client_id=client.id, name=NASTY, job_title=NASTY, mobile="\x9b1",
-                                   email="ana@x.mx\x00", **text)
+    contact = catalogs.add_contact(agent, catalogs.ContactInput(
+        client_id=client.id, name=NASTY, job_title=NASTY, mobile="\x9b1", email="ana@x.mx\x00", **text))
     assert (contact.name, contact.job_title, contact.mobile, contact.email, contact.notes) == (
         AS_LINE, AS_LINE, "1", "ana@x.mx", AS_TEXT)
-    contact = catalogs.modify_contact(agent, contact.id, contact.version, notes="\x1b]0;title\x07ok")
+    contact = catalogs.modify_contact(agent, contact.id, contact.version, catalogs.ContactInput(
+        notes="\x1b]0;title\x07ok"))
     assert contact.notes == "]0;titleok"
     assert stored_control_characters() == []
 
 
 def test_projects(db, agent):
-    client = catalogs.add_client(agent, name="Acme")
-    project = catalogs.add_project(agent, client_id=client.id, name=NASTY, description=NASTY)
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Acme"))
+    project = catalogs.add_project(agent, catalogs.ProjectInput(client_id=client.id, name=NASTY, description=NASTY))
     assert (project.name, project.description) == (AS_LINE, AS_TEXT)
-    project = catalogs.modify_project(agent, project.id, project.version, description="x\x1b[2Jy")
+    project = catalogs.modify_project(agent, project.id, project.version, catalogs.ProjectInput(
+        description="x\x1b[2Jy"))
     assert project.description == "x[2Jy"
     assert stored_control_characters() == []
 
 
 def test_users(db, admin):
-    added = users.add_user(admin, "nuevo", full_name=NASTY)
+    added = users.add_user(admin, users.UserInput(username="nuevo", full_name=NASTY))
     assert added.full_name == AS_LINE
-    assert users.modify_user(admin, added.id, added.version, full_name="Ana\x1b[8m Ruiz").full_name == "Ana[8m Ruiz"
+    assert users.modify_user(admin, added.id, added.version, users.UserInput(
+        full_name="Ana\x1b[8m Ruiz")).full_name == "Ana[8m Ruiz"
     assert stored_control_characters() == []
 
 
 @pytest.fixture
 def contact(db, agent):
-    client = catalogs.add_client(agent, name="Farmacias del Centro")
-    return catalogs.add_contact(agent, client_id=client.id, name="Rosa Méndez")
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Farmacias del Centro"))
+    return catalogs.add_contact(agent, catalogs.ContactInput(client_id=client.id, name="Rosa Méndez"))
 
 
 @pytest.fixture
 def category(db, agent):
-    return catalogs.add_category(agent, name="Llamada")
+    return catalogs.add_category(agent, catalogs.CategoryInput(name="Llamada"))
 
 
 def test_activities_and_their_tasks(db, agent, contact, category):
-    activity = activities.add_activity(
-        agent, when="2026-03-02 09:30", contact_id=contact.id, category_id=category.id, detail=NASTY,
-        followup_notes=NASTY,
-        create_task=activities.TaskInput(due_date="2026-03-05", assignee_id=agent.id, detail=NASTY))
+    activity = activities.add_activity(agent, activities.ActivityInput(
+        when="2026-03-02 09:30", contact_id=contact.id, category_id=category.id, detail=NASTY, followup_notes=NASTY,
+        create_task=activities.TaskInput(due_date="2026-03-05", assignee_id=agent.id, detail=NASTY)))
     assert (activity.detail, activity.followup_notes) == (AS_TEXT, AS_TEXT)
     task = activities.follow_ups(activity.id)[0]
     assert task.detail == AS_TEXT
-    changed = activities.modify_activity(agent, activity.id, activity.version, detail="\x1b[2Jnew")
+    changed = activities.modify_activity(agent, activity.id, activity.version, activities.ActivityInput(
+        detail="\x1b[2Jnew"))
     assert changed.detail == "[2Jnew"
     done = activities.mark_done(agent, task.id, task.version, followup_notes="\x07done")
     assert done.followup_notes == "done"
@@ -145,12 +151,13 @@ def test_orders_entries_and_reviews(db, agent, admin, contact, category):
 
 
 def test_opportunities_and_their_history(db, admin, contact):
-    kind = catalogs.add_opportunity_type(admin, name="Venta")
-    opportunity = opportunities.add_opportunity(admin, contact_id=contact.id, type_id=kind.id, subject=NASTY,
-                                                observations=NASTY, found_us_by=NASTY)
+    kind = catalogs.add_opportunity_type(admin, catalogs.OpportunityTypeInput(name="Venta"))
+    opportunity = opportunities.add_opportunity(admin, opportunities.OpportunityInput(
+        contact_id=contact.id, type_id=kind.id, subject=NASTY, observations=NASTY, found_us_by=NASTY))
     assert (opportunity.subject, opportunity.observations, opportunity.found_us_by) == (AS_LINE, AS_TEXT, AS_LINE)
     opportunity = opportunities.modify_opportunity(admin, opportunity.id, opportunity.version,
-                                                   subject="\x1b[2JOtra", observations="\x00x")
+                                                   opportunities.OpportunityInput(subject="\x1b[2JOtra",
+                                                                                  observations="\x00x"))
     assert (opportunity.subject, opportunity.observations) == ("[2JOtra", "x")
     working = opportunities.change_status(admin, opportunity.id, opportunity.version, "working", comment=NASTY)
     lost = opportunities.change_status(admin, working.id, working.version, "lost", comment="\x07",
@@ -162,8 +169,9 @@ def test_opportunities_and_their_history(db, admin, contact):
 
 
 def test_an_invoice_number_is_one_clean_line(db, admin, contact):
-    kind = catalogs.add_opportunity_type(admin, name="Venta")
-    opportunity = opportunities.add_opportunity(admin, contact_id=contact.id, type_id=kind.id, subject="S")
+    kind = catalogs.add_opportunity_type(admin, catalogs.OpportunityTypeInput(name="Venta"))
+    opportunity = opportunities.add_opportunity(admin, opportunities.OpportunityInput(
+        contact_id=contact.id, type_id=kind.id, subject="S"))
     closed = opportunities.change_status(admin, opportunity.id, opportunity.version, "closed",
                                          invoice_number="F-\x1b[2J12\t3")
     assert closed.invoice_number == "F-[2J12 3"
@@ -197,8 +205,8 @@ def test_a_record_stored_with_controls_by_another_program_is_cleaned_when_saved(
         kind = OpportunityType.create(name="T\x1b[5m", name_folded="t", **stamps())
     read = catalogs.get_contact(contact.id)  # reading it works as ever
     assert read.name == "Zed\x1b]52;c;QQ==\x07"
-    catalogs.modify_contact(agent, contact.id, read.version, phone="55")
-    catalogs.modify_client(agent, client.id, catalogs.get_client(client.id).version, phone="55")
+    catalogs.modify_contact(agent, contact.id, read.version, catalogs.ContactInput(phone="55"))
+    catalogs.modify_client(agent, client.id, catalogs.get_client(client.id).version, catalogs.ClientInput(phone="55"))
     catalogs.set_opportunity_type_active(admin, kind.id, 1, False)
     assert stored_control_characters() == []
     assert catalogs.get_contact(contact.id).name == "Zed]52;c;QQ=="

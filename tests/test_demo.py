@@ -276,8 +276,8 @@ def test_benchmark_quick_run_prints_every_measure(tmp_path):
 def add_real_records() -> None:
     """What a database used through the screens holds: a user, a client and a contact."""
     ana = make_user("ana", "admin", "Ana Real")
-    client = catalogs.add_client(ana, name="Ferretería Real")
-    catalogs.add_contact(ana, name="Lupita Real", client_id=client.id)
+    client = catalogs.add_client(ana, catalogs.ClientInput(name="Ferretería Real"))
+    catalogs.add_contact(ana, catalogs.ContactInput(name="Lupita Real", client_id=client.id))
 
 
 def record_counts() -> dict[str, int]:

@@ -8,8 +8,8 @@ import pytest
 
 from crm_tui.services import ConflictError, DateRange, PageRequest, ValidationError
 from crm_tui.services import clock, followup
-from crm_tui.services.activities import add_activity, get_activity
-from crm_tui.services.catalogs import add_category, add_client, add_contact
+from crm_tui.services.activities import ActivityInput, add_activity, get_activity
+from crm_tui.services.catalogs import CategoryInput, ClientInput, ContactInput, add_category, add_client, add_contact
 from crm_tui.services.orders import OrderInput, add_order, register_service
 
 DAY = dt.datetime(2026, 12, 1, 8, 0)
@@ -18,19 +18,20 @@ DAY = dt.datetime(2026, 12, 1, 8, 0)
 @pytest.fixture
 def world(db, admin, agent):
     with clock.frozen(DAY):
-        client = add_client(admin, name="Ferretería Centro")
-        other_client = add_client(admin, name="Café Colibrí")
-        ana = add_contact(admin, client_id=client.id, name="Ana Ruiz", phone="55 1234 5678",
-                          mobile="55 8765 4321", email="ana@ferreteria.mx")
-        beto = add_contact(admin, client_id=other_client.id, name="Beto Paz")
-        category = add_category(admin, name="Llamada")
+        client = add_client(admin, ClientInput(name="Ferretería Centro"))
+        other_client = add_client(admin, ClientInput(name="Café Colibrí"))
+        ana = add_contact(admin, ContactInput(
+            client_id=client.id, name="Ana Ruiz", phone="55 1234 5678", mobile="55 8765 4321",
+            email="ana@ferreteria.mx"))
+        beto = add_contact(admin, ContactInput(client_id=other_client.id, name="Beto Paz"))
+        category = add_category(admin, CategoryInput(name="Llamada"))
     return {"admin": admin, "agent": agent, "ana": ana, "beto": beto, "client": client,
             "other_client": other_client, "category": category}
 
 
 def log(world, actor, when, contact=None, detail="Llamó", **extra):
-    return add_activity(actor, when=when, contact_id=(contact or world["ana"]).id,
-                        category_id=world["category"].id, detail=detail, **extra)
+    return add_activity(actor, ActivityInput(
+        when=when, contact_id=(contact or world["ana"]).id, category_id=world["category"].id, detail=detail, **extra))
 
 
 def shown(page):

@@ -157,10 +157,10 @@ async def test_a_field_shown_for_some_values_of_another():
 
 
 async def test_a_lookup_field_finds_records_in_its_declared_source(ui_admin):
-    client = catalogs.add_client(ui_admin, name="Ferretería Centro")
-    other = catalogs.add_client(ui_admin, name="Papelería Sur")
-    catalogs.add_contact(ui_admin, client_id=client.id, name="Ana Ruiz")
-    catalogs.add_contact(ui_admin, client_id=other.id, name="Ana Soto")
+    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Ferretería Centro"))
+    other = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Papelería Sur"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))
+    catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=other.id, name="Ana Soto"))
     fields = [Field("client_id", "Client", LOOKUP, required=True, lookup="client"),
               Field("contact_id", "Contact", LOOKUP, lookup="contact",
                     lookup_filter=(("client_id", "client_id"),))]

@@ -154,28 +154,28 @@ def down_message(cluster: Cluster) -> str:
 
 
 def test_a_read_after_a_restart_reconnects_by_itself(cluster, boss):
-    catalogs.add_client(boss, name="Ferretería Centro")
+    catalogs.add_client(boss, catalogs.ClientInput(name="Ferretería Centro"))
     cluster.restart()
     assert [client.name for client in catalogs.list_clients().rows] == ["Ferretería Centro"]
 
 
 def test_a_save_after_a_restart_reconnects_by_itself(cluster, boss):
-    catalogs.add_category(boss, name="Instalación")
+    catalogs.add_category(boss, catalogs.CategoryInput(name="Instalación"))
     cluster.restart()
-    catalogs.add_category(boss, name="Soporte")
+    catalogs.add_category(boss, catalogs.CategoryInput(name="Soporte"))
     assert [c.name for c in catalogs.list_categories().rows] == ["Instalación", "Soporte"]
 
 
 def test_a_save_cut_by_a_restart_saves_nothing_says_so_and_the_next_one_works(cluster, boss):
     with pytest.raises(DatabaseUnavailable) as refused:
         with writing():
-            catalogs.add_category(boss, name="Antes del reinicio")
+            catalogs.add_category(boss, catalogs.CategoryInput(name="Antes del reinicio"))
             cluster.restart()
-            catalogs.add_category(boss, name="Después del reinicio")
+            catalogs.add_category(boss, catalogs.CategoryInput(name="Después del reinicio"))
     assert refused.value.message == ("The connection to the database server was lost. "
                                      "Nothing was saved: try again.")
     assert catalogs.list_categories().rows == []
-    catalogs.add_category(boss, name="Otra vez")
+    catalogs.add_category(boss, catalogs.CategoryInput(name="Otra vez"))
     assert [c.name for c in catalogs.list_categories().rows] == ["Otra vez"]
 
 
@@ -183,7 +183,7 @@ def test_a_refusal_after_a_restart_is_still_the_message_the_user_reads(cluster, 
     # The transaction ends with a rule's refusal; its ROLLBACK then finds the connection gone.
     with pytest.raises(ValidationError) as refused:
         with writing():
-            catalogs.add_category(boss, name="Antes del reinicio")
+            catalogs.add_category(boss, catalogs.CategoryInput(name="Antes del reinicio"))
             cluster.restart()
             raise ValidationError("Name is required.", "name")
     assert refused.value.message == "Name is required."
@@ -208,14 +208,14 @@ def test_a_connection_lost_while_committing_says_the_change_may_not_be_saved(crm
 
 
 def test_while_the_server_is_down_every_operation_says_so_in_the_users_language(cluster, boss):
-    catalogs.add_client(boss, name="Ferretería Centro")
+    catalogs.add_client(boss, catalogs.ClientInput(name="Ferretería Centro"))
     cluster.stop()
     try:
         with pytest.raises(Exception) as read_failed:
             catalogs.list_clients()
         assert user_message(read_failed.value) == down_message(cluster)
         with pytest.raises(DatabaseUnavailable) as save_failed:
-            catalogs.add_client(boss, name="Refaccionaria Pérez")
+            catalogs.add_client(boss, catalogs.ClientInput(name="Refaccionaria Pérez"))
         assert save_failed.value.message == down_message(cluster) + " Nothing was saved: try again."
         i18n.set_language("es")
         with pytest.raises(Exception) as read_failed_es:
@@ -238,7 +238,7 @@ async def test_the_app_rides_through_a_restart_and_says_so_while_the_server_is_d
     from crm_tui.widgets.record_table import RecordTable
     from test_app_support import SIZE, make_app, open_item, settle, type_text
 
-    catalogs.add_client(boss, name="Ferretería Centro")
+    catalogs.add_client(boss, catalogs.ClientInput(name="Ferretería Centro"))
     app = make_app(boss)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")

@@ -381,13 +381,13 @@ def _names(page) -> list[str]:
 def people(db, agent):
     from crm_tui.services import catalogs
 
-    acme = catalogs.add_client(agent, name="Ferretería Martínez")
-    other = catalogs.add_client(agent, name="Óptica del Centro")
+    acme = catalogs.add_client(agent, catalogs.ClientInput(name="Ferretería Martínez"))
+    other = catalogs.add_client(agent, catalogs.ClientInput(name="Óptica del Centro"))
     for name in ("Marta Ruiz", "Arturo Núñez", "Omar Tazra", "Ana Pérez", "Martín Pérez",
                  'Luis "Mar" 100% Ávila', "Diana_Smart"):
-        catalogs.add_contact(agent, client_id=acme.id, name=name)
-    catalogs.add_contact(agent, client_id=other.id, name="Marisol Mártir")
-    catalogs.add_contact(agent, client_id=other.id, name="Rosa Martell", active=False)
+        catalogs.add_contact(agent, catalogs.ContactInput(client_id=acme.id, name=name))
+    catalogs.add_contact(agent, catalogs.ContactInput(client_id=other.id, name="Marisol Mártir"))
+    catalogs.add_contact(agent, catalogs.ContactInput(client_id=other.id, name="Rosa Martell", active=False))
     return {"acme": acme, "other": other}
 
 
@@ -449,15 +449,15 @@ def test_the_search_box_follows_names_added_renamed_and_deleted(people, agent):
     from crm_tui.services import catalogs
 
     marta = catalogs.list_contacts(text="marta").rows[0]
-    catalogs.modify_contact(agent, marta.id, marta.version, name="Margarita Ruiz")
+    catalogs.modify_contact(agent, marta.id, marta.version, catalogs.ContactInput(name="Margarita Ruiz"))
     assert _names(catalogs.list_contacts(text="marta")) == []
     assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
-    added = catalogs.add_contact(agent, client_id=people["acme"].id, name="Margarita Gómez")
+    added = catalogs.add_contact(agent, catalogs.ContactInput(client_id=people["acme"].id, name="Margarita Gómez"))
     assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz", "Margarita Gómez"]
     catalogs.delete_contact(agent, added.id, added.version)
     assert _names(catalogs.list_contacts(text="garita")) == ["Margarita Ruiz"]
     client = people["other"]
-    catalogs.modify_client(agent, client.id, client.version, name="Óptica Nueva")
+    catalogs.modify_client(agent, client.id, client.version, catalogs.ClientInput(name="Óptica Nueva"))
     assert _names(catalogs.list_clients(text="centro")) == []
     assert _names(catalogs.list_clients(text="nueva")) == ["Óptica Nueva"]
 
@@ -482,11 +482,11 @@ def test_the_search_box_pages_through_every_match_in_key_order(db, agent):
     from crm_tui.services import catalogs
     from crm_tui.services.base import PageRequest
 
-    client = catalogs.add_client(agent, name="Clínica Hernández")
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Clínica Hernández"))
     expected, inactive = [], []
     for n in range(40):
         name = f"Paciente {n} Hernández" if n % 3 else f"Paciente {n} Gómez"
-        record = catalogs.add_contact(agent, client_id=client.id, name=name, active=n % 5 != 0)
+        record = catalogs.add_contact(agent, catalogs.ContactInput(client_id=client.id, name=name, active=n % 5 != 0))
         if n % 3:
             expected.append(record.key)
             if n % 5 == 0:

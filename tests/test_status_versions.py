@@ -1,5 +1,6 @@
 """Every status action carries the version the user saw: another user's change in between
-is a conflict, never overwritten. And a field's record is named as people know it."""
+is a conflict, never overwritten. A field's record is named as people know it, and the
+activity form's optional task and order parts become one add_activity."""
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,9 @@ WHEN = "2026-03-02 10:00"
 
 @pytest.fixture
 def world(db, admin, agent):
-    client = catalogs.add_client(admin, name="Ferretería Centro")
-    contact = catalogs.add_contact(admin, client_id=client.id, name="Ana Ruiz")
-    category = catalogs.add_category(admin, name="Soporte")
+    client = catalogs.add_client(admin, catalogs.ClientInput(name="Ferretería Centro"))
+    contact = catalogs.add_contact(admin, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))
+    category = catalogs.add_category(admin, catalogs.CategoryInput(name="Soporte"))
     return {"admin": admin, "agent": agent, "client": client, "contact": contact, "category": category}
 
 
@@ -26,12 +27,13 @@ def new_order(world):
 
 
 def new_activity(world):
-    return activities.add_activity(world["agent"], when=WHEN, contact_id=world["contact"].id,
-                                   category_id=world["category"].id, detail="Llamó por la impresora")
+    return activities.add_activity(world["agent"], activities.ActivityInput(
+        when=WHEN, contact_id=world["contact"].id, category_id=world["category"].id, detail="Llamó por la impresora"))
 
 
 def changed_by_someone_else(world, activity):
-    return activities.modify_activity(world["admin"], activity.id, activity.version, detail="Otro detalle")
+    return activities.modify_activity(world["admin"], activity.id, activity.version, activities.ActivityInput(
+        detail="Otro detalle"))
 
 
 def test_marking_done_a_stale_activity_is_a_conflict(world):
@@ -85,9 +87,9 @@ def test_verifying_or_reopening_a_stale_order_is_a_conflict(world):
 
 
 def test_changing_a_stale_opportunity_status_is_a_conflict(world):
-    kind = catalogs.add_opportunity_type(world["admin"], name="Venta de equipo")
-    seen = opportunities.add_opportunity(world["agent"], contact_id=world["contact"].id, type_id=kind.id,
-                                         subject="Cámaras para la bodega")
+    kind = catalogs.add_opportunity_type(world["admin"], catalogs.OpportunityTypeInput(name="Venta de equipo"))
+    seen = opportunities.add_opportunity(world["agent"], opportunities.OpportunityInput(
+        contact_id=world["contact"].id, type_id=kind.id, subject="Cámaras para la bodega"))
     opportunities.change_status(world["admin"], seen.id, seen.version, opportunities.WORKING,
                                 comment="Cotizando")
     with pytest.raises(ConflictError):
@@ -108,10 +110,20 @@ def test_an_inactive_record_is_named_by_its_key_and_name(world):
     client = world["client"]
     catalogs.set_client_active(world["admin"], client.id, client.version, False)
     with pytest.raises(ValidationError) as refused:
-        catalogs.add_contact(world["admin"], client_id=client.id, name="Luis")
+        catalogs.add_contact(world["admin"], catalogs.ContactInput(client_id=client.id, name="Luis"))
     assert str(refused.value) == f"Client: {client.key} Ferretería Centro is inactive; choose another one."
-    kept = catalogs.modify_contact(world["admin"], contact.id, contact.version + 1, job_title="Compras")
+    kept = catalogs.modify_contact(world["admin"], contact.id, contact.version + 1, catalogs.ContactInput(
+        job_title="Compras"))
     assert kept.client_id == client.id  # a record keeps the inactive client it already had
+    with pytest.raises(ValidationError) as refused:
+        catalogs.add_project(world["admin"], catalogs.ProjectInput(
+            client_id=client.id, name="Cámaras", contact_in_charge_id=contact.id))
+    assert str(refused.value) == f"Client: {client.key} Ferretería Centro is inactive; choose another one."
+    catalogs.set_client_active(world["admin"], client.id, client.version + 1, True)
+    with pytest.raises(ValidationError) as refused:
+        catalogs.add_project(world["admin"], catalogs.ProjectInput(
+            client_id=client.id, name="Cámaras", contact_in_charge_id=contact.id))
+    assert str(refused.value) == f"Contact in charge: {contact.key} Ana Ruiz is inactive; choose another one."
 
 
 def test_a_record_gone_is_refused_without_showing_its_internal_id(world):
@@ -123,7 +135,30 @@ def test_a_record_gone_is_refused_without_showing_its_internal_id(world):
 
 def test_a_user_is_shown_by_full_name_or_login(world):
     assert display_name(users.get_user(world["agent"].id)) == "Técnico de Campo"
-    users.modify_user(world["admin"], world["agent"].id, users.get_user(world["agent"].id).version,
-                      full_name="", role="agent", active=True)
+    users.modify_user(world["admin"], world["agent"].id, users.get_user(world["agent"].id).version, users.UserInput(
+        full_name="", role="agent", active=True))
     assert display_name(users.get_user(world["agent"].id)) == "tecnico"
     assert display_name(None) == ""
+
+
+def test_an_activity_form_with_its_task_and_order_parts_saves_all_three(world):
+    values = {"kind": "activity", "when": WHEN, "contact_id": world["contact"].id,
+              "category_id": world["category"].id, "detail": "Llamó: la impresora no toma papel",
+              "status": "pending", "followup_notes": "", "due_date": None, "assignee_id": None,
+              "with_task": True, "task_assignee_id": world["agent"].id, "task_due_date": "2026-03-05",
+              "task_detail": "Enviar la foto del error",
+              "with_order": True, "order_category_id": world["category"].id, "order_detail": "Revisar la impresora",
+              "order_priority": "high"}
+    saved = activities.add_activity(world["agent"], activities.activity_input(values))
+    task = activities.follow_ups(saved.id)[0]
+    assert (task.kind, task.detail, task.assignee_id) == ("task", "Enviar la foto del error", world["agent"].id)
+    order = orders.get_order(saved.created_order_id).order
+    assert (order.contact_id, order.priority, order.detail) == (world["contact"].id, "high", "Revisar la impresora")
+
+
+def test_an_activity_form_with_its_parts_unticked_saves_the_activity_alone(world):
+    values = {"kind": "activity", "when": WHEN, "contact_id": world["contact"].id,
+              "category_id": world["category"].id, "detail": "Solo una llamada", "status": "pending",
+              "with_task": False, "task_detail": "", "with_order": False, "order_detail": ""}
+    saved = activities.add_activity(world["agent"], activities.activity_input(values))
+    assert activities.follow_ups(saved.id) == [] and saved.created_order_id is None

@@ -93,7 +93,7 @@ def test_acting_as_a_deactivated_user_is_refused(db, admin, agent):
 def test_an_agent_acted_as_from_the_command_line_cannot_manage_users(db, admin, agent):
     as_agent = users.system_actor("tecnico", login="admin")
     with pytest.raises(NotAllowed):
-        users.add_user(as_agent, "hacker", role="admin")
+        users.add_user(as_agent, users.UserInput(username="hacker", role="admin"))
     assert users.find_user("hacker") is None
 
 
@@ -110,7 +110,7 @@ def test_the_system_login_is_the_account_the_process_runs_as(monkeypatch):
 
 
 def test_admin_adds_a_user_with_a_role(db, admin):
-    record = users.add_user(admin, "maria.lopez", "María López", "admin")
+    record = users.add_user(admin, users.UserInput(username="maria.lopez", full_name="María López", role="admin"))
     assert (record.username, record.full_name, record.role, record.active, record.version) == (
         "maria.lopez", "María López", "admin", True, 1)
     assert record.label == "María López (maria.lopez)"
@@ -121,9 +121,9 @@ def test_admin_adds_a_user_with_a_role(db, admin):
 
 def test_only_admins_manage_users(db, admin, agent):
     with pytest.raises(NotAllowed):
-        users.add_user(agent, "nuevo")
+        users.add_user(agent, users.UserInput(username="nuevo"))
     with pytest.raises(NotAllowed):
-        users.modify_user(agent, agent.id, 1, role="admin")
+        users.modify_user(agent, agent.id, 1, users.UserInput(role="admin"))
     with pytest.raises(NotAllowed):
         users.set_user_active(agent, admin.id, 1, False)
     assert users.find_user("nuevo") is None
@@ -133,49 +133,50 @@ def test_only_admins_manage_users(db, admin, agent):
 @pytest.mark.parametrize("username", ["", "con espacio", "a/b", "ñ" * 65, "x;rm"])
 def test_bad_usernames_are_refused_naming_the_field(db, admin, username):
     with pytest.raises(ValidationError) as invalid:
-        users.add_user(admin, username)
+        users.add_user(admin, users.UserInput(username=username))
     assert invalid.value.field == "username"
     assert "Username" in str(invalid.value)
 
 
 def test_usernames_follow_os_logins(db, admin):
     for name in ("j_perez", "ana-m", "x.y2", "a" * 64):
-        assert users.add_user(admin, name).username == name
+        assert users.add_user(admin, users.UserInput(username=name)).username == name
 
 
 def test_usernames_are_unique(db, admin, agent):
     with pytest.raises(ValidationError) as duplicate:
-        users.add_user(admin, "TECNICO")
+        users.add_user(admin, users.UserInput(username="TECNICO"))
     assert str(duplicate.value) == "The user tecnico already exists."
     assert User.select().count() == 2
 
 
 def test_bad_role_is_refused(db, admin):
     with pytest.raises(ValidationError) as invalid:
-        users.add_user(admin, "pepe", role="boss")
+        users.add_user(admin, users.UserInput(username="pepe", role="boss"))
     assert invalid.value.field == "role"
     assert str(invalid.value) == "Role must be one of: admin, agent."
 
 
 def test_full_name_is_length_checked(db, admin):
     with pytest.raises(ValidationError) as invalid:
-        users.add_user(admin, "pepe", "x" * 201)
+        users.add_user(admin, users.UserInput(username="pepe", full_name="x" * 201))
     assert invalid.value.field == "full_name"
     assert "Full name can have at most 200 characters" in str(invalid.value)
 
 
 def test_modify_user_checks_the_version(db, admin, agent):
-    changed = users.modify_user(admin, agent.id, 1, full_name="Técnico Senior", role="admin", active=True)
+    changed = users.modify_user(admin, agent.id, 1, users.UserInput(
+        full_name="Técnico Senior", role="admin", active=True))
     assert (changed.full_name, changed.role, changed.version) == ("Técnico Senior", "admin", 2)
     with pytest.raises(ConflictError):
-        users.modify_user(admin, agent.id, 1, full_name="Otro nombre", role="agent", active=True)
+        users.modify_user(admin, agent.id, 1, users.UserInput(full_name="Otro nombre", role="agent", active=True))
     kept = users.get_user(agent.id)
     assert (kept.full_name, kept.role, kept.version) == ("Técnico Senior", "admin", 2)
 
 
 def test_modify_an_unknown_user(db, admin):
     with pytest.raises(NotFound):
-        users.modify_user(admin, 999, 1, full_name="Nadie", role="agent", active=True)
+        users.modify_user(admin, 999, 1, users.UserInput(full_name="Nadie", role="agent", active=True))
 
 
 def test_the_last_active_admin_cannot_step_down(db, admin, agent):
@@ -183,14 +184,15 @@ def test_the_last_active_admin_cannot_step_down(db, admin, agent):
         users.set_user_active(admin, admin.id, 1, False)
     assert "last active administrator" in str(refused.value)
     with pytest.raises(NotAllowed):
-        users.modify_user(admin, admin.id, 1, full_name="Administradora", role="agent", active=True)
+        users.modify_user(admin, admin.id, 1, users.UserInput(full_name="Administradora", role="agent", active=True))
     assert users.get_user(admin.id).role == "admin"
     assert users.get_user(admin.id).active
 
 
 def test_an_admin_may_step_down_when_another_admin_remains(db, admin):
-    other = users.add_user(admin, "segunda", role="admin")
-    demoted = users.modify_user(admin, admin.id, 1, full_name="Administradora", role="agent", active=True)
+    other = users.add_user(admin, users.UserInput(username="segunda", role="admin"))
+    demoted = users.modify_user(admin, admin.id, 1, users.UserInput(
+        full_name="Administradora", role="agent", active=True))
     assert demoted.role == "agent"
     with pytest.raises(NotAllowed):
         users.set_user_active(users.identify("segunda"), other.id, other.version, False)

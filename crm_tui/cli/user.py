@@ -49,7 +49,8 @@ def command_user_add(args: argparse.Namespace) -> int:
         actor = users.bootstrap_first_admin(args.username, args.full_name)
         say(_("User {name} added as the administrator of this new database.").format(name=actor.username))
         return EXIT_OK
-    record = users.add_user(acting_user(args), args.username, args.full_name, args.role)
+    record = users.add_user(acting_user(args), users.UserInput(
+        username=args.username, full_name=args.full_name, role=args.role))
     say(_("User {name} added ({role}).").format(name=record.username, role=record.role_label))
     return EXIT_OK
 

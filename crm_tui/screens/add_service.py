@@ -124,10 +124,9 @@ class AddServiceScreen(EditScreen):
         order = self.detail.order if self.detail is not None else None
         if order is None or order.id != values["order_id"]:
             order = orders.get_order(values["order_id"]).order
-        return orders.register_service(self.app.actor, order.id, when=now(), work_done=values["work_done"],
-                                       minutes=values["minutes"],
-                                       service_finished=bool(values["service_finished"]),
-                                       version=order.version)
+        return orders.register_service(self.app.actor, order.id, order.version, when=now(),
+                                       work_done=values["work_done"], minutes=values["minutes"],
+                                       service_finished=bool(values["service_finished"]))
 
     def saved(self, result: orders.EntryRecord) -> None:
         detail = orders.get_order(result.order_id)

@@ -34,10 +34,10 @@ class CategoriesScreen(CatalogScreen):
         return catalogs.get_category(record.id)
 
     def add(self, values: dict[str, Any]) -> Any:
-        return catalogs.add_category(self.app.actor, **values)
+        return catalogs.add_category(self.app.actor, catalogs.CategoryInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return catalogs.modify_category(self.app.actor, record.id, record.version, **values)
+        return catalogs.modify_category(self.app.actor, record.id, record.version, catalogs.CategoryInput(**values))
 
     def delete_record(self, record: Any) -> None:
         catalogs.delete_category(self.app.actor, record.id, record.version)

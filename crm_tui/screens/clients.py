@@ -38,10 +38,10 @@ class ClientsScreen(CatalogScreen):
         return catalogs.next_client_key()
 
     def add(self, values: dict[str, Any]) -> Any:
-        return catalogs.add_client(self.app.actor, **values)
+        return catalogs.add_client(self.app.actor, catalogs.ClientInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return catalogs.modify_client(self.app.actor, record.id, record.version, **values)
+        return catalogs.modify_client(self.app.actor, record.id, record.version, catalogs.ClientInput(**values))
 
     def delete_record(self, record: Any) -> None:
         catalogs.delete_client(self.app.actor, record.id, record.version)

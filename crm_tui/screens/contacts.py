@@ -53,7 +53,7 @@ class ContactsScreen(CatalogScreen):
 
         actor = self.app.actor
         client_form = EditScreen(_(clients.ClientsScreen.NEW_TITLE), clients.FIELDS,
-                                 lambda _seen, values: catalogs.add_client(actor, **values),
+                                 lambda _seen, values: catalogs.add_client(actor, catalogs.ClientInput(**values)),
                                  initial={"active": True},
                                  info=_("Proposed key: {key} (given for good when you save)").format(
                                      key=catalogs.next_client_key()))
@@ -72,10 +72,10 @@ class ContactsScreen(CatalogScreen):
         return catalogs.next_contact_key()
 
     def add(self, values: dict[str, Any]) -> Any:
-        return catalogs.add_contact(self.app.actor, **values)
+        return catalogs.add_contact(self.app.actor, catalogs.ContactInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return catalogs.modify_contact(self.app.actor, record.id, record.version, **values)
+        return catalogs.modify_contact(self.app.actor, record.id, record.version, catalogs.ContactInput(**values))
 
     def delete_record(self, record: Any) -> None:
         catalogs.delete_contact(self.app.actor, record.id, record.version)

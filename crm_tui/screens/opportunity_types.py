@@ -34,10 +34,11 @@ class OpportunityTypesScreen(CatalogScreen):
         return catalogs.get_opportunity_type(record.id)
 
     def add(self, values: dict[str, Any]) -> Any:
-        return catalogs.add_opportunity_type(self.app.actor, **values)
+        return catalogs.add_opportunity_type(self.app.actor, catalogs.OpportunityTypeInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return catalogs.modify_opportunity_type(self.app.actor, record.id, record.version, **values)
+        return catalogs.modify_opportunity_type(self.app.actor, record.id, record.version,
+                                                catalogs.OpportunityTypeInput(**values))
 
     def delete_record(self, record: Any) -> None:
         catalogs.delete_opportunity_type(self.app.actor, record.id, record.version)

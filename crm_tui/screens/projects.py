@@ -117,10 +117,10 @@ class ProjectsScreen(CatalogScreen):
         return _("Key: {key} · Client: {client}").format(key=record.key, client=client_of(record))
 
     def add(self, values: dict[str, Any]) -> Any:
-        return catalogs.add_project(self.app.actor, **values)
+        return catalogs.add_project(self.app.actor, catalogs.ProjectInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return catalogs.modify_project(self.app.actor, record.id, record.version, **values)
+        return catalogs.modify_project(self.app.actor, record.id, record.version, catalogs.ProjectInput(**values))
 
     def delete_record(self, record: Any) -> None:
         catalogs.delete_project(self.app.actor, record.id, record.version)

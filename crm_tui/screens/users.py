@@ -52,11 +52,10 @@ class UsersScreen(CatalogScreen):
         return {"role": "agent", "active": True}
 
     def add(self, values: dict[str, Any]) -> Any:
-        return users.add_user(self.app.actor, values["username"], values["full_name"] or "", values["role"] or "")
+        return users.add_user(self.app.actor, users.UserInput(**values))
 
     def modify(self, record: Any, values: dict[str, Any]) -> Any:
-        return users.modify_user(self.app.actor, record.id, record.version, full_name=values["full_name"],
-                                 role=values["role"], active=values["active"])
+        return users.modify_user(self.app.actor, record.id, record.version, users.UserInput(**values))
 
     def set_active(self, record: Any, active: bool) -> Any:
         return users.set_user_active(self.app.actor, record.id, record.version, active)

@@ -18,10 +18,12 @@ from crm_tui.i18n import N_, _
 from crm_tui.services import orders
 from crm_tui.services.base import (
     FIRST_PAGE,
+    KEEP,
     Actor,
     DateRange,
     Page,
     PageRequest,
+    WriteInput,
     active_record,
     choice_from_word,
     chosen_id,
@@ -37,6 +39,8 @@ from crm_tui.services.base import (
 )
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, DATETIME as DATETIME_KIND, LOOKUP, MULTILINE, Entity, Field, part
+from crm_tui.services.fields import DATE as DATE_KIND
 from crm_tui.services.orders import OrderInput, check_in_list
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
@@ -60,6 +64,42 @@ LABELS = {
     "source_activity_id": N_("Source activity"),
     "dates": N_("Dates"),
 }
+
+# --- the activity's fields, declared once ----------------------------------------------
+
+# The record itself: a task also has its due date and assignee. (ACTIVITY is the kind.)
+ACTIVITY_FIELDS = Entity("activity", N_("Activity"), (
+    Field("kind", LABELS["kind"], CHOICE, required=True, choices=tuple(KIND_LABELS.items())),
+    Field("when", LABELS["when"], DATETIME_KIND, required=True),
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
+    Field("detail", LABELS["detail"], MULTILINE, required=True),
+    Field("due_date", LABELS["due_date"], DATE_KIND, required=True, shown_when="kind", shown_for=(TASK,)),
+    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user", shown_when="kind",
+          shown_for=(TASK,)),
+    Field("status", LABELS["status"], CHOICE, required=True, choices=tuple(STATUS_LABELS.items())),
+    Field("followup_notes", LABELS["followup_notes"], MULTILINE),
+))
+
+# What remained pending, in the same form as the activity: a task for someone (TaskInput)...
+WITH_TASK = Field("with_task", N_("Leave a task"), BOOL)
+TASK_PART = (WITH_TASK, *part((
+    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user"),
+    Field("due_date", LABELS["due_date"], DATE_KIND, required=True),
+    Field("detail", N_("What remains to do"), MULTILINE, required=True),
+), shown_when=WITH_TASK.name, prefix="task_"))
+
+# ... or a service order: its fields (declared with the orders) shown while this is ticked.
+WITH_ORDER = Field("with_order", N_("Open a service order"), BOOL)
+ORDER_PART_PREFIX = "order_"
+
+
+def order_part(order_fields: tuple[Field, ...] | list[Field]) -> tuple[Field, ...]:
+    """The order's declared fields as the optional order part of the activity's form
+    (named order_<field>); the order's contact is the activity's."""
+    own = tuple(field for field in order_fields if field.name != "contact_id")
+    return (WITH_ORDER, *part(own, shown_when=WITH_ORDER.name, prefix=ORDER_PART_PREFIX))
+
 
 EDITABLE_FIELDS = ("when", "contact_id", "category_id", "detail", "kind", "status", "followup_notes",
                    "due_date", "assignee_id", "user_id")
@@ -246,17 +286,17 @@ def list_activities(filters: ActivityFilter = ActivityFilter(),
 
 ACTIVITY_COLUMNS = [
     Column("folio", N_("Folio"), INTEGER, 9),
-    Column("kind", N_("Kind"), TEXT, 10),
-    Column("when", N_("Date and time"), DATETIME, 17),
-    Column("status", N_("Status"), TEXT, 10),
+    Column("kind", ACTIVITY_FIELDS.field("kind").label, TEXT, 10),
+    Column("when", ACTIVITY_FIELDS.field("when").label, DATETIME, 17),
+    Column("status", ACTIVITY_FIELDS.field("status").label, TEXT, 10),
     Column("client", N_("Client"), TEXT, 28),
-    Column("contact", N_("Contact"), TEXT, 24),
-    Column("category", N_("Category"), TEXT, 18),
+    Column("contact", ACTIVITY_FIELDS.field("contact_id").label, TEXT, 24),
+    Column("category", ACTIVITY_FIELDS.field("category_id").label, TEXT, 18),
     Column("user", N_("User"), TEXT, 20),
-    Column("detail", N_("Detail"), TEXT, 50),
-    Column("followup_notes", N_("Follow-up notes"), TEXT, 40),
-    Column("due_date", N_("Due date"), DATE, 11),
-    Column("assignee", N_("Assignee"), TEXT, 20),
+    Column("detail", ACTIVITY_FIELDS.field("detail").label, TEXT, 50),
+    Column("followup_notes", ACTIVITY_FIELDS.field("followup_notes").label, TEXT, 40),
+    Column("due_date", ACTIVITY_FIELDS.field("due_date").label, DATE, 11),
+    Column("assignee", ACTIVITY_FIELDS.field("assignee_id").label, TEXT, 20),
     Column("source_folio", N_("Source activity"), INTEGER, 9),
     Column("order_number", N_("Service order"), INTEGER, 9),
     Column("created_by", N_("Created by"), TEXT, 14),
@@ -326,19 +366,57 @@ def _check_source(source_activity_id: Any) -> int | None:
     return source
 
 
-def add_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
-                 category_id: int | None, detail: str, kind: str = ACTIVITY, status: str = PENDING,
-                 followup_notes: str = "", due_date: dt.date | str | None = None,
-                 assignee_id: int | None = None, user_id: int | None = None,
-                 source_activity_id: int | None = None, create_task: TaskInput | None = None,
-                 create_order: OrderInput | None = None) -> ActivityRecord:
+@dataclass(frozen=True)
+class ActivityInput(WriteInput):
+    """An activity to add, or the fields of one to change (EDITABLE_FIELDS). On add, what
+    remained pending comes with it: a task (create_task) and/or a service order
+    (create_order); `user_id` left out is the one adding it."""
+
+    when: Any = KEEP
+    contact_id: Any = KEEP
+    category_id: Any = KEEP
+    detail: Any = KEEP
+    kind: Any = KEEP
+    status: Any = KEEP
+    followup_notes: Any = KEEP
+    due_date: Any = KEEP
+    assignee_id: Any = KEEP
+    user_id: Any = KEEP
+    source_activity_id: Any = KEEP
+    create_task: TaskInput | None = None
+    create_order: OrderInput | None = None
+
+    def given(self) -> dict[str, Any]:
+        return {name: value for name, value in super().given().items()
+                if name not in ("create_task", "create_order")}
+
+
+def activity_input(values: dict[str, Any]) -> ActivityInput:
+    """What a form of ACTIVITY_FIELDS + TASK_PART + order_part() holds, as the input of
+    add_activity: the task and the order only when their box is ticked; the order is
+    for the activity's contact."""
+    own = {name: value for name, value in values.items() if name in ACTIVITY_FIELDS.names()}
+    task = None
+    if values.get(WITH_TASK.name):
+        task = TaskInput(due_date=values.get("task_due_date"), assignee_id=values.get("task_assignee_id"),
+                         detail=values.get("task_detail") or "")
+    order = None
+    if values.get(WITH_ORDER.name):
+        given = {name.removeprefix(ORDER_PART_PREFIX): value for name, value in values.items()
+                 if name.startswith(ORDER_PART_PREFIX)}
+        order = OrderInput(**{**given, "contact_id": values.get("contact_id")})
+    return ActivityInput(**own, create_task=task, create_order=order)
+
+
+def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
     """Save an activity, and with it (same transaction) its follow-up task and/or the
     service order it opens. If any part is refused, nothing is saved."""
-    values = _activity_values({
-        "when": when, "contact_id": contact_id, "category_id": category_id, "detail": detail,
-        "kind": kind, "status": status, "followup_notes": followup_notes, "due_date": due_date,
-        "assignee_id": assignee_id, "user_id": user_id if user_id is not None else actor.id,
-    })
+    fields = data.given()
+    source_activity_id = fields.pop("source_activity_id", None)
+    if fields.get("user_id") is None:
+        fields["user_id"] = actor.id
+    values = _activity_values(fields)
+    create_task, create_order = data.create_task, data.create_order
     with writing():
         activity_id = _insert_activity(actor, values, _check_source(source_activity_id))
         if create_task is not None:
@@ -373,9 +451,12 @@ def _as_input(row: Activity) -> dict[str, Any]:
             "assignee_id": row.assignee_id, "user_id": row.user_id}
 
 
-def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any) -> ActivityRecord:
-    """Change the named fields (EDITABLE_FIELDS) of an activity read at `version`."""
+def modify_activity(actor: Actor, activity_id: int, version: int, data: ActivityInput) -> ActivityRecord:
+    """Change the fields given (EDITABLE_FIELDS) of an activity read at `version`."""
+    fields = data.given()
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if data.create_task is not None or data.create_order is not None:
+        unknown.append("create_task" if data.create_task is not None else "create_order")
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed: {fields}.").format(fields=", ".join(unknown)), unknown[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 import peewee as pw
@@ -113,6 +113,34 @@ def delete_versioned(model: type[pw.Model], record_id: int, version: int) -> Non
     if model.get_or_none(model.id == record_id) is None:
         raise NotFound(_("The record no longer exists: someone deleted it."))
     raise ConflictError(_("Someone changed this record since you opened it; reload it first."))
+
+
+# --- what a write is given ---------------------------------------------------------------
+
+
+class _Keep:
+    """The value of an input field that was not given: on add, the field's default; on
+    modify, what the record already holds."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+KEEP: Any = _Keep()
+
+
+@dataclass(frozen=True)
+class WriteInput:
+    """What an add or a modify is given: every area's writes take one of these
+    (`add_x(actor, XInput(...))`, `modify_x(actor, id, version, XInput(...))`)."""
+
+    def given(self) -> dict[str, Any]:
+        """The fields given, by name (those left as KEEP are not in it)."""
+        return {item.name: getattr(self, item.name) for item in fields(self)
+                if getattr(self, item.name) is not KEEP}
 
 
 # --- the records a field points at -----------------------------------------------------

@@ -31,10 +31,12 @@ from crm_tui.export.table import BOOLEAN, DATE, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import (
     FIRST_PAGE,
+    KEEP,
     MAX_PAGE_SIZE,
     Actor,
     Page,
     PageRequest,
+    WriteInput,
     check_email,
     active_record,
     clean_line,
@@ -316,16 +318,6 @@ def _flag(value: Any) -> bool:
     return True if value is None else bool(value)
 
 
-def _optional_id(value: Any, field: str) -> int | None:
-    if value is None or value == "" or value == 0:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            _("{field}: choose a record from the list.").format(field=_label(field)), field) from None
-
-
 def _text_condition(text: str, folded_column: pw.Field, key_column: pw.Field | None = None):
     value = clean_line(text)
     if not value:
@@ -470,6 +462,56 @@ def _keep_counter_at_least(series: str, value: int) -> None:
 
 # --- named catalogs: categories and opportunity types --------------------------------
 
+# --- what adds and modifies are given (fields left out: the default, or as they are) ------
+
+
+@dataclass(frozen=True)
+class CategoryInput(WriteInput):
+    name: Any = KEEP
+    active: Any = KEEP
+
+
+@dataclass(frozen=True)
+class OpportunityTypeInput(WriteInput):
+    name: Any = KEEP
+    active: Any = KEEP
+
+
+@dataclass(frozen=True)
+class ClientInput(WriteInput):
+    name: Any = KEEP
+    tax_id: Any = KEEP
+    phone: Any = KEEP
+    email: Any = KEEP
+    address: Any = KEEP
+    notes: Any = KEEP
+    active: Any = KEEP
+
+
+@dataclass(frozen=True)
+class ContactInput(WriteInput):
+    client_id: Any = KEEP
+    name: Any = KEEP
+    job_title: Any = KEEP
+    phone: Any = KEEP
+    mobile: Any = KEEP
+    email: Any = KEEP
+    address: Any = KEEP
+    notes: Any = KEEP
+    active: Any = KEEP
+
+
+@dataclass(frozen=True)
+class ProjectInput(WriteInput):
+    client_id: Any = KEEP
+    name: Any = KEEP
+    start_date: Any = KEEP
+    goal_date: Any = KEEP
+    user_in_charge_id: Any = KEEP
+    contact_in_charge_id: Any = KEEP
+    description: Any = KEEP
+
+
 NAMED_FIELDS = ("name", "active")
 NAMED_DEFAULTS = {"name": "", "active": True}
 
@@ -498,7 +540,8 @@ def _duplicate_type() -> str:
 # categories
 
 
-def add_category(actor: Actor, **fields: Any) -> CategoryRecord:
+def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
+    fields = data.given()
     with writing():
         values = _clean_named(Category, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
                               _duplicate_category())
@@ -506,7 +549,8 @@ def add_category(actor: Actor, **fields: Any) -> CategoryRecord:
     return get_category(row.id)
 
 
-def modify_category(actor: Actor, category_id: int, version: int, **fields: Any) -> CategoryRecord:
+def modify_category(actor: Actor, category_id: int, version: int, data: CategoryInput) -> CategoryRecord:
+    fields = data.given()
     with writing():
         current = get_or_raise(Category, category_id, _(KIND_CATEGORY))
         values = _clean_named(Category, _merge(NAMED_FIELDS, _current(current, NAMED_FIELDS), fields),
@@ -516,7 +560,7 @@ def modify_category(actor: Actor, category_id: int, version: int, **fields: Any)
 
 
 def set_category_active(actor: Actor, category_id: int, version: int, active: bool) -> CategoryRecord:
-    return modify_category(actor, category_id, version, active=bool(active))
+    return modify_category(actor, category_id, version, CategoryInput(active=bool(active)))
 
 
 def delete_category(actor: Actor, category_id: int, version: int) -> None:
@@ -551,7 +595,8 @@ def lookup_categories(text: str, limit: int = 10, active_only: bool = True) -> l
 # opportunity types (admins only)
 
 
-def add_opportunity_type(actor: Actor, **fields: Any) -> OpportunityTypeRecord:
+def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> OpportunityTypeRecord:
+    fields = data.given()
     _require_admin(actor, _("opportunity types"))
     with writing():
         values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
@@ -560,7 +605,9 @@ def add_opportunity_type(actor: Actor, **fields: Any) -> OpportunityTypeRecord:
     return get_opportunity_type(row.id)
 
 
-def modify_opportunity_type(actor: Actor, type_id: int, version: int, **fields: Any) -> OpportunityTypeRecord:
+def modify_opportunity_type(actor: Actor, type_id: int, version: int,
+                            data: OpportunityTypeInput) -> OpportunityTypeRecord:
+    fields = data.given()
     _require_admin(actor, _("opportunity types"))
     with writing():
         current = get_or_raise(OpportunityType, type_id, _(KIND_OPPORTUNITY_TYPE))
@@ -572,7 +619,7 @@ def modify_opportunity_type(actor: Actor, type_id: int, version: int, **fields: 
 
 def set_opportunity_type_active(actor: Actor, type_id: int, version: int,
                                 active: bool) -> OpportunityTypeRecord:
-    return modify_opportunity_type(actor, type_id, version, active=bool(active))
+    return modify_opportunity_type(actor, type_id, version, OpportunityTypeInput(active=bool(active)))
 
 
 def delete_opportunity_type(actor: Actor, type_id: int, version: int) -> None:
@@ -649,21 +696,23 @@ def largest_client_key() -> int:
     return Client.select(pw.fn.MAX(Client.key)).scalar() or 0
 
 
-def add_client(actor: Actor, **fields: Any) -> ClientRecord:
+def add_client(actor: Actor, data: ClientInput) -> ClientRecord:
+    fields = data.given()
     values = _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields))
     with writing():
         client_id = _insert_client(actor, values)
     return get_client(client_id)
 
 
-def modify_client(actor: Actor, client_id: int, version: int, **fields: Any) -> ClientRecord:
+def modify_client(actor: Actor, client_id: int, version: int, data: ClientInput) -> ClientRecord:
+    fields = data.given()
     with writing():
         _update_client(actor, get_or_raise(Client, client_id, _(KIND_CLIENT)), version, fields)
     return get_client(client_id)
 
 
 def set_client_active(actor: Actor, client_id: int, version: int, active: bool) -> ClientRecord:
-    return modify_client(actor, client_id, version, active=bool(active))
+    return modify_client(actor, client_id, version, ClientInput(active=bool(active)))
 
 
 def delete_client(actor: Actor, client_id: int, version: int) -> None:
@@ -756,21 +805,23 @@ def largest_contact_key() -> int:
     return Contact.select(pw.fn.MAX(Contact.key)).scalar() or 0
 
 
-def add_contact(actor: Actor, **fields: Any) -> ContactRecord:
+def add_contact(actor: Actor, data: ContactInput) -> ContactRecord:
+    fields = data.given()
     with writing():
         values = _clean_contact(_merge(CONTACT_FIELDS, CONTACT_DEFAULTS, fields))
         contact_id = _insert_contact(actor, values)
     return get_contact(contact_id)
 
 
-def modify_contact(actor: Actor, contact_id: int, version: int, **fields: Any) -> ContactRecord:
+def modify_contact(actor: Actor, contact_id: int, version: int, data: ContactInput) -> ContactRecord:
+    fields = data.given()
     with writing():
         _update_contact(actor, get_or_raise(Contact, contact_id, _(KIND_CONTACT)), version, fields)
     return get_contact(contact_id)
 
 
 def set_contact_active(actor: Actor, contact_id: int, version: int, active: bool) -> ContactRecord:
-    return modify_contact(actor, contact_id, version, active=bool(active))
+    return modify_contact(actor, contact_id, version, ContactInput(active=bool(active)))
 
 
 def delete_contact(actor: Actor, contact_id: int, version: int) -> None:
@@ -821,14 +872,17 @@ PROJECT_DEFAULTS = {"client_id": None, "name": "", "start_date": None, "goal_dat
                     "user_in_charge_id": None, "contact_in_charge_id": None, "description": ""}
 
 
-def _check_contact_in_charge(contact_id: int | None, client_id: int) -> None:
-    if contact_id is None:
-        return
-    contact = Contact.get_or_none(Contact.id == contact_id)
-    if contact is None or contact.client_id != client_id:
+def _contact_in_charge(value: Any, client_id: int, current: Project | None) -> int | None:
+    """The contact in charge: an active contact (or the one the project had) of its client."""
+    contact = active_record(Contact, value, "contact_in_charge_id", _label("contact_in_charge_id"), required=False,
+                            keep_inactive=current.contact_in_charge_id if current else None)
+    if contact is None:
+        return None
+    if contact.client_id != client_id:
         raise ValidationError(
             _("{field}: choose a contact of the project's client.").format(field=_label("contact_in_charge_id")),
             "contact_in_charge_id")
+    return contact.id
 
 
 def _clean_project(values: dict[str, Any], current: Project | None = None) -> dict[str, Any]:
@@ -843,8 +897,7 @@ def _clean_project(values: dict[str, Any], current: Project | None = None) -> di
     user = active_record(User, values.get("user_in_charge_id"), "user_in_charge_id", _label("user_in_charge_id"),
                          required=False, keep_inactive=current.user_in_charge_id if current else None)
     user_id = user.id if user else None
-    contact_id = _optional_id(values.get("contact_in_charge_id"), "contact_in_charge_id")
-    _check_contact_in_charge(contact_id, client_id)
+    contact_id = _contact_in_charge(values.get("contact_in_charge_id"), client_id, current)
     return {"client": client_id, "name": name, "name_folded": _folded(name, Project), "start_date": start,
             "goal_date": goal, "user_in_charge": user_id, "contact_in_charge": contact_id,
             "description": clean_text(values.get("description"))}
@@ -867,7 +920,8 @@ def largest_project_key() -> int:
     return Project.select(pw.fn.MAX(Project.key)).scalar() or 0
 
 
-def add_project(actor: Actor, **fields: Any) -> ProjectRecord:
+def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
+    fields = data.given()
     with writing():
         values = _clean_project(_merge(PROJECT_FIELDS, PROJECT_DEFAULTS, fields))
         key = counters.take_next(counters.PROJECT_KEY)
@@ -875,7 +929,8 @@ def add_project(actor: Actor, **fields: Any) -> ProjectRecord:
     return get_project(project_id)
 
 
-def modify_project(actor: Actor, project_id: int, version: int, **fields: Any) -> ProjectRecord:
+def modify_project(actor: Actor, project_id: int, version: int, data: ProjectInput) -> ProjectRecord:
+    fields = data.given()
     with writing():
         row = get_or_raise(Project, project_id, _(KIND_PROJECT))
         values = _clean_project(_merge(PROJECT_FIELDS, _current(row, PROJECT_FIELDS), fields), row)
@@ -912,39 +967,39 @@ def lookup_projects(text: str, limit: int = 10, client_id: int | None = None) ->
 
 CLIENT_COLUMNS = [
     Column("key", N_("Key"), INTEGER, 8),
-    Column("name", N_("Name"), TEXT, 40),
-    Column("tax_id", N_("Tax ID"), TEXT, 16),
-    Column("phone", N_("Phone"), TEXT, 16),
-    Column("email", N_("E-mail"), TEXT, 30),
-    Column("address", N_("Address"), TEXT, 40),
-    Column("notes", N_("Notes"), TEXT, 40),
-    Column("active", N_("Active"), BOOLEAN, 8),
+    Column("name", CLIENT.field("name").label, TEXT, 40),
+    Column("tax_id", CLIENT.field("tax_id").label, TEXT, 16),
+    Column("phone", CLIENT.field("phone").label, TEXT, 16),
+    Column("email", CLIENT.field("email").label, TEXT, 30),
+    Column("address", CLIENT.field("address").label, TEXT, 40),
+    Column("notes", CLIENT.field("notes").label, TEXT, 40),
+    Column("active", CLIENT.field("active").label, BOOLEAN, 8),
 ]
 
 CONTACT_COLUMNS = [
     Column("key", N_("Key"), INTEGER, 8),
-    Column("name", N_("Name"), TEXT, 32),
+    Column("name", CONTACT.field("name").label, TEXT, 32),
     Column("client_key", N_("Client key"), INTEGER, 10),
     Column("client_name", N_("Client name"), TEXT, 32),
-    Column("job_title", N_("Job title"), TEXT, 20),
-    Column("phone", N_("Phone"), TEXT, 16),
-    Column("mobile", N_("Mobile"), TEXT, 16),
-    Column("email", N_("E-mail"), TEXT, 30),
-    Column("address", N_("Address"), TEXT, 40),
-    Column("notes", N_("Notes"), TEXT, 40),
-    Column("active", N_("Active"), BOOLEAN, 8),
+    Column("job_title", CONTACT.field("job_title").label, TEXT, 20),
+    Column("phone", CONTACT.field("phone").label, TEXT, 16),
+    Column("mobile", CONTACT.field("mobile").label, TEXT, 16),
+    Column("email", CONTACT.field("email").label, TEXT, 30),
+    Column("address", CONTACT.field("address").label, TEXT, 40),
+    Column("notes", CONTACT.field("notes").label, TEXT, 40),
+    Column("active", CONTACT.field("active").label, BOOLEAN, 8),
 ]
 
 PROJECT_COLUMNS = [
     Column("key", N_("Key"), INTEGER, 8),
-    Column("name", N_("Name"), TEXT, 32),
+    Column("name", PROJECT.field("name").label, TEXT, 32),
     Column("client_key", N_("Client key"), INTEGER, 10),
     Column("client_name", N_("Client name"), TEXT, 32),
-    Column("start_date", N_("Start date"), DATE, 12),
-    Column("goal_date", N_("Goal date"), DATE, 12),
-    Column("user_in_charge", N_("User in charge"), TEXT, 24),
-    Column("contact_in_charge", N_("Contact in charge"), TEXT, 24),
-    Column("description", N_("Description"), TEXT, 40),
+    Column("start_date", PROJECT.field("start_date").label, DATE, 12),
+    Column("goal_date", PROJECT.field("goal_date").label, DATE, 12),
+    Column("user_in_charge", PROJECT.field("user_in_charge_id").label, TEXT, 24),
+    Column("contact_in_charge", PROJECT.field("contact_in_charge_id").label, TEXT, 24),
+    Column("description", PROJECT.field("description").label, TEXT, 40),
 ]
 
 

@@ -6,7 +6,7 @@ export columns are made from it, so a field's label or length is written in one 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import peewee as pw
@@ -99,3 +99,24 @@ class Entity:
 def model_length(model: type[pw.Model], column: str) -> int | None:
     """The maximum length the model stores for a text column (None for unbounded text)."""
     return getattr(model._meta.fields[column], "max_length", None)
+
+
+def part(fields: tuple[Field, ...] | list[Field], *, shown_when: str, prefix: str) -> tuple[Field, ...]:
+    """Another record's fields as an optional part of a form: named with `prefix` (so they
+    never clash with the form's own), shown while the `shown_when` field has a value.
+    Conditions and narrowings inside the part keep pointing inside it."""
+    inside = {field.name for field in fields}
+
+    def renamed(name: str) -> str:
+        return prefix + name if name in inside else name
+
+    return tuple(
+        replace(field, name=prefix + field.name,
+                shown_when=renamed(field.shown_when) if field.shown_when else shown_when,
+                lookup_filter=tuple((parameter, renamed(source)) for parameter, source in field.lookup_filter))
+        for field in fields)
+
+
+def labels(entity: Entity) -> dict[str, str]:
+    """Field name -> N_() label, for the messages that name a field as the form shows it."""
+    return {field.name: field.label for field in entity.fields}

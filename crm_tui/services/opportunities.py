@@ -18,10 +18,12 @@ from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import (
     FIRST_PAGE,
+    KEEP,
     Actor,
     DateRange,
     Page,
     PageRequest,
+    WriteInput,
     active_record,
     choice_from_word,
     chosen_id,
@@ -42,6 +44,8 @@ from crm_tui.services.base import (
 )
 from crm_tui.services import clock
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+from crm_tui.services.fields import CHOICE, LOOKUP, MULTILINE, Entity, Field, model_length
+from crm_tui.services.fields import DATE as DATE_KIND
 
 NEW, WAITING, WORKING, CLOSED, LOST = Opportunity.STATUSES
 STATUSES = Opportunity.STATUSES
@@ -81,7 +85,40 @@ REQUIRED_FOR = {
     LOST: ("why_lost", "to_improve"),
 }
 
-EDITABLE_FIELDS = ("subject", "observations", "found_us_by", "type_id", "agent_id", "contact_id")
+# --- the opportunity's fields, declared once ---------------------------------------------
+
+OPPORTUNITY = Entity("opportunity", N_("Opportunity"), (
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("type_id", LABELS["type_id"], LOOKUP, required=True, lookup="opportunity_type"),
+    Field("agent_id", LABELS["agent_id"], LOOKUP, required=True, lookup="user"),
+    Field("subject", LABELS["subject"], required=True, max_length=model_length(Opportunity, "subject")),
+    Field("observations", LABELS["observations"], MULTILINE),
+    Field("found_us_by", LABELS["found_us_by"], max_length=model_length(Opportunity, "found_us_by")),
+))
+
+
+def _shown_for(name: str) -> tuple[str, ...]:
+    """The target statuses that ask for a field."""
+    return tuple(status for status, names in REQUIRED_FOR.items() if name in names)
+
+
+# A status change: the fields a target status asks for are shown (and required) only for it.
+# The comment is kept on every change; what waiting and working require of it and of the
+# next contact date is checked on saving (REQUIRED_FOR), and shown at the field.
+STATUS_CHANGE = Entity("opportunity_status", N_("Status change"), (
+    Field("to_status", LABELS["status"], CHOICE, required=True,
+          choices=tuple((status, STATUS_LABELS[status]) for status in REQUIRED_FOR)),
+    Field("comment", LABELS["comment"], MULTILINE),
+    Field("next_contact_date", LABELS["next_contact_date"], DATE_KIND, shown_when="to_status",
+          shown_for=(WAITING, WORKING)),
+    Field("invoice_number", LABELS["invoice_number"], required=True,
+          max_length=model_length(Opportunity, "invoice_number"), shown_when="to_status",
+          shown_for=_shown_for("invoice_number")),
+    Field("why_lost", LABELS["why_lost"], MULTILINE, required=True, shown_when="to_status",
+          shown_for=_shown_for("why_lost")),
+    Field("to_improve", LABELS["to_improve"], MULTILINE, required=True, shown_when="to_status",
+          shown_for=_shown_for("to_improve")),
+))
 
 
 def status_label(status: str) -> str:
@@ -232,16 +269,28 @@ def _as_id(value: Any, name: str) -> int:
 # --- writing ------------------------------------------------------------------------
 
 
-def add_opportunity(actor: Actor, *, contact_id: int, type_id: int, subject: str,
-                    observations: str = "", found_us_by: str = "",
-                    agent_id: int | None = None) -> OpportunityRecord:
+@dataclass(frozen=True)
+class OpportunityInput(WriteInput):
+    """An opportunity's describing fields (the status changes through change_status)."""
+
+    contact_id: Any = KEEP
+    type_id: Any = KEEP
+    subject: Any = KEEP
+    observations: Any = KEEP
+    found_us_by: Any = KEEP
+    agent_id: Any = KEEP  # the one adding it, when not given
+
+
+def add_opportunity(actor: Actor, data: OpportunityInput) -> OpportunityRecord:
     """A new opportunity (status new) with the next number; the history starts with it."""
-    subject = _check_line("subject", subject, required=True)
-    found_us_by = _check_line("found_us_by", found_us_by)
-    observations = clean_text(observations)
+    fields = data.given()
+    subject = _check_line("subject", fields.get("subject"), required=True)
+    found_us_by = _check_line("found_us_by", fields.get("found_us_by"))
+    observations = clean_text(fields.get("observations"))
     with writing():
-        contact = _check_contact(contact_id)
-        kind = _check_type(type_id)
+        contact = _check_contact(fields.get("contact_id"))
+        kind = _check_type(fields.get("type_id"))
+        agent_id = fields.get("agent_id")
         agent = _check_agent(actor.id if agent_id is None else agent_id)
         stamps = stamp_new(actor)
         opportunity = Opportunity.create(
@@ -254,12 +303,9 @@ def add_opportunity(actor: Actor, *, contact_id: int, type_id: int, subject: str
         return _read_record(opportunity.id)
 
 
-def modify_opportunity(actor: Actor, opportunity_id: int, version: int, **fields: Any) -> OpportunityRecord:
-    """Change the describing fields (not the status: that is change_status)."""
-    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
-    if unknown:
-        raise ValidationError(_("These fields cannot be changed here: {fields}.").format(
-            fields=", ".join(unknown)))
+def modify_opportunity(actor: Actor, opportunity_id: int, version: int, data: OpportunityInput) -> OpportunityRecord:
+    """Change the describing fields given (not the status: that is change_status)."""
+    fields = data.given()
     changes: dict[str, Any] = {}
     if "subject" in fields:
         changes["subject"] = _check_line("subject", fields["subject"], required=True)
@@ -412,14 +458,14 @@ OPPORTUNITY_COLUMNS = [
     Column("status", N_("Status"), TEXT, 10),
     Column("created_at", N_("Created"), DATETIME, 17),
     Column("client", N_("Client"), TEXT, 30),
-    Column("contact", N_("Contact"), TEXT, 28),
-    Column("type", N_("Opportunity type"), TEXT, 18),
-    Column("agent", N_("Agent"), TEXT, 22),
-    Column("subject", N_("Subject"), TEXT, 40),
+    Column("contact", OPPORTUNITY.field("contact_id").label, TEXT, 28),
+    Column("type", OPPORTUNITY.field("type_id").label, TEXT, 18),
+    Column("agent", OPPORTUNITY.field("agent_id").label, TEXT, 22),
+    Column("subject", OPPORTUNITY.field("subject").label, TEXT, 40),
     Column("next_contact_date", N_("Next contact date"), DATE, 12),
     Column("invoice_number", N_("Invoice number"), TEXT, 14),
-    Column("found_us_by", N_("How they found us"), TEXT, 20),
-    Column("observations", N_("Observations"), TEXT, 50),
+    Column("found_us_by", OPPORTUNITY.field("found_us_by").label, TEXT, 20),
+    Column("observations", OPPORTUNITY.field("observations").label, TEXT, 50),
     Column("why_lost", N_("Why it was lost"), TEXT, 40),
     Column("to_improve", N_("What to improve"), TEXT, 40),
 ]

@@ -15,9 +15,11 @@ from crm_tui.db.text import fold
 from crm_tui.i18n import N_, _
 from crm_tui.services.base import (
     FIRST_PAGE,
+    KEEP,
     Actor,
     Page,
     PageRequest,
+    WriteInput,
     check_choice,
     clean_line,
     get_or_raise,
@@ -179,11 +181,25 @@ def _clean_role(value: str) -> str:
     return check_choice(role, ROLES, "role", _(LABEL_ROLE))
 
 
-def add_user(actor: Actor, username: str, full_name: str = "", role: str = User.AGENT) -> UserRecord:
+@dataclass(frozen=True)
+class UserInput(WriteInput):
+    """A user to add (username, full name, role) or what to change (full name, role, active)."""
+
+    username: Any = KEEP
+    full_name: Any = KEEP
+    role: Any = KEEP
+    active: Any = KEEP
+
+
+def _given_or(value: Any, default: Any) -> Any:
+    return default if value is KEEP or value is None else value
+
+
+def add_user(actor: Actor, data: UserInput) -> UserRecord:
     _require_admin(actor)
-    name = _clean_username(username)
-    full = _clean_full_name(full_name)
-    chosen_role = _clean_role(role)
+    name = _clean_username(_given_or(data.username, ""))
+    full = _clean_full_name(_given_or(data.full_name, ""))
+    chosen_role = _clean_role(_given_or(data.role, User.AGENT))
     with writing():
         existing = User.get_or_none(pw.fn.LOWER(User.username) == name.lower())
         if existing is not None:
@@ -212,15 +228,16 @@ def _keep_one_admin(actor: Actor, user: User, role: str, active: bool) -> None:
                 name=user.username))
 
 
-def modify_user(actor: Actor, user_id: int, version: int, *, full_name: str | None = None,
-                role: str | None = None, active: bool | None = None) -> UserRecord:
-    """Change a user's full name, role or active flag (None keeps the current value)."""
+def modify_user(actor: Actor, user_id: int, version: int, data: UserInput) -> UserRecord:
+    """Change a user's full name, role or active flag (a login is never renamed)."""
     _require_admin(actor)
     with writing():
         user = get_or_raise(User, user_id, _("User"))
-        new_full = user.full_name if full_name is None else _clean_full_name(full_name)
-        new_role = user.role if role is None else _clean_role(role)
-        new_active = bool(user.active) if active is None else bool(active)
+        if data.username not in (KEEP, None) and data.username != user.username:
+            raise ValidationError(_("A user's login cannot be changed."), "username")
+        new_full = _clean_full_name(_given_or(data.full_name, user.full_name))
+        new_role = _clean_role(_given_or(data.role, user.role))
+        new_active = bool(_given_or(data.active, user.active))
         _keep_one_admin(actor, user, new_role, new_active)
         update_versioned(User, user_id, version, actor,
                          {"full_name": new_full, "role": new_role, "active": new_active})
@@ -228,7 +245,7 @@ def modify_user(actor: Actor, user_id: int, version: int, *, full_name: str | No
 
 
 def set_user_active(actor: Actor, user_id: int, version: int, active: bool) -> UserRecord:
-    return modify_user(actor, user_id, version, active=active)
+    return modify_user(actor, user_id, version, UserInput(active=active))
 
 
 def get_user(user_id: int) -> UserRecord:

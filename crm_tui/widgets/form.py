@@ -298,6 +298,8 @@ class Form(VerticalScroll):
         A hidden field's row keeps its place at no height, its widget disabled (not
         display: none): the focus order is by position on screen, and a row that comes
         back takes effect for a Tab typed right after, before the screen is laid out."""
+        if not any(spec.shown_when for spec in self.specs.values()):
+            return
         raw = {name: self.raw_value(name) for name in self.specs}
         for name, spec in self.specs.items():
             shown = self._shown(name, raw)
