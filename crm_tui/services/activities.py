@@ -6,7 +6,8 @@ the same transaction as the activity, so either everything is saved or nothing i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import peewee as pw
@@ -24,6 +25,7 @@ from crm_tui.services.base import (
     PageRequest,
     choice_from_word,
     clean_text,
+    delete_versioned,
     iter_keyset,
     parse_date,
     parse_datetime,
@@ -32,7 +34,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
-from crm_tui.services.errors import NotFound, ValidationError
+from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 from crm_tui.services.orders import OrderInput, active_record, check_in_list, user_name_of
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
@@ -399,3 +401,98 @@ def mark_pending(actor: Actor, activity_id: int, version: int) -> ActivityRecord
         _current(activity_id)
         update_versioned(Activity, activity_id, version, actor, {"status": PENDING})
     return get_activity(activity_id)
+
+
+# --- the activity screens: an activity with what remained pending; deleting one ----------
+# (kept apart from the functions above: the screens' own entry points)
+
+PENDING_NOTHING, PENDING_TASK, PENDING_ORDER = "", TASK, "order"
+PENDING_LABELS = {PENDING_NOTHING: N_("Nothing"), PENDING_TASK: N_("A task"),
+                  PENDING_ORDER: N_("A service order")}
+TASK_FIELD_PREFIX, ORDER_FIELD_PREFIX = "task_", "order_"
+
+
+@contextmanager
+def _part_of_form(prefix: str) -> Iterator[None]:
+    """A refusal of the task or order part names that part's field (task_due_date,
+    order_detail), not the activity's field of the same name."""
+    try:
+        yield
+    except ValidationError as error:
+        raise ValidationError(error.message, f"{prefix}{error.field}" if error.field else None) from None
+
+
+def record_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
+                    category_id: int | None, detail: str, task: TaskInput | None = None,
+                    order: OrderInput | None = None) -> ActivityRecord:
+    """Save what the user did and, in the same transaction, what remained pending: a task
+    or a service order (not both). Nothing is saved when any part is refused.
+
+    A task without its own detail carries the activity's; an order without its own
+    contact, category or detail takes the activity's. Refusals of the task's fields name
+    them with TASK_FIELD_PREFIX, the order's with ORDER_FIELD_PREFIX."""
+    if task is not None and order is not None:
+        raise ValidationError(_("Choose a task or a service order for what remained pending, not both."),
+                              "pending")
+    values = _activity_values({"when": when, "contact_id": contact_id, "category_id": category_id,
+                               "detail": detail, "user_id": actor.id})
+    with writing():
+        activity_id = _insert_activity(actor, values, None)
+        if task is not None:
+            with _part_of_form(TASK_FIELD_PREFIX):
+                _insert_task(actor, values, activity_id, _task_with_defaults(task, values))
+        if order is not None:
+            with _part_of_form(ORDER_FIELD_PREFIX):
+                order_id = orders.insert_order(actor, _order_with_defaults(order, values),
+                                               source_activity_id=activity_id)
+            Activity.update(created_order_id=order_id).where(Activity.id == activity_id).execute()
+    return get_activity(activity_id)
+
+
+def _task_with_defaults(task: TaskInput, activity: dict[str, Any]) -> TaskInput:
+    detail = task.detail if clean_text(task.detail) else activity["detail"]
+    return replace(task, detail=detail)
+
+
+def _order_with_defaults(order: OrderInput, activity: dict[str, Any]) -> OrderInput:
+    return replace(order,
+                   contact_id=order.contact_id if order.contact_id is not None else activity["contact"],
+                   category_id=order.category_id if order.category_id is not None else activity["category"],
+                   detail=order.detail if clean_text(order.detail) else activity["detail"])
+
+
+def may_delete(actor: Actor, activity: ActivityRecord) -> bool:
+    """Whether `actor` may delete the activity: its author (who logged it, or whose it
+    is) or an administrator."""
+    return actor.is_admin or actor.id == activity.user_id or actor.username == activity.created_by
+
+
+def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
+    """Delete an activity logged by mistake, as read at `version`.
+
+    Only its author or an administrator may; an activity that opened a service order or
+    has follow-up tasks is refused, saying why (the order or tasks would lose their origin)."""
+    with writing():
+        _current(activity_id)
+        activity = get_activity(activity_id)
+        if not may_delete(actor, activity):
+            raise NotAllowed(_("Only {author} (who logged activity {folio}) or an administrator can delete it.")
+                             .format(author=activity.user_name or activity.created_by, folio=activity.folio))
+        _refuse_if_it_has_consequences(activity)
+        delete_versioned(Activity, activity_id, version)
+
+
+def _refuse_if_it_has_consequences(activity: ActivityRecord) -> None:
+    order = (ServiceOrder.select(ServiceOrder.number)
+             .where((ServiceOrder.source_activity == activity.id)
+                    | (ServiceOrder.id == (activity.created_order_id or 0)))
+             .order_by(ServiceOrder.number).first())
+    if order is not None:
+        raise NotAllowed(_("Activity {folio} opened service order {number}, so it is not deleted: "
+                           "the order keeps it as its origin. Change its detail instead.").format(
+            folio=activity.folio, number=order.number))
+    tasks = [str(row.folio) for row in Activity.select(Activity.folio)
+             .where(Activity.source_activity == activity.id).order_by(Activity.folio).limit(5)]
+    if tasks:
+        raise NotAllowed(_("Activity {folio} has follow-ups (folios {folios}): delete those first.").format(
+            folio=activity.folio, folios=", ".join(tasks)))
