@@ -406,7 +406,7 @@ def mark_pending(actor: Actor, activity_id: int, version: int) -> ActivityRecord
 # --- the activity screens: an activity with what remained pending; deleting one ----------
 # (kept apart from the functions above: the screens' own entry points)
 
-PENDING_NOTHING, PENDING_TASK, PENDING_ORDER = "", TASK, "order"
+PENDING_NOTHING, PENDING_TASK, PENDING_ORDER = "none", TASK, "order"
 PENDING_LABELS = {PENDING_NOTHING: N_("Nothing"), PENDING_TASK: N_("A task"),
                   PENDING_ORDER: N_("A service order")}
 TASK_FIELD_PREFIX, ORDER_FIELD_PREFIX = "task_", "order_"
