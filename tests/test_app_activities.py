@@ -57,6 +57,7 @@ async def test_a_burst_saves_an_activity_shows_its_folio_and_clears_for_the_next
             assert screen.form.values()["contact_id"] is None and screen.form.raw_value("detail") == ""
             assert screen.form.shown_text("client_name") == ""
             assert not screen.form.dirty
+            assert screen.form.errors() == {}  # a cleared form accuses no field
             assert app.focused is screen.form.widget_for("contact_id").input
             await burst(pilot, "ana", "<tab>", "llam", "<tab>", "<tab>", "Segunda", "<f8>")
             assert shown(screen, "#last-saved") == "Activity saved: folio 2."

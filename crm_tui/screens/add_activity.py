@@ -72,7 +72,7 @@ ACTIVITY_FIELDS = [
     FieldSpec("detail", activities.LABELS["detail"], MULTILINE, required=True),
 ]
 
-PENDING_FIELD = FieldSpec("pending", N_("What remained pending"), CHOICE, required=True,
+PENDING_FIELD = FieldSpec("pending", N_("Left pending"), CHOICE, required=True,
                           choices=tuple(PENDING_LABELS.items()))
 
 TASK_FIELDS = [
@@ -128,11 +128,19 @@ def saved_message(record: Any) -> str:
     return _("Activity saved: folio {folio}.").format(folio=record.folio)
 
 
+def show_or_hide(widget, shown: bool) -> None:
+    """Hide the widget, or give it back to the stylesheet (an empty error line stays hidden)."""
+    if shown:
+        widget.styles.clear_rule("display")
+    else:
+        widget.display = False
+
+
 class AddActivityScreen(EditScreen):
     """The add form; after F8 it stays open, empty, for the next activity."""
 
     BINDINGS = [
-        Binding("f8", "save", N_("Process"), show=False, id="process"),
+        Binding("f8", "save", N_("Process"), id="process"),
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 
@@ -181,9 +189,9 @@ class AddActivityScreen(EditScreen):
                 continue
             shown = part == shown_prefix
             for selector in (f"#row-{name}", f"#error-{name}"):
-                self.form.query_one(selector).display = shown
+                show_or_hide(self.form.query_one(selector), shown)
         for name, help_line in self._help_lines():
-            help_line.display = self._part_shown(name, shown_prefix)
+            show_or_hide(help_line, self._part_shown(name, shown_prefix))
 
     def _help_lines(self):
         """Each help line with the field it explains (it comes right after that field's row)."""
@@ -232,7 +240,7 @@ class AddActivityScreen(EditScreen):
         self.form.fill(fresh_values())
         self._client_id = None
         self._show_pending_part(PENDING_NOTHING)
-        self.form.show_form_error("")
+        self.form.forget_checks()
         self.form.scroll_home(animate=False)
         self._focus_first()
 
