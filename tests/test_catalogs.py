@@ -637,3 +637,73 @@ def test_the_largest_key_of_each_catalog_is_read_from_its_index(admin):
     catalogs.add_project(admin, client_id=client.id, name="Cableado")
     assert (catalogs.largest_client_key(), catalogs.largest_contact_key(), catalogs.largest_project_key()) == (
         200000, 1, 1)
+
+
+# --- list orders -------------------------------------------------------------------
+
+
+def _every_page(list_page, **options) -> list:
+    """Every row of a list, read a page of 2 at a time forward (keyset, as the screen reads)."""
+    rows, request = [], PageRequest(limit=2)
+    while True:
+        page = list_page(request, **options)
+        rows.extend(page.rows)
+        if not page.has_after:
+            return rows
+        request = PageRequest(after=page.last_cursor, limit=2)
+
+
+def _every_page_backwards(list_page, **options) -> list:
+    rows, request = [], PageRequest(last=True, limit=2)
+    while True:
+        page = list_page(request, **options)
+        rows[:0] = page.rows
+        if not page.has_before:
+            return rows
+        request = PageRequest(before=page.first_cursor, limit=2)
+
+
+@pytest.mark.parametrize("kind", ["clients", "contacts", "projects"])
+def test_keyed_catalogs_list_by_key_or_by_name_either_way(db, agent, kind):
+    client = catalogs.add_client(agent, name="Cliente base")
+    names = ["Ñandú", "alfa", "Beta", "beta", "Álamo", "zeta"]
+    for name in names:
+        if kind == "clients":
+            catalogs.add_client(agent, name=name)
+        elif kind == "contacts":
+            catalogs.add_contact(agent, client_id=client.id, name=name)
+        else:
+            catalogs.add_project(agent, client_id=client.id, name=name)
+    list_page = {"clients": catalogs.list_clients, "contacts": catalogs.list_contacts,
+                 "projects": catalogs.list_projects}[kind]
+    by_key = [row.name for row in _every_page(list_page)]
+    by_name = [row.name for row in _every_page(list_page, order="name")]
+    by_name_back = [row.name for row in _every_page(list_page, order="name", descending=True)]
+    expected = sorted(by_key, key=lambda name: (i18n_fold(name), by_key.index(name)))
+    assert by_name == expected
+    assert by_name_back == list(reversed(expected))
+    assert [row.name for row in _every_page_backwards(list_page, order="name")] == expected
+    assert [row.name for row in _every_page(list_page, order="key", descending=True)] == list(reversed(by_key))
+    assert [row.name for row in _every_page(list_page, text="beta", order="name")] == ["Beta", "beta"]
+    with pytest.raises(ValidationError):
+        list_page(PageRequest(), order="phone")
+
+
+def i18n_fold(name: str) -> str:
+    from crm_tui.db.text import fold
+
+    return fold(name)
+
+
+def test_named_catalogs_and_users_list_by_name_either_way(db, admin):
+    for name in ["Soporte", "Alta", "Mantenimiento"]:
+        catalogs.add_category(admin, name=name)
+        catalogs.add_opportunity_type(admin, name=name)
+    for list_page in (catalogs.list_categories, catalogs.list_opportunity_types):
+        assert [row.name for row in _every_page(list_page)] == ["Alta", "Mantenimiento", "Soporte"]
+        assert [row.name for row in _every_page(list_page, descending=True)] == ["Soporte", "Mantenimiento", "Alta"]
+        with pytest.raises(ValidationError):
+            list_page(PageRequest(), order="key")
+    users.add_user(admin, "zoe", "Zoe", "agent")
+    listed = [row.username for row in _every_page(users.list_users, descending=True)]
+    assert listed == sorted(listed, reverse=True) and "zoe" in listed

@@ -60,10 +60,16 @@ class User(Audited):
     active = pw.BooleanField(default=True)
 
 
+# A catalog listed by name reads its pages in (name_folded, id) order: a keyset page,
+# either way, is a range of this index (SQLite's one-column index held the id implicitly;
+# PostgreSQL's does not).
+NAME_ORDER_INDEX = (("name_folded", "id"), False)
+
+
 class Client(Audited):
     key = pw.IntegerField(unique=True)
     name = pw.CharField(max_length=200, index=True)
-    name_folded = pw.CharField(max_length=200, index=True, default="")
+    name_folded = pw.CharField(max_length=200, default="")  # indexed with the id: NAME_ORDER_INDEX
     tax_id = pw.CharField(max_length=20, default="")
     phone = pw.CharField(max_length=40, default="")
     email = pw.CharField(max_length=200, default="")
@@ -71,12 +77,15 @@ class Client(Audited):
     notes = pw.TextField(default="")
     active = pw.BooleanField(default=True)
 
+    class Meta:
+        indexes = (NAME_ORDER_INDEX,)
+
 
 class Contact(Audited):
     key = pw.IntegerField(unique=True)
     client = pw.ForeignKeyField(Client, index=False, backref="contacts", on_delete="RESTRICT")
     name = pw.CharField(max_length=200, index=True)
-    name_folded = pw.CharField(max_length=200, index=True, default="")
+    name_folded = pw.CharField(max_length=200, default="")  # indexed with the id: NAME_ORDER_INDEX
     job_title = pw.CharField(max_length=120, default="")
     phone = pw.CharField(max_length=40, default="")
     mobile = pw.CharField(max_length=40, default="")
@@ -86,7 +95,7 @@ class Contact(Audited):
     active = pw.BooleanField(default=True)
 
     class Meta:
-        indexes = ((("client", "key"), False),)
+        indexes = ((("client", "key"), False), NAME_ORDER_INDEX)
 
 
 class Category(Audited):
@@ -101,7 +110,7 @@ class Project(Audited):
     key = pw.IntegerField(unique=True)
     client = pw.ForeignKeyField(Client, index=False, backref="projects", on_delete="RESTRICT")
     name = pw.CharField(max_length=200, index=True)
-    name_folded = pw.CharField(max_length=200, index=True, default="")
+    name_folded = pw.CharField(max_length=200, default="")  # indexed with the id: NAME_ORDER_INDEX
     start_date = pw.DateField(null=True)
     goal_date = pw.DateField(null=True)
     user_in_charge = pw.ForeignKeyField(User, null=True, backref="projects", on_delete="RESTRICT")
@@ -109,7 +118,7 @@ class Project(Audited):
     description = pw.TextField(default="")
 
     class Meta:
-        indexes = ((("client", "key"), False),)
+        indexes = ((("client", "key"), False), NAME_ORDER_INDEX)
 
 
 class Activity(Audited):

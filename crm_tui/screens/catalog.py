@@ -1,19 +1,21 @@
-"""What every catalog screen shares: a searchable list with Add, Modify, Delete, Export.
+"""What every catalog screen shares: a searchable list with Add, Modify, Delete, Export,
+and the screen that edits one record.
 
-A catalog screen subclasses CatalogScreen and says what it lists (fetch, COLUMNS), how a
-record is edited (form_fields, save) and removed (delete_record, set_active).
+A catalog screen subclasses CatalogScreen (a ListScreen, screens/list_screen.py) and says
+what it lists (fetch, COLUMNS), how a record is edited (form_fields, save) and removed
+(delete_record, set_active).
 """
 from __future__ import annotations
 
 import time
 from typing import Any, Callable, Iterable, Sequence
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _, ngettext
@@ -23,9 +25,22 @@ from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import Form, FieldSpec
-from crm_tui.widgets.one_line import OneLineInput
-from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.screens.list_screen import ListAction, ListScreen
+from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER
+from crm_tui.services.filters import NameFilter
+from crm_tui.widgets.record_table import RecordTable, Sort
 from crm_tui.widgets.safe import plain
+
+
+def is_record(record: Any) -> bool:
+    return record is not None
+
+
+def order_of(sort: Sort | None) -> dict[str, Any]:
+    """The order a catalog's list service reads in, as its keyword arguments."""
+    if sort is None:
+        return {}
+    return {"order": sort.order, "descending": sort.descending}
 
 
 def yes_no(value: Any) -> str:
@@ -188,105 +203,46 @@ class EditScreen(Screen):
                              answered)
 
 
-class CatalogScreen(Screen):
-    """A list of records with a search box and the catalog's actions."""
+class CatalogScreen(ListScreen):
+    """A catalog: the list screen with a search box and Add, Modify, Delete, Excel, (De)activate."""
 
     TITLE_LABEL = N_("Catalog")
     KIND_LABEL = N_("Record")
-    COLUMNS: list[ColumnSpec] = []
+    FILTER = NameFilter
+    DEFAULT_SORT = Sort(KEY_ORDER)
     DELETE_QUESTION = N_("Delete «{name}»?")
     EXPORT_FILE = N_("list.xlsx")
     CAN_DELETE = True
     CAN_DEACTIVATE = True
-    # The list reads itself again this often while it is in front and the user is idle,
-    # so what others add shows up without asking.
-    REFRESH_SECONDS = 30.0
-    IDLE_SECONDS = 5.0
+    BINDING_PREFIX = "catalog"
 
-    # F2-F6 are on the row of buttons just above the footer (and in F1): leaving them out of
-    # the footer keeps Refresh, Esc and the CRM-wide keys in it at 80 columns.
     BINDINGS = [
-        Binding("f2", "add", N_("Add"), show=False, id="catalog_add"),
-        Binding("f3", "modify", N_("Modify"), show=False, id="catalog_modify"),
-        Binding("f4", "delete", N_("Delete"), show=False, id="catalog_delete"),
-        Binding("f5", "export", N_("Excel"), show=False, id="catalog_export", tooltip=N_("Export to Excel")),
-        Binding("f6", "toggle_active", N_("(De)activate"), show=False, id="catalog_toggle_active",
-                tooltip=N_("Activate or deactivate")),
-        Binding("f9", "refresh", N_("Refresh"), id="catalog_refresh",
-                tooltip=N_("Read the list again")),
-        Binding("ctrl+f", "search", N_("Search"), show=False, id="catalog_search"),
-        Binding("escape", "back", N_("Back"), id="back"),
+        Binding("f9", "refresh", N_("Refresh"), id="catalog_refresh", tooltip=N_("Read the list again")),
     ]
 
-    _last_input = 0.0
-
-    def compose(self) -> ComposeResult:
-        yield StatusLine(_(self.TITLE_LABEL))
-        with Vertical(classes="catalog"):
-            with Horizontal(classes="search-row"):
-                yield Label(plain(_("Search:")))
-                yield OneLineInput(placeholder=_("key or part of the name"), id="search", compact=True)
-            yield RecordTable(self.COLUMNS, None, id="records")
-            with Horizontal(classes="buttons"):
-                yield Button(plain(_("F2 Add")), id="add", compact=True)
-                yield Button(plain(_("F3 Modify")), id="modify", compact=True)
-                if self.CAN_DELETE:
-                    yield Button(plain(_("F4 Delete")), id="delete", compact=True)
-                yield Button(plain(_("F5 Excel")), id="export", compact=True)
-                if self.CAN_DEACTIVATE:
-                    yield Button(plain(_("F6 (De)activate")), id="toggle_active", compact=True)
-        yield CrmFooter()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "delete" and not self.CAN_DELETE:
-            return False
-        if action == "toggle_active" and not self.CAN_DEACTIVATE:
-            return False
-        return True
-
-    @property
-    def table(self) -> RecordTable:
-        return self.query_one(RecordTable)
+    def declared_actions(self) -> list[ListAction]:
+        # F2-F6 are on the row of buttons just above the footer (and in F1): leaving them out
+        # of the footer keeps Refresh, Esc and the CRM-wide keys in it at 80 columns.
+        actions = [
+            ListAction("add", "f2", N_("Add")),
+            ListAction("modify", "f3", N_("Modify"), enabled=is_record),
+        ]
+        if self.CAN_DELETE:
+            actions.append(ListAction("delete", "f4", N_("Delete"), enabled=is_record))
+        actions.append(ListAction("export", "f5", N_("Excel"), tooltip=N_("Export to Excel")))
+        if self.CAN_DEACTIVATE:
+            actions.append(ListAction("toggle_active", "f6", N_("(De)activate"), enabled=is_record,
+                                      tooltip=N_("Activate or deactivate")))
+        return actions
 
     @property
     def search_text(self) -> str:
         return self.query_one("#search", Input).value.strip()
 
-    def on_mount(self) -> None:
-        self.table.set_fetch(self._fetch_current)
-        self.table.focus()
-        self.set_interval(self.REFRESH_SECONDS, self._refresh_when_idle, name="list refresh")
-
-    # --- refresh: what other users changed -----------------------------------------
-
-    def action_refresh(self) -> None:
-        self.table.reload(keep_position=True)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Back in front (an editor, a dialog or another menu item closed): others may have
-        # changed the list meanwhile. Skipped while a read is on its way (the first one,
-        # or the one an editor's save asked for).
-        if self.table.fetch is not None and not self.table.is_reading:
-            self.table.reload(keep_position=True)
-
-    def on_key(self, event: events.Key) -> None:
-        self._last_input = time.monotonic()
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        self._last_input = time.monotonic()
-
-    def _refresh_when_idle(self) -> None:
-        """The periodic refresh: only while this list is in front and the user is not busy."""
-        if self.app.screen is not self or self.table.is_reading:
-            return
-        if time.monotonic() - self._last_input < self.IDLE_SECONDS:
-            return
-        self.table.reload(keep_position=True)
-
-    def _fetch_current(self, request: PageRequest) -> Page:
-        return self.fetch(request, self._search_snapshot)
-
-    _search_snapshot = ""
+    @property
+    def _search_snapshot(self) -> str:
+        """The search the list was last read with (what an export writes)."""
+        return self.filters.text
 
     # --- to fill in by each catalog --------------------------------------------------
     # A catalog says what it lists (fetch, COLUMNS), which fields its form has
@@ -296,9 +252,6 @@ class CatalogScreen(Screen):
     NEW_TITLE = N_("New record")
     FIELDS: list[FieldSpec] = []
     EDIT_SCREEN: type[EditScreen] = EditScreen
-
-    def fetch(self, request: PageRequest, text: str) -> Page:
-        raise NotImplementedError
 
     def fresh(self, record: Any) -> Any:
         """The record as it is stored now (raises NotFound when it was deleted)."""
@@ -323,6 +276,7 @@ class CatalogScreen(Screen):
         raise NotImplementedError
 
     def export_rows(self, text: str) -> Iterable[Sequence]:
+        """The rows the list holds for the search `text`, in the catalog's export order."""
         raise NotImplementedError
 
     def form_fields(self, record: Any | None) -> list[FieldSpec]:
@@ -383,13 +337,7 @@ class CatalogScreen(Screen):
         except ServiceError:
             return False
 
-    # --- search --------------------------------------------------------------------
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._search_snapshot = event.value.strip()
-        self.table.reload()
+    # --- search ---------------------------------------------------------------------
 
     _open_single_when_read = False
 
@@ -403,6 +351,7 @@ class CatalogScreen(Screen):
         self._open_single_or_choose()
 
     def on_record_table_loaded(self, event: RecordTable.Loaded) -> None:
+        super().on_record_table_loaded(event)
         if self._open_single_when_read and not self.table.is_reading:
             self._open_single_when_read = False
             self._open_single_or_choose()
@@ -413,28 +362,10 @@ class CatalogScreen(Screen):
         if len(records) == 1:
             self._open_editor(records[0])
 
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+    def open_record(self, record: Any) -> None:
+        self._open_editor(record)
 
     # --- actions -------------------------------------------------------------------
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        action = getattr(self, f"action_{event.button.id}", None)
-        if action:
-            action()
-
-    def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
-        event.stop()
-        self._open_editor(event.record)
-
-    def action_back(self) -> None:
-        """Esc clears the search first; with no search, it leaves the list."""
-        search = self.query_one("#search", Input)
-        if search.value:
-            search.value = ""
-            return
-        self.dismiss()
 
     def action_add(self) -> None:
         self._open_editor(None)

@@ -5,11 +5,12 @@ from typing import Any
 
 from crm_tui.export.table import BOOLEAN, TEXT, Column
 from crm_tui.i18n import N_
-from crm_tui.screens.catalog import CatalogScreen, rows_from_pages, yes_no
+from crm_tui.screens.catalog import NAME_ORDER, CatalogScreen, order_of, rows_from_pages, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.form import BOOL, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec
+from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 NAME_LENGTH = 120
 
@@ -24,15 +25,16 @@ class CategoriesScreen(CatalogScreen):
     KIND_LABEL = N_("Category")
     NEW_TITLE = N_("New category")
     FIELDS = FIELDS
+    DEFAULT_SORT = Sort(NAME_ORDER)
     COLUMNS = [
-        ColumnSpec(N_("Name"), lambda r: r.name, 50, grow=True),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=50, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 8),
     ]
     DELETE_QUESTION = N_("Delete the category «{name}»?")
     EXPORT_FILE = N_("categories.xlsx")
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_categories(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_categories(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_category(record.id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from crm_tui.i18n import N_
-from crm_tui.screens.catalog import CatalogScreen, yes_no
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_of, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.form import BOOL, MULTILINE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec
+from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 FIELDS = [
     FieldSpec("name", N_("Name"), required=True, max_length=200),
@@ -27,8 +28,8 @@ class ClientsScreen(CatalogScreen):
     NEW_TITLE = N_("New client")
     FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_client_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 28, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_client_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=28, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone, 13, grow=True),
         ColumnSpec(N_("E-mail"), lambda r: r.email, 14, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
@@ -36,8 +37,8 @@ class ClientsScreen(CatalogScreen):
     DELETE_QUESTION = N_("Delete the client «{name}»?")
     EXPORT_FILE = N_("clients.xlsx")
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_clients(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_clients(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_client(record.id)

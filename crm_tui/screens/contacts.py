@@ -5,12 +5,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen, yes_no
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_of, EditScreen, yes_no
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.dialogs import ConfirmDialog
 from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec
+from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 
 def client_of(record: Any) -> str:
@@ -37,8 +38,8 @@ class ContactsScreen(CatalogScreen):
     NEW_TITLE = N_("New contact")
     FIELDS = FIELDS
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_contact_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_contact_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 20, grow=True),
         ColumnSpec(N_("Phone"), lambda r: r.phone or r.mobile, 12, grow=True),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
@@ -46,8 +47,8 @@ class ContactsScreen(CatalogScreen):
     DELETE_QUESTION = N_("Delete the contact «{name}»?")
     EXPORT_FILE = N_("contacts.xlsx")
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_contacts(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_contacts(request, filters.text, **order_of(sort))
 
     def action_add(self) -> None:
         """A contact belongs to a client: with none yet, offer to add the client first."""

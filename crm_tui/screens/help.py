@@ -23,10 +23,18 @@ ALWAYS = (
 )
 
 
+# Keys named by the character they type: shown as that character.
+CHARACTER_KEYS = {"slash": "/", "question_mark": "?", "left": "←", "right": "→"}
+
+
 def key_name(key: str) -> str:
-    """ctrl+d -> Ctrl+D, f8 -> F8, escape -> Esc."""
+    """ctrl+d -> Ctrl+D, f8 -> F8, escape -> Esc; a letter as typed (g and G differ), slash -> /."""
     if key in KEY_NAMES:
         return _(KEY_NAMES[key])
+    if key in CHARACTER_KEYS:
+        return CHARACTER_KEYS[key]
+    if len(key) == 1:
+        return key
     parts = key.split("+")
     return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in parts)
 

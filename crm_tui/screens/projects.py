@@ -8,12 +8,12 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import CatalogScreen, EditScreen
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_of, EditScreen
 from crm_tui.services import catalogs, orders, users
 from crm_tui.services.base import PageRequest, format_date, format_datetime
 from crm_tui.widgets.dialogs import MessageDialog
 from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.widgets.record_table import ColumnSpec, Sort, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
 
@@ -111,8 +111,8 @@ class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
     COLUMNS = [
-        ColumnSpec(N_("Key"), lambda r: r.key, 5, widest=catalogs.largest_project_key),
-        ColumnSpec(N_("Name"), lambda r: r.name, 24, grow=True),
+        ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_project_key),
+        ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 18, grow=True),
         ColumnSpec(N_("Goal date"), lambda r: format_date(r.goal_date), 10),
         ColumnSpec(N_("In charge"), lambda r: r.user_in_charge_name, 10, grow=True),
@@ -124,8 +124,8 @@ class ProjectsScreen(CatalogScreen):
     FIELDS = FIELDS
     EDIT_SCREEN = ProjectEditScreen
 
-    def fetch(self, request: PageRequest, text: str):
-        return catalogs.list_projects(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return catalogs.list_projects(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return catalogs.get_project(record.id)

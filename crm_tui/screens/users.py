@@ -5,11 +5,12 @@ from typing import Any
 
 from crm_tui.export.table import BOOLEAN, TEXT, Column
 from crm_tui.i18n import N_
-from crm_tui.screens.catalog import CatalogScreen, rows_from_pages, yes_no
+from crm_tui.screens.catalog import CatalogScreen, order_of, rows_from_pages, yes_no
 from crm_tui.services import users
 from crm_tui.services.base import PageRequest
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.form import BOOL, CHOICE, FieldSpec
-from crm_tui.widgets.record_table import ColumnSpec
+from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 ROLE_CHOICES = tuple((role, users.ROLE_LABELS[role]) for role in users.ROLES)
 
@@ -28,8 +29,9 @@ class UsersScreen(CatalogScreen):
     TITLE_LABEL = N_("Users")
     KIND_LABEL = N_("User")
     NEW_TITLE = N_("New user")
+    DEFAULT_SORT = Sort(users.USERNAME_ORDER)
     COLUMNS = [
-        ColumnSpec(N_("Username"), lambda r: r.username, 16),
+        ColumnSpec(N_("Username"), lambda r: r.username, 16, sort=users.USERNAME_ORDER),
         ColumnSpec(N_("Full name"), lambda r: r.full_name, 30, grow=True),
         ColumnSpec(N_("Role"), lambda r: r.role_label, 14),
         ColumnSpec(N_("Active"), lambda r: yes_no(r.active), 6),
@@ -37,8 +39,8 @@ class UsersScreen(CatalogScreen):
     EXPORT_FILE = N_("users.xlsx")
     CAN_DELETE = False
 
-    def fetch(self, request: PageRequest, text: str):
-        return users.list_users(request, text)
+    def fetch(self, request: PageRequest, filters: NameFilter, sort: Sort | None):
+        return users.list_users(request, filters.text, **order_of(sort))
 
     def fresh(self, record: Any) -> Any:
         return users.get_user(record.id)

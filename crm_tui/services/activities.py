@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 import peewee as pw
@@ -34,6 +34,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 from crm_tui.services.orders import OrderInput, active_record, check_in_list, user_name_of
 
@@ -131,8 +132,8 @@ class ActivityFilter:
     client_id: int | None = None
     contact_id: int | None = None
     category_id: int | None = None
-    status: str | None = None
-    kind: str | None = None
+    status: str | None = field(default=None, metadata=filter_field(choices=STATUS_LABELS))
+    kind: str | None = field(default=None, metadata=filter_field(choices=KIND_LABELS))
     assignee_id: int | None = None
 
 

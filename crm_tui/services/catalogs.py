@@ -313,6 +313,37 @@ def _lookup_condition(text: str, folded_column: pw.Field, key_column: pw.Field |
     return folded_column.contains(fold(value))
 
 
+# The orders a catalog list is read in; each has an index behind it, so any page of the
+# list, in either direction, reads only its rows (keyset paging, never OFFSET).
+KEY_ORDER = "key"
+NAME_ORDER = "name"
+KEYED_ORDERS = (KEY_ORDER, NAME_ORDER)  # clients, contacts, projects
+NAMED_ORDERS = (NAME_ORDER,)  # categories, opportunity types
+
+
+def _order_keys(model: type[pw.Model], order: str, orders: tuple[str, ...]) -> list[pw.Field]:
+    """The keyset of a catalog's list order: the key, or the folded name (then the id,
+    which ends the name index: `(name_folded, id)`)."""
+    if order not in orders:
+        raise ValidationError(_("The list cannot be sorted by {order}.").format(order=order), "order")
+    if order == KEY_ORDER:
+        return [model.key]
+    if model._meta.fields["name_folded"].unique:
+        return [model.name_folded]
+    return [model.name_folded, model.id]
+
+
+def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], text: str, request: PageRequest,
+                  convert: Callable[[Any], Any], order: str, descending: bool) -> Page:
+    """One page of a keyed catalog (clients, contacts, projects) searched by `text`, in `order`."""
+    if order == KEY_ORDER:
+        query, keys = _name_search(query, model, text)
+    else:
+        keys = _order_keys(model, order, KEYED_ORDERS)
+        query = _where(query, _text_condition(text, model.name_folded, model.key))
+    return keyset_page(query, keys, descending, request, convert)
+
+
 def _name_search(query: pw.ModelSelect, model: type[pw.Model], text: str,
                  lookup: bool = False) -> tuple[pw.ModelSelect, list[pw.Field]]:
     """`query` kept to the rows whose folded name holds `text` (or, for a number, whose key
@@ -470,11 +501,12 @@ def get_category(category_id: int) -> CategoryRecord:
                 category_id)
 
 
-def list_categories(request: PageRequest = FIRST_PAGE, text: str = "",
-                    active_only: bool = False) -> Page[CategoryRecord]:
+def list_categories(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+                    order: str = NAME_ORDER, descending: bool = False) -> Page[CategoryRecord]:
     query = _where(Category.select(), _text_condition(text, Category.name_folded),
                    _active(Category.active, active_only))
-    return keyset_page(query, [Category.name_folded, Category.id], False, request, _category_record)
+    return keyset_page(query, _order_keys(Category, order, NAMED_ORDERS), descending, request,
+                       _category_record)
 
 
 def lookup_categories(text: str, limit: int = 10, active_only: bool = True) -> list[CategoryRecord]:
@@ -525,11 +557,11 @@ def get_opportunity_type(type_id: int) -> OpportunityTypeRecord:
                 KIND_OPPORTUNITY_TYPE, type_id)
 
 
-def list_opportunity_types(request: PageRequest = FIRST_PAGE, text: str = "",
-                           active_only: bool = False) -> Page[OpportunityTypeRecord]:
+def list_opportunity_types(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+                           order: str = NAME_ORDER, descending: bool = False) -> Page[OpportunityTypeRecord]:
     query = _where(OpportunityType.select(), _text_condition(text, OpportunityType.name_folded),
                    _active(OpportunityType.active, active_only))
-    return keyset_page(query, [OpportunityType.name_folded, OpportunityType.id], False, request,
+    return keyset_page(query, _order_keys(OpportunityType, order, NAMED_ORDERS), descending, request,
                        _opportunity_type_record)
 
 
@@ -627,11 +659,10 @@ def _client_filters(text: str, active_only: bool) -> list:
     return [_text_condition(text, Client.name_folded, Client.key), _active(Client.active, active_only)]
 
 
-def list_clients(request: PageRequest = FIRST_PAGE, text: str = "",
-                 active_only: bool = False) -> Page[ClientRecord]:
-    query, keys = _name_search(Client.select(), Client, text)
-    query = _where(query, _active(Client.active, active_only))
-    return keyset_page(query, keys, False, request, _client_record)
+def list_clients(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+                 order: str = KEY_ORDER, descending: bool = False) -> Page[ClientRecord]:
+    query = _where(Client.select(), _active(Client.active, active_only))
+    return _catalog_page(query, Client, text, request, _client_record, order, descending)
 
 
 def lookup_clients(text: str, limit: int = 10, active_only: bool = True) -> list[ClientRecord]:
@@ -740,10 +771,10 @@ def _contact_filters(text: str, active_only: bool, client_id: int | None) -> lis
 
 
 def list_contacts(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
-                  client_id: int | None = None) -> Page[ContactRecord]:
-    query, keys = _name_search(_contact_query(), Contact, text)
-    query = _where(query, *_contact_filters("", active_only, client_id))
-    return keyset_page(query, keys, False, request, _contact_record)
+                  client_id: int | None = None, order: str = KEY_ORDER,
+                  descending: bool = False) -> Page[ContactRecord]:
+    query = _where(_contact_query(), *_contact_filters("", active_only, client_id))
+    return _catalog_page(query, Contact, text, request, _contact_record, order, descending)
 
 
 def lookup_contacts(text: str, limit: int = 10, client_id: int | None = None,
@@ -847,11 +878,11 @@ def get_project(project_id: int) -> ProjectRecord:
     return _one(_project_query().where(Project.id == project_id), _project_record, KIND_PROJECT, project_id)
 
 
-def list_projects(request: PageRequest = FIRST_PAGE, text: str = "",
-                  client_id: int | None = None) -> Page[ProjectRecord]:
+def list_projects(request: PageRequest = FIRST_PAGE, text: str = "", client_id: int | None = None,
+                  order: str = KEY_ORDER, descending: bool = False) -> Page[ProjectRecord]:
     query = _where(_project_query(), _text_condition(text, Project.name_folded, Project.key),
                    (Project.client == client_id) if client_id else None)
-    return keyset_page(query, [Project.key], False, request, _project_record)
+    return keyset_page(query, _order_keys(Project, order, KEYED_ORDERS), descending, request, _project_record)
 
 
 def lookup_projects(text: str, limit: int = 10, client_id: int | None = None) -> list[ProjectRecord]:

@@ -43,6 +43,7 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.clock import now
+from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
 
 T = TypeVar("T")
@@ -186,7 +187,7 @@ class OrderInput:
 
 @dataclass(frozen=True)
 class OrderFilter:
-    status: str | None = None
+    status: str | None = field(default=None, metadata=filter_field(choices=STATUS_LABELS))
     user_id: int | None = None
     client_id: int | None = None
     contact_id: int | None = None

@@ -241,13 +241,20 @@ def _ids_matching(text: str, active_only: bool) -> list[int]:
     return [u.id for u in query if wanted in fold(u.username) or wanted in fold(u.full_name)]
 
 
-def list_users(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False) -> Page[UserRecord]:
+USERNAME_ORDER = "username"
+
+
+def list_users(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
+               order: str = USERNAME_ORDER, descending: bool = False) -> Page[UserRecord]:
+    """One page of users, by username (the order a unique index keeps)."""
+    if order != USERNAME_ORDER:
+        raise ValidationError(_("The list cannot be sorted by {order}.").format(order=order), "order")
     query = User.select()
     if active_only:
         query = query.where(User.active == True)  # noqa: E712
     if clean_line(text):
         query = query.where(User.id.in_(_ids_matching(text, active_only)))
-    return keyset_page(query, [User.username], False, request, _record)
+    return keyset_page(query, [User.username], descending, request, _record)
 
 
 def lookup_users(text: str, limit: int = 10) -> list[UserRecord]:

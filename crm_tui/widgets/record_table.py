@@ -4,23 +4,29 @@ The table never holds more than MAX_PAGES pages: moving down past the last row r
 the next page after the last cursor, moving up past the first reads the page before
 the first cursor, Home reads the first page and End the last one. Opening a list of a
 million rows costs the same as opening one of ten.
+
+Left and Right (← →) choose a column (its header is shown reversed); `s` sorts the list by it
+(an arrow in its header, ▲ ascending, ▼ descending; `s` again reverses), as does a click
+on a header. The table only says which order it wants (SortChanged): the list reads its
+pages in that order from the service, which pages it on an index.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Generic, TypeVar
 
 from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from rich.text import Text
 from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 from crm_tui.services.failures import user_message
-from crm_tui.widgets.safe import cell, plain
+from crm_tui.widgets.safe import cell, clean_display, plain
 
 R = TypeVar("R")
 MAX_PAGES = 3
@@ -39,6 +45,31 @@ class ColumnSpec:
     # The largest value the column may show (a key or number: read from a counter or a
     # MAX over an index, never from the rows): the column is at least that wide.
     widest: Callable[[], Any] | None = None
+    # The order the list's service reads by when the user sorts on this column (None: the
+    # column does not sort, as no index serves it).
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    """The order a list is read in: one of the service's order names, and its direction."""
+
+    order: str
+    descending: bool = False
+
+    def reversed(self) -> "Sort":
+        return replace(self, descending=not self.descending)
+
+
+ASCENDING_ARROW = "▲"
+DESCENDING_ARROW = "▼"
+
+
+def row_text(specs: list[ColumnSpec], record: Any) -> str:
+    """A record as the table shows it, one cell after another, separated by tabs (as a
+    spreadsheet pastes it); no control character reaches the clipboard."""
+    return "\t".join(clean_display("" if value is None else value, one_line=True).replace("\t", " ")
+                      for value in (spec.value(record) for spec in specs))
 
 
 @dataclass(frozen=True)
@@ -69,8 +100,12 @@ class RecordTable(DataTable, Generic[R]):
     """A DataTable fed by `fetch(PageRequest) -> Page`; posts RecordSelected on Enter."""
 
     BINDINGS = [
-        Binding("home", "first_page", N_("First rows of the list"), show=False, id="list_first"),
-        Binding("end", "last_page", N_("Last rows of the list"), show=False, id="list_last"),
+        Binding("home,g", "first_page", N_("First rows of the list"), show=False, id="list_first"),
+        Binding("end,G", "last_page", N_("Last rows of the list"), show=False, id="list_last"),
+        Binding("j", "cursor_down", N_("Next row"), show=False, id="list_next_row"),
+        Binding("k", "cursor_up", N_("Previous row"), show=False, id="list_previous_row"),
+        Binding("left", "previous_column", N_("Previous column"), show=False, id="list_previous_column"),
+        Binding("right", "next_column", N_("Next column"), show=False, id="list_next_column"),
     ]
 
     position = reactive("")
@@ -80,6 +115,18 @@ class RecordTable(DataTable, Generic[R]):
             super().__init__()
             self.table = table
             self.record = record
+
+        @property
+        def control(self) -> "RecordTable":
+            return self.table
+
+    class SortChanged(Message):
+        """The user asked for the list in another order (`s` on a column, or a header click)."""
+
+        def __init__(self, table: "RecordTable", sort: Sort) -> None:
+            super().__init__()
+            self.table = table
+            self.sort = sort
 
         @property
         def control(self) -> "RecordTable":
@@ -98,16 +145,18 @@ class RecordTable(DataTable, Generic[R]):
 
     def __init__(self, columns: list[ColumnSpec], fetch: Callable[[PageRequest], Page] | None = None,
                  page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None,
-                 identity: Callable[[Any], Any] | None = None) -> None:
+                 identity: Callable[[Any], Any] | None = None, sort: Sort | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.specs = columns
+        self.sort = sort
+        self.chosen_column = 0
         self._identity = identity or (lambda record: getattr(record, "id", None))
         self.fetch = fetch
         self.page_size = page_size
         self._window: _Window | None = None
         self._loading = False
         self.error: str = ""
-        self._base_widths: list[int | None] = [spec.width for spec in columns]
+        self._base_widths: list[int | None] = [self._room_for_label(spec) for spec in columns]
         self._widths: list[int | None] = list(self._base_widths)
 
     # --- public --------------------------------------------------------------------
@@ -117,9 +166,79 @@ class RecordTable(DataTable, Generic[R]):
         if self.fetch is not None:
             self.reload()
 
+    @staticmethod
+    def _room_for_label(spec: ColumnSpec) -> int | None:
+        """A sortable column is wide enough for its label and the arrow of the order."""
+        if spec.width is None or spec.sort is None:
+            return spec.width
+        return max(spec.width, len(_(spec.label)) + 2)
+
     def _add_columns(self) -> None:
         for spec, width in zip(self.specs, self._widths):
             self.add_column(cell(_(spec.label)), width=width)
+        self._refresh_headers()  # the order's arrow, the chosen column
+
+    def _header(self, index: int) -> Text:
+        spec = self.specs[index]
+        label = cell(_(spec.label))
+        if self.sort is not None and spec.sort == self.sort.order:
+            label.append(" " + (DESCENDING_ARROW if self.sort.descending else ASCENDING_ARROW))
+        if index == self.chosen_column and self.sortable:
+            label.stylize("reverse")
+        return label
+
+    def _refresh_headers(self) -> None:
+        for index, column in enumerate(self.ordered_columns):
+            column.label = self._header(index)
+        self._clear_caches()
+        self.refresh()
+
+    # --- sorting -------------------------------------------------------------------
+
+    def action_previous_column(self) -> None:
+        self._choose_column(self.chosen_column - 1)
+
+    def action_next_column(self) -> None:
+        self._choose_column(self.chosen_column + 1)
+
+    def _choose_column(self, index: int) -> None:
+        self.chosen_column = max(0, min(index, len(self.specs) - 1))
+        self._refresh_headers()
+        region = self._get_column_region(self.chosen_column)
+        self.scroll_to_region(region, animate=False, spacing=self._get_fixed_offset(), force=True)
+
+    def sort_by_column(self, index: int | None = None) -> bool:
+        """Sort by the chosen column (or column `index`): ascending, or reversed when the
+        list is already in its order. False when that column does not sort."""
+        if index is not None:
+            self.chosen_column = index
+        order = self.specs[self.chosen_column].sort
+        if order is None:
+            self._refresh_headers()
+            return False
+        if self.sort is not None and self.sort.order == order:
+            self.sort = self.sort.reversed()
+        else:
+            self.sort = Sort(order)
+        self._refresh_headers()
+        self.post_message(self.SortChanged(self, self.sort))
+        return True
+
+    @property
+    def sortable(self) -> bool:
+        return any(spec.sort is not None for spec in self.specs)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table is not self:
+            return
+        event.stop()
+        if not self.sort_by_column(event.column_index):
+            self.app.notify(_("The list does not sort by this column."), markup=False)
+
+    def current_row_text(self) -> str | None:
+        """The selected row as tab-separated text, as the table shows it."""
+        record = self.current_record
+        return None if record is None else row_text(self.specs, record)
 
     def on_resize(self) -> None:
         """On a wide terminal the growing columns share the room left over, so names are
@@ -302,8 +421,8 @@ class RecordTable(DataTable, Generic[R]):
                 if spec.widest is not None}
 
     def _widen_for(self, widest: dict[int, int]) -> None:
-        base = [max(spec.width, widest[index]) if index in widest and spec.width else spec.width
-                for index, spec in enumerate(self.specs)]
+        base = [max(self._room_for_label(spec), widest[index]) if index in widest and spec.width
+                else self._room_for_label(spec) for index, spec in enumerate(self.specs)]
         if base != self._base_widths:
             self._base_widths = base
             self._refit_columns()
