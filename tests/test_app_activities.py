@@ -154,3 +154,193 @@ async def test_the_add_form_in_spanish_says_procesar_and_the_folio(office):
             assert str(screen.query_one("#save").label) == "F8 Procesar"
             await burst(pilot, "<f8>")
             assert shown(screen, "#last-saved") == "Actividad guardada: folio 1."
+
+
+# --- Consultar Actividad ------------------------------------------------------------------
+
+from textual.widgets import Select  # noqa: E402
+
+from crm_tui.screens.catalog import EditScreen  # noqa: E402
+from crm_tui.screens.query_activity import QueryActivityScreen  # noqa: E402
+from crm_tui.services import Actor, users  # noqa: E402
+from crm_tui.services.activities import OrderInput, TaskInput, record_activity  # noqa: E402
+from crm_tui.widgets.dialogs import ConfirmDialog, MessageDialog  # noqa: E402
+from crm_tui.widgets.record_table import RecordTable  # noqa: E402
+
+
+@pytest.fixture
+def logged(office):
+    actor = office["actor"]
+    other = catalogs.add_client(actor, name="Hotel Playa")
+    other_contact = catalogs.add_contact(actor, client_id=other.id, name="Gerente Playa")
+    visit = catalogs.add_category(actor, name="Visita")
+    agent = users.add_user(actor, username="tecnico", full_name="Técnico Uno", role="agent")
+    made = []
+    for day in range(1, 8):
+        contact = office["contact"] if day % 2 else other_contact
+        category = office["category"] if day < 5 else visit
+        made.append(record_activity(actor, when=dt.datetime(2026, 11, day, 9, 0), contact_id=contact.id,
+                                    category_id=category.id, detail=f"Actividad del día {day}"))
+    activities.mark_done(actor, made[0].id, made[0].version)
+    return dict(office, other=other, other_contact=other_contact, visit=visit, agent=agent, made=made)
+
+
+def folios_listed(app) -> list[int]:
+    return [record.folio for record in app.screen.query_one(RecordTable).records]
+
+
+async def test_the_query_lists_newest_first_and_filters_by_client_category_status_and_dates(logged):
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        assert isinstance(app.screen, QueryActivityScreen)
+        assert folios_listed(app) == [7, 6, 5, 4, 3, 2, 1]
+        app.screen.query_one("#filter-client_id").focus()
+        await burst(pilot, "playa", "<tab>")
+        await burst(pilot, "<f7>")
+        assert folios_listed(app) == [6, 4, 2], (app.screen.filters, [n.message for n in app._notifications], app.focused)
+        app.screen.query_one("#filter-category_id").focus()
+        await burst(pilot, "visita", "<tab>", "<f7>")
+        assert folios_listed(app) == [6]
+        app.screen.query_one("#filter-client_id").input.value = ""
+        app.screen.query_one("#filter-category_id").input.value = ""
+        app.screen.query_one("#filter-status", Select).value = "done"
+        await burst(pilot, "<f7>")
+        assert folios_listed(app) == [1]
+        app.screen.query_one("#filter-status", Select).value = Select.NULL
+        app.screen.query_one("#filter-dates-start").focus()
+        await burst(pilot, "2026-11-03", "<tab>", "2026-11-05", "<enter>")
+        assert folios_listed(app) == [5, 4, 3]
+
+
+async def test_a_wrong_date_in_the_filter_is_told_and_the_list_stays(logged):
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        app.screen.query_one("#filter-dates-start").focus()
+        await burst(pilot, "31/02/2026", "<f7>")
+        assert folios_listed(app) == [7, 6, 5, 4, 3, 2, 1]
+        assert "not a valid date" in str(app.screen.query_one("#filter-error").render())
+
+
+async def test_enter_opens_the_activity_and_f8_saves_the_change(logged):
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        app.screen.query_one(RecordTable).focus()
+        await burst(pilot, "<down>", "<enter>")
+        editor = app.screen
+        assert isinstance(editor, EditScreen) and editor.form.shown_text("detail") == "Actividad del día 6"
+        assert editor.form.shown_text("client_name") == "Hotel Playa"
+        editor.form.widget_for("detail").load_text("Corregido [bold]x[/]")
+        await burst(pilot, "<f8>")
+        assert isinstance(app.screen, QueryActivityScreen)
+    assert activities.get_activity_by_folio(6).detail == "Corregido [bold]x[/]"
+
+
+async def test_a_change_another_user_saved_first_is_refused_and_f9_reloads_keeping_what_was_typed(logged):
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        await burst(pilot, "<f3>")  # the first row: folio 7
+        editor = app.screen
+        stored = activities.get_activity_by_folio(7)
+        activities.modify_activity(logged["agent_actor"] if "agent_actor" in logged else logged["actor"],
+                                   stored.id, stored.version, detail="Lo cambió otra persona")
+        editor.form.widget_for("detail").load_text("Mi versión")
+        await burst(pilot, "<f8>")
+        assert app.screen is editor
+        assert "F9" in str(editor.form.query_one("#form-error").render())
+        assert editor.form.raw_value("detail") == "Mi versión"
+        await burst(pilot, "<f9>")
+        assert editor.form.raw_value("detail") == "Lo cambió otra persona"
+        assert "Mi versión" in str(editor.form.query_one("#typed-detail").render())
+    assert activities.get_activity_by_folio(7).detail == "Lo cambió otra persona"
+
+
+async def test_delete_asks_first_and_refuses_an_activity_that_opened_an_order_saying_why(logged):
+    actor = logged["actor"]
+    with_order = record_activity(actor, when=dt.datetime(2026, 11, 20, 9, 0), contact_id=logged["contact"].id,
+                                 category_id=logged["category"].id, detail="Con orden",
+                                 order=OrderInput(None, None, ""))
+    app = make_app(actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        assert folios_listed(app)[0] == with_order.folio
+        await burst(pilot, "<f4>")
+        assert isinstance(app.screen, ConfirmDialog)
+        await burst(pilot, "y")
+        assert isinstance(app.screen, MessageDialog)
+        assert "service order 1" in app.screen.message
+        await burst(pilot, "<escape>", "<down>", "<f4>")
+        assert isinstance(app.screen, ConfirmDialog)
+        await burst(pilot, "<escape>")  # not confirmed: nothing deleted
+        assert folios_listed(app)[1] == 7
+        await burst(pilot, "<f4>", "y")
+        assert 7 not in folios_listed(app)
+    assert Activity.select().where(Activity.folio == 7).count() == 0
+    assert Activity.select().where(Activity.folio == with_order.folio).count() == 1
+
+
+async def test_another_agent_cannot_delete_an_activity_that_is_not_theirs(logged):
+    agent = logged["agent"]
+    actor = Actor(id=agent.id, username=agent.username, full_name=agent.full_name, role=agent.role)
+    app = make_app(actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        assert app.screen.query_one("#delete").disabled
+        await burst(pilot, "<f4>")
+        assert isinstance(app.screen, QueryActivityScreen)
+    assert Activity.select().count() == 7
+
+
+async def test_the_sheet_holds_exactly_the_listed_activities(logged, tmp_path):
+    from openpyxl import load_workbook
+
+    target = tmp_path / "hoja.xlsx"
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        app.screen.query_one("#filter-client_id").focus()
+        await burst(pilot, "playa", "<tab>", "<f7>")
+        await burst(pilot, "<f5>")
+        dialog = app.screen
+        dialog.query_one("Input").value = str(target)
+        await burst(pilot, "<enter>")
+        assert not app.screen.query_one("#sheet-progress").display
+    sheet = load_workbook(target).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [6, 4, 2]
+
+
+async def test_the_sheet_can_be_stopped_and_leaves_no_file(logged, tmp_path, monkeypatch):
+    import threading
+
+    from crm_tui.screens import query_activity
+
+    target = tmp_path / "hoja.xlsx"
+    release = threading.Event()
+    original = activities.iter_activity_rows
+
+    def slow_rows(*args, **kwargs):
+        for row in original(*args, **kwargs):
+            release.wait(10)
+            yield row
+
+    monkeypatch.setattr(query_activity.activities, "iter_activity_rows", slow_rows)
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        await burst(pilot, "<f5>")
+        app.screen.query_one("Input").value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#sheet-progress").display
+        await pilot.press("down")  # the list is still in use meanwhile
+        assert screen.query_one(RecordTable).cursor_row == 1
+        await pilot.click("#stop-sheet")
+        release.set()
+        await settle(pilot)
+        assert not screen.query_one("#sheet-progress").display
+        assert "stopped" in [n.message for n in app._notifications][-1]
+    assert not target.exists()

@@ -262,8 +262,9 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[tuple]:
-    """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest first."""
+def iter_activity_rows(filters: ActivityFilter = ActivityFilter(), *, newest_first: bool = False) -> Iterator[tuple]:
+    """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest
+    first (or, with newest_first, in the order list_activities shows them)."""
     query = _joined(Activity.select(
         Activity.folio, Activity.kind, Activity.when, Activity.status, Client.name, Contact.name,
         Category.name, user_name_of(User), Activity.detail, Activity.followup_notes,
@@ -274,7 +275,7 @@ def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[t
     query = _filtered(query, filters)
     kinds = {code: _(text) for code, text in KIND_LABELS.items()}
     statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
-    for row in iter_keyset(query, [Activity.when, Activity.id]):
+    for row in iter_keyset(query, [Activity.when, Activity.id], descending=newest_first):
         yield (row[0], kinds.get(row[1], row[1]), row[2], statuses.get(row[3], row[3]), *row[4:-2])
 
 
@@ -497,3 +498,8 @@ def _refuse_if_it_has_consequences(activity: ActivityRecord) -> None:
     if tasks:
         raise NotAllowed(_("Activity {folio} has follow-ups (folios {folios}): delete those first.").format(
             folio=activity.folio, folios=", ".join(tasks)))
+
+
+def largest_folio() -> int:
+    """The largest folio given so far (how wide a folio column must be)."""
+    return counters.peek_next(counters.ACTIVITY_FOLIO) - 1
