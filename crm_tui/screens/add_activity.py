@@ -159,7 +159,13 @@ class AddActivityScreen(EditScreen):
             yield Button(plain(_("Esc Back")), id="cancel", compact=True)
         yield CrmFooter()
 
+    def make_form(self) -> Form:
+        # Filled by on_mount below, not by the form's own mount: that one may run after
+        # the first keys typed right behind Ctrl+D, and would empty the field they went to.
+        return Form(self.specs, lambda values: self.save_callable(None, values), None, id="form")
+
     def on_mount(self) -> None:
+        self.form.fill(self.initial)
         super().on_mount()
         self.query_one("#last-saved", Static).display = False
         self._show_pending_part(PENDING_NOTHING)

@@ -74,9 +74,9 @@ class QueryActivityScreen(ListScreen):
     COLUMNS = [
         ColumnSpec(N_("Folio"), lambda r: r.folio, 6, widest=lambda: activities_widest_folio()),
         ColumnSpec(N_("Date and time"), lambda r: format_datetime(r.when), 16),
-        ColumnSpec(N_("Contact"), lambda r: r.contact_name, 14, grow=True),
-        ColumnSpec(N_("Client"), lambda r: r.client_name, 14, grow=True),
-        ColumnSpec(N_("Category"), lambda r: r.category_name, 10, grow=True),
+        ColumnSpec(N_("Contact"), lambda r: r.contact_name, 12, grow=True),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 12, grow=True),
+        ColumnSpec(N_("Category"), lambda r: r.category_name, 9, grow=True),
         ColumnSpec(N_("Status"), lambda r: activities.status_label(r.status), 9),
     ]
     BINDINGS = [
