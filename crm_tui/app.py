@@ -95,12 +95,12 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
         return time.monotonic()
 
-    def status_line_text(self) -> str:
+    def status_line_parts(self) -> list[str]:
+        """CRM, who is signed in, the database, today: the status line's parts in order."""
         who = self.actor.full_name or self.actor.username
         if self.actor.full_name and self.actor.full_name != self.actor.username:
             who = f"{self.actor.full_name} ({self.actor.username})"
-        return "CRM │ {who} │ {db} │ {day}".format(who=who, db=self.database_label,
-                                                    day=format_date(self.today()))
+        return ["CRM", who, self.database_label, format_date(self.today())]
 
     def visible_menu(self) -> list[MenuItem]:
         return menu_for(self.actor.is_admin)

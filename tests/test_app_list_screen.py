@@ -109,12 +109,13 @@ async def test_question_mark_opens_the_help_with_the_list_keys(ui_admin):
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         keys = dict(app.screen.rows)
-        assert keys["s"] == "Sort by the column (← →); again: reverse"
+        assert keys["←, →, s"] == "Sort: ← → a column, s sorts or reverses"
         assert keys["y"] == "Copy the selected row to the clipboard"
         assert keys["/, Ctrl+F"] == "Go to the filter (search) box"
         assert keys["F2"] == "Add"
-        assert keys["Home, g"] == "First rows of the list"
-        assert keys["End, G"] == "Last rows of the list"
+        assert keys["Home, End, g, G"] == "First / last rows of the list"
+        assert keys["j, k"] == "Next / previous row (as the arrows)"
+        assert {"?", "F1"} <= set(next(key for key, what in keys.items() if what == "Help").split(", "))
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

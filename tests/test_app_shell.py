@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from crm_tui import i18n
-from crm_tui.app import run_app
+from crm_tui.app import CrmApp, run_app
 from crm_tui.screens.first_run import FirstRunScreen
 from crm_tui.screens.help import HelpScreen
 from crm_tui.screens.home import HomeScreen
@@ -12,7 +12,7 @@ from crm_tui.screens.menu import MENU, menu_for
 from crm_tui.services import catalogs, users
 from crm_tui.widgets.chrome import StatusLine
 from textual.widgets import Input, OptionList
-from test_app_support import MemoryConfig, SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
+from test_app_support import TODAY, MemoryConfig, SIZE, make_app, open_item, settle, type_text, ui_admin, ui_db  # noqa: F401
 
 SPANISH_MENU = [
     "Configurar Categorías", "Catálogo de Clientes", "Catálogo de Contactos", "Catálogo de Proyectos",
@@ -201,3 +201,16 @@ async def test_every_menu_item_opens_a_screen_that_names_it_and_esc_comes_back(u
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen is home, item.id
+
+
+async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(ui_admin):
+    long_path = "/srv/empresa/departamento-de-soporte-tecnico/bases-de-datos/2026/crm-principal.db"
+    app = CrmApp(ui_admin, long_path, today=TODAY, config=(MemoryConfig().load, MemoryConfig().save))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_item(pilot, "contacts")
+        await settle(pilot)
+        shown = str(app.screen.query_one(StatusLine).render())
+        assert shown.endswith("Contact catalog")
+        assert "crm-principal.db" in shown
+        assert len(shown) <= 80

@@ -478,7 +478,7 @@ def test_project_rules(db, admin, agent, client, contact):
     users.set_user_active(admin, agent.id, 1, False)
     with pytest.raises(ValidationError) as inactive:
         catalogs.add_project(admin, client_id=client.id, name="P", user_in_charge_id=agent.id)
-    assert str(inactive.value) == "User in charge: choose an active user."
+    assert str(inactive.value) == "User in charge: Técnico de Campo is inactive; choose another one."
     assert Project.select().count() == 0
 
 

@@ -131,7 +131,7 @@ def test_orders_entries_and_reviews(db, agent, admin, contact, category):
     order = orders.add_order(agent, OrderInput(contact_id=contact.id, category_id=category.id, detail=NASTY,
                                                equipment=NASTY))
     assert (order.detail, order.equipment) == (AS_TEXT, AS_TEXT)
-    entry = orders.register_service(agent, order.id, when="2026-03-02 10:00", work_done=NASTY,
+    entry = orders.register_service(agent, order.id, order.version, when="2026-03-02 10:00", work_done=NASTY,
                                     service_finished=True)
     assert entry.work_done == AS_TEXT
     current = orders.get_order(order.id).order

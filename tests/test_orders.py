@@ -82,8 +82,8 @@ def order_input(world, **changes) -> OrderInput:
 
 
 def finish(actor, order, when="2026-03-02 17:30"):
-    register_service(actor, order.id, when=when, work_done="Se cambió el disco duro", minutes=90,
-                     service_finished=True)
+    register_service(actor, order.id, get_order(order.id).order.version, when=when,
+                     work_done="Se cambió el disco duro", minutes=90, service_finished=True)
     return get_order(order.id).order
 
 
@@ -167,7 +167,7 @@ def test_refusals_are_translated_to_spanish(world):
     closed = verify_order(world["admin"], order.id, finished.version, closed=True, rating=5,
                           customer_comments="Todo bien")
     with pytest.raises(ConflictError) as refused:
-        register_service(world["agent"], order.id, when="03/03/2026 10:00", work_done="Otra visita")
+        register_service(world["agent"], order.id, closed.version, when="03/03/2026 10:00", work_done="Otra visita")
     assert str(refused.value) == ("La orden 1 está cerrada: solo se puede registrar trabajo en "
                                   "órdenes abiertas.")
     assert closed.status == "closed"
@@ -180,7 +180,7 @@ def test_whole_lifecycle_keeps_history_and_counts_reopenings(world):
     admin, agent = world["admin"], world["agent"]
     order = add_order(admin, order_input(world, assigned_user_id=agent.id))
 
-    entry = register_service(agent, order.id, when="2026-03-02 10:00", work_done="Diagnóstico", minutes=30)
+    entry = register_service(agent, order.id, order.version, when="2026-03-02 10:00", work_done="Diagnóstico", minutes=30)
     assert entry.user_name == "Técnico de Campo" and entry.minutes == 30 and not entry.service_finished
     assert get_order(order.id).order.status == "open"
 
@@ -225,7 +225,7 @@ def test_status_rules_refuse_with_the_status_named(world):
     with pytest.raises(ConflictError, match="Order 1 is finished: only open orders can be changed"):
         modify_order(admin, order.id, finished.version, order_input(world, detail="Otro texto"))
     with pytest.raises(ConflictError, match="Order 1 is finished: work can only be logged on open orders"):
-        register_service(admin, order.id, when="2026-03-03 10:00", work_done="Más trabajo")
+        register_service(admin, order.id, finished.version, when="2026-03-03 10:00", work_done="Más trabajo")
     assert ServiceEntry.select().count() == 1
     assert OrderReview.select().count() == 0
 
@@ -240,7 +240,7 @@ def test_status_rules_refuse_with_the_status_named(world):
 def test_register_service_refusals(world, arguments, field):
     order = add_order(world["admin"], order_input(world))
     with pytest.raises(ValidationError) as refused:
-        register_service(world["agent"], order.id, **arguments)
+        register_service(world["agent"], order.id, order.version, **arguments)
     assert refused.value.field == field
     assert ServiceEntry.select().count() == 0
     assert get_order(order.id).order.version == 1
@@ -248,7 +248,7 @@ def test_register_service_refusals(world, arguments, field):
 
 def test_register_service_for_another_technician(world):
     order = add_order(world["admin"], order_input(world))
-    entry = register_service(world["admin"], order.id, when=dt.datetime(2026, 3, 2, 10, 0),
+    entry = register_service(world["admin"], order.id, order.version, when=dt.datetime(2026, 3, 2, 10, 0),
                              work_done="Instalación", minutes=0, user_id=world["agent"].id)
     assert entry.user_id == world["agent"].id and entry.minutes == 0
 
@@ -268,12 +268,11 @@ def test_second_save_with_old_version_is_refused_and_first_kept(world):
 
 def test_logging_work_makes_a_stale_edit_conflict(world):
     order = add_order(world["admin"], order_input(world))
-    register_service(world["agent"], order.id, when="2026-03-02 10:00", work_done="Revisión")
+    register_service(world["agent"], order.id, order.version, when="2026-03-02 10:00", work_done="Revisión")
     with pytest.raises(ConflictError):
         modify_order(world["admin"], order.id, order.version, order_input(world, detail="Editado"))
     with pytest.raises(ConflictError):
-        register_service(world["agent"], order.id, when="2026-03-02 11:00", work_done="Otra",
-                         version=order.version)
+        register_service(world["agent"], order.id, order.version, when="2026-03-02 11:00", work_done="Otra")
     assert get_order(order.id).order.detail == "La cámara del acceso no graba"
 
 
@@ -300,7 +299,7 @@ def test_missing_order_is_not_found(world):
 
 def test_hostile_text_is_stored_as_typed_without_control_characters(world):
     order = add_order(world["admin"], order_input(world, detail=HOSTILE, equipment=HOSTILE))
-    entry = register_service(world["agent"], order.id, when="2026-03-02 10:00", work_done=HOSTILE,
+    entry = register_service(world["agent"], order.id, order.version, when="2026-03-02 10:00", work_done=HOSTILE,
                              service_finished=True)
     closed = verify_order(world["admin"], order.id, get_order(order.id).order.version, closed=True,
                           rating=3, customer_comments=HOSTILE)

@@ -7,7 +7,6 @@ what it lists (fetch, COLUMNS), how a record is edited (form_fields, save) and r
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Iterable, Sequence
 
 from textual import on, work
@@ -19,15 +18,16 @@ from textual.widgets import Button, Input, Static
 
 from crm_tui.export.table import Column
 from crm_tui.i18n import N_, _, ngettext
+from crm_tui.screens.list_screen import ListAction, ListScreen
 from crm_tui.services.base import Page, PageRequest
+from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER  # noqa: F401 (the catalog screens' sort choices)
 from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
+from crm_tui.services.fields import Field
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
-from crm_tui.widgets.form import Form, FieldSpec
-from crm_tui.screens.list_screen import ListAction, ListScreen
-from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER
-from crm_tui.services.filters import NameFilter
+from crm_tui.widgets.form import FieldSpec, Form
 from crm_tui.widgets.record_table import RecordTable, Sort
 from crm_tui.widgets.safe import plain
 
@@ -64,7 +64,7 @@ class EditScreen(Screen):
         Binding("escape", "back", N_("Back"), show=False, id="back"),
     ]
 
-    def __init__(self, title: str, specs: list[FieldSpec], save: Callable[[Any, dict], Any],
+    def __init__(self, title: str, specs: Sequence[Field | FieldSpec], save: Callable[[Any, dict], Any],
                  record: Any = None, *, initial: dict | None = None, info: str = "",
                  reload: Callable[[Any], Any] | None = None) -> None:
         super().__init__()
@@ -250,7 +250,7 @@ class CatalogScreen(ListScreen):
     # Every change carries the record as the user saw it: its version is checked.
 
     NEW_TITLE = N_("New record")
-    FIELDS: list[FieldSpec] = []
+    FIELDS: Sequence[Field] = ()
     EDIT_SCREEN: type[EditScreen] = EditScreen
 
     def fresh(self, record: Any) -> Any:
@@ -279,7 +279,7 @@ class CatalogScreen(ListScreen):
         """The rows the list holds for the search `text`, in the catalog's export order."""
         raise NotImplementedError
 
-    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+    def form_fields(self, record: Any | None) -> Sequence[Field | FieldSpec]:
         return self.FIELDS
 
     def new_values(self) -> dict[str, Any]:

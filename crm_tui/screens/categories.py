@@ -9,15 +9,9 @@ from crm_tui.screens.catalog import NAME_ORDER, CatalogScreen, order_of, rows_fr
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.services.filters import NameFilter
-from crm_tui.widgets.form import BOOL, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 
-NAME_LENGTH = 120
-
-FIELDS = [
-    FieldSpec("name", N_("Name"), required=True, max_length=NAME_LENGTH),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.CATEGORY.fields)
 
 
 class CategoriesScreen(CatalogScreen):

@@ -8,18 +8,9 @@ from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.services.filters import NameFilter
-from crm_tui.widgets.form import BOOL, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 
-FIELDS = [
-    FieldSpec("name", N_("Name"), required=True, max_length=200),
-    FieldSpec("tax_id", N_("Tax ID"), max_length=20),
-    FieldSpec("phone", N_("Phone"), max_length=40),
-    FieldSpec("email", N_("E-mail"), max_length=200),
-    FieldSpec("address", N_("Address"), MULTILINE),
-    FieldSpec("notes", N_("Notes"), MULTILINE),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.CLIENT.fields)
 
 
 class ClientsScreen(CatalogScreen):

@@ -10,26 +10,10 @@ from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.dialogs import ConfirmDialog
-from crm_tui.widgets.form import BOOL, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 
 
-def client_of(record: Any) -> str:
-    return "{key} {name}".format(key=record.client_key, name=record.client_name)
-
-
-FIELDS = [
-    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-    FieldSpec("name", N_("Name"), required=True, max_length=200),
-    FieldSpec("job_title", N_("Job title"), max_length=120),
-    FieldSpec("phone", N_("Phone"), max_length=40),
-    FieldSpec("mobile", N_("Mobile"), max_length=40),
-    FieldSpec("email", N_("E-mail"), max_length=200),
-    FieldSpec("address", N_("Address"), MULTILINE),
-    FieldSpec("notes", N_("Notes"), MULTILINE),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.CONTACT.fields)
 
 
 class ContactsScreen(CatalogScreen):

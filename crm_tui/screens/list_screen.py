@@ -26,7 +26,7 @@ from crm_tui.i18n import N_, _
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
-from crm_tui.widgets.record_table import ColumnSpec, RecordTable, Sort
+from crm_tui.widgets.record_table import SORT_HELP, ColumnSpec, RecordTable, Sort
 from crm_tui.widgets.safe import plain
 
 
@@ -75,11 +75,10 @@ class ListScreen(Screen):
         Binding("slash,ctrl+f", "filter", N_("Filter"), show=False, id="list_filter",
                 tooltip=N_("Go to the filter (search) box")),
         Binding("s", "sort", N_("Sort"), show=False, id="list_sort",
-                tooltip=N_("Sort by the column (← →); again: reverse")),
+                tooltip=SORT_HELP),  # one line of F1 with ← →
         Binding("y", "copy_row", N_("Copy"), show=False, id="list_copy",
                 tooltip=N_("Copy the selected row to the clipboard")),
-        Binding("question_mark", "app.show_keys", N_("Help"), show=False, id="list_help",
-                tooltip=N_("Help: the keys of this screen (as F1)")),
+        Binding("question_mark", "app.show_keys", N_("Help"), show=False, id="list_help"),  # F1's line
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 

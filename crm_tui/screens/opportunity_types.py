@@ -9,13 +9,9 @@ from crm_tui.screens.catalog import NAME_ORDER, CatalogScreen, order_of, rows_fr
 from crm_tui.services import catalogs
 from crm_tui.services.base import PageRequest
 from crm_tui.services.filters import NameFilter
-from crm_tui.widgets.form import BOOL, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 
-FIELDS = [
-    FieldSpec("name", N_("Name"), required=True, max_length=120),
-    FieldSpec("active", N_("Active"), BOOL),
-]
+FIELDS = list(catalogs.OPPORTUNITY_TYPE.fields)
 
 
 class OpportunityTypesScreen(CatalogScreen):

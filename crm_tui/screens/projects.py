@@ -8,11 +8,11 @@ from textual.binding import Binding
 from textual.widgets import TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, order_of, EditScreen
-from crm_tui.services import catalogs, orders, users
+from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, EditScreen, order_of
+from crm_tui.services import catalogs, orders
 from crm_tui.services.base import PageRequest, format_date, format_datetime
+from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.dialogs import MessageDialog
-from crm_tui.widgets.form import DATE, LOOKUP, MULTILINE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
@@ -30,21 +30,7 @@ def client_of(record: Any) -> str:
     return "{key} {name}".format(key=record.client_key, name=record.client_name)
 
 
-# The contact in charge is looked up among the contacts of the client chosen above it.
-FIELDS = [
-    FieldSpec("client_id", N_("Client"), LOOKUP, required=True,
-              lookup=lambda text, limit: catalogs.lookup_clients(text, limit), display=client_of),
-    FieldSpec("name", N_("Name"), required=True, max_length=200),
-    FieldSpec("start_date", N_("Start date"), DATE),
-    FieldSpec("goal_date", N_("Goal date"), DATE),
-    FieldSpec("user_in_charge_id", N_("User in charge"), LOOKUP,
-              lookup=lambda text, limit: users.lookup_users(text, limit),
-              display=lambda r: r.user_in_charge_name),
-    FieldSpec("contact_in_charge_id", N_("Contact in charge"), LOOKUP,
-              lookup=lambda text, limit, client_id=None: catalogs.lookup_contacts(text, limit, client_id=client_id),
-              display=lambda r: r.contact_in_charge_name, lookup_filter=(("client_id", "client_id"),)),
-    FieldSpec("description", N_("Description"), MULTILINE),
-]
+FIELDS = list(catalogs.PROJECT.fields)
 
 
 def order_summary(order: Any) -> str:

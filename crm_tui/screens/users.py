@@ -8,20 +8,17 @@ from crm_tui.i18n import N_
 from crm_tui.screens.catalog import CatalogScreen, order_of, rows_from_pages, yes_no
 from crm_tui.services import users
 from crm_tui.services.base import PageRequest
+from crm_tui.widgets.form import form_field
 from crm_tui.services.filters import NameFilter
-from crm_tui.widgets.form import BOOL, CHOICE, FieldSpec
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 
-ROLE_CHOICES = tuple((role, users.ROLE_LABELS[role]) for role in users.ROLES)
-
-
-def user_fields(new: bool) -> list[FieldSpec]:
+def user_fields(new: bool) -> list:
+    """A login is given once: typed for a new user, read-only after; a new user starts active."""
     return [
-        FieldSpec("username", N_("Username"), required=True, max_length=64, read_only=not new,
-                  help=N_("The login on the server (as in `whoami`).") if new else ""),
-        FieldSpec("full_name", N_("Full name"), max_length=200),
-        FieldSpec("role", N_("Role"), CHOICE, required=True, choices=ROLE_CHOICES),
-        FieldSpec("active", N_("Active"), BOOL, read_only=new),
+        form_field(users.USER.field("username"), read_only=not new, help=None if new else ""),
+        users.USER.field("full_name"),
+        users.USER.field("role"),
+        form_field(users.USER.field("active"), read_only=new),
     ]
 
 
@@ -48,7 +45,7 @@ class UsersScreen(CatalogScreen):
     def record_name(self, record: Any) -> str:
         return record.username
 
-    def form_fields(self, record: Any | None) -> list[FieldSpec]:
+    def form_fields(self, record: Any | None) -> list:
         return user_fields(new=record is None)
 
     def new_values(self) -> dict[str, Any]:

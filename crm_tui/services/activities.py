@@ -23,9 +23,12 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    active_record,
     choice_from_word,
+    chosen_id,
     clean_text,
     delete_versioned,
+    display_name_sql,
     iter_keyset,
     parse_date,
     parse_datetime,
@@ -36,7 +39,7 @@ from crm_tui.services.base import (
 )
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
-from crm_tui.services.orders import OrderInput, active_record, check_in_list, user_name_of
+from crm_tui.services.orders import OrderInput, check_in_list
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
 PENDING, DONE = Activity.PENDING, Activity.DONE
@@ -164,11 +167,11 @@ def _joined(query: pw.ModelSelect) -> pw.ModelSelect:
 def _activity_query() -> pw.ModelSelect:
     return _joined(Activity.select(
         Activity,
-        user_name_of(User).alias("user_name"),
+        display_name_sql(User).alias("user_name"),
         Contact.name.alias("contact_name"),
         Client.name.alias("client_name"),
         Category.name.alias("category_name"),
-        user_name_of(_Assignee).alias("assignee_name"),
+        display_name_sql(_Assignee).alias("assignee_name"),
         _Source.folio.alias("source_folio"),
         ServiceOrder.number.alias("created_order_number"),
     )).objects()
@@ -267,8 +270,8 @@ def iter_activity_rows(filters: ActivityFilter = ActivityFilter(), *, newest_fir
     first (or, with newest_first, in the order list_activities shows them)."""
     query = _joined(Activity.select(
         Activity.folio, Activity.kind, Activity.when, Activity.status, Client.name, Contact.name,
-        Category.name, user_name_of(User), Activity.detail, Activity.followup_notes,
-        Activity.due_date, user_name_of(_Assignee), _Source.folio, ServiceOrder.number,
+        Category.name, display_name_sql(User), Activity.detail, Activity.followup_notes,
+        Activity.due_date, display_name_sql(_Assignee), _Source.folio, ServiceOrder.number,
         Activity.created_by,
         Activity.when, Activity.id,  # the keyset cursor, dropped from the row
     ))
@@ -318,7 +321,7 @@ def _insert_activity(actor: Actor, values: dict[str, Any], source_activity_id: i
 
 
 def _check_source(source_activity_id: Any) -> int | None:
-    source = orders.optional_id(source_activity_id, "source_activity_id", label("source_activity_id"))
+    source = chosen_id(source_activity_id, "source_activity_id", label("source_activity_id"))
     if source is not None and Activity.get_or_none(Activity.id == source) is None:
         raise ValidationError(
             _("{field}: the selected record no longer exists.").format(field=label("source_activity_id")),
@@ -386,9 +389,10 @@ def modify_activity(actor: Actor, activity_id: int, version: int, **fields: Any)
     return get_activity(activity_id)
 
 
-def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
-    """Mark an activity or task done, keeping the notes on how it was followed up."""
-    changes: dict[str, Any] = {"status": DONE}
+def _set_status(actor: Actor, activity_id: int, version: int, status: str, followup_notes: str) -> ActivityRecord:
+    """The status the user chose for the activity read at `version`, with the note on how
+    it was followed up (an empty note keeps the one there)."""
+    changes: dict[str, Any] = {"status": status}
     notes = clean_text(followup_notes)
     if notes:
         changes["followup_notes"] = notes
@@ -398,11 +402,14 @@ def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str 
     return get_activity(activity_id)
 
 
-def mark_pending(actor: Actor, activity_id: int, version: int) -> ActivityRecord:
-    with writing():
-        _current(activity_id)
-        update_versioned(Activity, activity_id, version, actor, {"status": PENDING})
-    return get_activity(activity_id)
+def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
+    """Mark an activity or task done, keeping the notes on how it was followed up."""
+    return _set_status(actor, activity_id, version, DONE, followup_notes)
+
+
+def mark_pending(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
+    """Put a done activity back to pending, with the note on why."""
+    return _set_status(actor, activity_id, version, PENDING, followup_notes)
 
 
 # --- the activity screens: an activity with what remained pending; deleting one ----------

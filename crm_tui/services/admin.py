@@ -4,7 +4,6 @@ The command line calls these; the SQL lives here so the CLI never touches peewee
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 import shutil
@@ -30,6 +29,7 @@ from crm_tui.db.connection import (
     write_transaction,
 )
 from crm_tui.i18n import N_, _, ngettext
+from crm_tui.services import clock
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.failures import DATABASE_ERRORS  # noqa: F401 - callers found it here first
 
@@ -152,7 +152,7 @@ def backup_database(dest: str | Path, overwrite: bool = False) -> BackupResult:
 def _backup_target(dest: Path, overwrite: bool) -> Path:
     if dest.is_dir():
         suffix = ".db" if is_sqlite() else ".dump"
-        dest = dest / f"crm-{dt.datetime.now():%Y%m%d-%H%M%S}{suffix}"
+        dest = dest / f"crm-{clock.now():%Y%m%d-%H%M%S}{suffix}"
     if dest.exists() and not overwrite:
         raise ServiceError(_("{path} already exists: choose another name or use --force.").format(path=dest))
     if not dest.parent.is_dir():

@@ -115,6 +115,69 @@ def delete_versioned(model: type[pw.Model], record_id: int, version: int) -> Non
     raise ConflictError(_("Someone changed this record since you opened it; reload it first."))
 
 
+# --- the records a field points at -----------------------------------------------------
+
+
+def display_name(user: Any) -> str:
+    """The name people read for a user: the full name, or the login when it is blank."""
+    if user is None:
+        return ""
+    return user.full_name or user.username or ""
+
+
+def display_name_sql(alias: Any) -> pw.Node:
+    """display_name() inside a query, for the User model or an alias of it."""
+    return pw.fn.COALESCE(pw.fn.NULLIF(alias.full_name, ""), alias.username)
+
+
+def record_title(record: pw.Model) -> str:
+    """A record as people know it: its key or number and its name (a user: the login's name)."""
+    if hasattr(record, "username"):
+        return display_name(record)
+    key = getattr(record, "key", None)
+    if key is None:
+        key = getattr(record, "number", None)
+    name = getattr(record, "name", None) or getattr(record, "subject", None) or ""
+    return " ".join(str(part) for part in (key, name) if part not in (None, ""))
+
+
+def chosen_id(value: Any, field_name: str, field_label: str) -> int | None:
+    """An id from a form or the command line: None/"" for none, else a positive integer."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if isinstance(value, bool) or not 0 < number <= 2**62:
+        raise ValidationError(
+            _("{field}: choose a record from the list.").format(field=field_label), field_name)
+    return number
+
+
+def active_record(model: type[pw.Model], value: Any, field_name: str, field_label: str, *,
+                  required: bool, keep_inactive: int | None = None) -> pw.Model | None:
+    """The record `value` names; it must exist and be active (unless it is the one the
+    record being changed already had, `keep_inactive`, so old records stay editable).
+
+    Refusals are at the field, naming an inactive record by its key and name (never by
+    an internal id, which means nothing to the user)."""
+    record_id = chosen_id(value, field_name, field_label)
+    if record_id is None:
+        if required:
+            raise ValidationError(_("{field} is required.").format(field=field_label), field_name)
+        return None
+    record = model.get_or_none(model.id == record_id)
+    if record is None:
+        raise ValidationError(
+            _("{field}: the selected record no longer exists.").format(field=field_label), field_name)
+    if not getattr(record, "active", True) and record_id != keep_inactive:
+        raise ValidationError(
+            _("{field}: {name} is inactive; choose another one.").format(
+                field=field_label, name=record_title(record)), field_name)
+    return record
+
+
 def get_or_raise(model: type[pw.Model], record_id: int, what: str) -> pw.Model:
     record = model.get_or_none(model.id == record_id)
     if record is None:

@@ -36,9 +36,12 @@ from crm_tui.services.base import (
     Page,
     PageRequest,
     check_email,
+    active_record,
     clean_line,
     clean_text,
     delete_versioned,
+    display_name,
+    display_name_sql,
     get_or_raise,
     iter_keyset,
     keyset_page,
@@ -50,33 +53,69 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
-
-FIELD_LABELS = {
-    "key": N_("Key"),
-    "name": N_("Name"),
-    "tax_id": N_("Tax ID"),
-    "phone": N_("Phone"),
-    "email": N_("E-mail"),
-    "address": N_("Address"),
-    "notes": N_("Notes"),
-    "active": N_("Active"),
-    "client_id": N_("Client"),
-    "client_key": N_("Client key"),
-    "client_name": N_("Client name"),
-    "job_title": N_("Job title"),
-    "mobile": N_("Mobile"),
-    "start_date": N_("Start date"),
-    "goal_date": N_("Goal date"),
-    "user_in_charge_id": N_("User in charge"),
-    "contact_in_charge_id": N_("Contact in charge"),
-    "description": N_("Description"),
-}
+from crm_tui.services.fields import BOOL, LOOKUP, MULTILINE, Entity, Field, model_length
+from crm_tui.services.fields import DATE as DATE_KIND
 
 KIND_CATEGORY = N_("Category")
 KIND_CLIENT = N_("Client")
 KIND_CONTACT = N_("Contact")
 KIND_PROJECT = N_("Project")
 KIND_OPPORTUNITY_TYPE = N_("Opportunity type")
+
+# --- the catalogs' fields, declared once ----------------------------------------------
+
+ACTIVE = Field("active", N_("Active"), BOOL)
+
+CLIENT = Entity("client", KIND_CLIENT, (
+    Field("name", N_("Name"), required=True, max_length=model_length(Client, "name")),
+    Field("tax_id", N_("Tax ID"), max_length=model_length(Client, "tax_id")),
+    Field("phone", N_("Phone"), max_length=model_length(Client, "phone")),
+    Field("email", N_("E-mail"), max_length=model_length(Client, "email")),
+    Field("address", N_("Address"), MULTILINE),
+    Field("notes", N_("Notes"), MULTILINE),
+    ACTIVE,
+))
+
+CONTACT = Entity("contact", KIND_CONTACT, (
+    Field("client_id", N_("Client"), LOOKUP, required=True, lookup="client"),
+    Field("name", N_("Name"), required=True, max_length=model_length(Contact, "name")),
+    Field("job_title", N_("Job title"), max_length=model_length(Contact, "job_title")),
+    Field("phone", N_("Phone"), max_length=model_length(Contact, "phone")),
+    Field("mobile", N_("Mobile"), max_length=model_length(Contact, "mobile")),
+    Field("email", N_("E-mail"), max_length=model_length(Contact, "email")),
+    Field("address", N_("Address"), MULTILINE),
+    Field("notes", N_("Notes"), MULTILINE),
+    ACTIVE,
+))
+
+CATEGORY = Entity("category", KIND_CATEGORY, (
+    Field("name", N_("Name"), required=True, max_length=model_length(Category, "name")),
+    ACTIVE,
+))
+
+OPPORTUNITY_TYPE = Entity("opportunity_type", KIND_OPPORTUNITY_TYPE, (
+    Field("name", N_("Name"), required=True, max_length=model_length(OpportunityType, "name")),
+    ACTIVE,
+))
+
+# The contact in charge is looked up among the contacts of the client chosen above it.
+PROJECT = Entity("project", KIND_PROJECT, (
+    Field("client_id", N_("Client"), LOOKUP, required=True, lookup="client"),
+    Field("name", N_("Name"), required=True, max_length=model_length(Project, "name")),
+    Field("start_date", N_("Start date"), DATE_KIND),
+    Field("goal_date", N_("Goal date"), DATE_KIND),
+    Field("user_in_charge_id", N_("User in charge"), LOOKUP, lookup="user"),
+    Field("contact_in_charge_id", N_("Contact in charge"), LOOKUP, lookup="contact",
+          lookup_filter=(("client_id", "client_id"),)),
+    Field("description", N_("Description"), MULTILINE),
+))
+
+FIELD_LABELS = {
+    **{field.name: field.label for entity in (CLIENT, CONTACT, PROJECT) for field in entity.fields},
+    "key": N_("Key"),
+    "client_key": N_("Client key"),
+    "client_name": N_("Client name"),
+}
 
 # Keys typed as text longer than this cannot be a key (and would overflow an INTEGER).
 _KEY_TEXT = re.compile(r"[0-9]{1,9}")
@@ -222,19 +261,13 @@ def _contact_record(row: Contact) -> ContactRecord:
                          notes=row.notes, active=bool(row.active), **_audit(row))
 
 
-def _user_name(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.full_name or user.username or ""
-
-
 def _project_record(row: Project) -> ProjectRecord:
     user = row.user_in_charge if row.user_in_charge_id else None
     contact = row.contact_in_charge if row.contact_in_charge_id else None
     return ProjectRecord(
         id=row.id, key=row.key, client_id=row.client_id, client_key=row.client.key,
         client_name=row.client.name, name=row.name, start_date=row.start_date, goal_date=row.goal_date,
-        user_in_charge_id=row.user_in_charge_id, user_in_charge_name=_user_name(user),
+        user_in_charge_id=row.user_in_charge_id, user_in_charge_name=display_name(user),
         contact_in_charge_id=row.contact_in_charge_id,
         contact_in_charge_name=contact.name if contact is not None else "",
         description=row.description, **_audit(row))
@@ -678,10 +711,9 @@ CONTACT_DEFAULTS = {"client_id": None, "name": "", "job_title": "", "phone": "",
                     "address": "", "notes": "", "active": True}
 
 
-def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
-    client_id = _optional_id(values.get("client_id"), "client_id")
-    if client_id is None:
-        raise ValidationError(_("{field} is required.").format(field=_label("client_id")), "client_id")
+def _clean_contact(values: dict[str, Any], current: Contact | None = None) -> dict[str, Any]:
+    client_id = active_record(Client, values.get("client_id"), "client_id", _label("client_id"), required=True,
+                              keep_inactive=current.client_id if current else None).id
     name = _line(values, "name", Contact, required=True)
     cleaned = {
         "client": client_id,
@@ -695,9 +727,6 @@ def _clean_contact(values: dict[str, Any]) -> dict[str, Any]:
         "notes": clean_text(values.get("notes")),
         "active": _flag(values.get("active", True)),
     }
-    if not Client.select().where(Client.id == client_id).exists():
-        raise ValidationError(
-            _("{field}: the client chosen no longer exists.").format(field=_label("client_id")), "client_id")
     return cleaned
 
 
@@ -714,7 +743,7 @@ def _insert_contact(actor: Actor, values: dict[str, Any], key: int | None = None
 
 
 def _update_contact(actor: Actor, row: Contact, version: int, fields: dict[str, Any]) -> None:
-    values = _clean_contact(_merge(CONTACT_FIELDS, _current(row, CONTACT_FIELDS), fields))
+    values = _clean_contact(_merge(CONTACT_FIELDS, _current(row, CONTACT_FIELDS), fields), row)
     update_versioned(Contact, row.id, version, actor, values)
 
 
@@ -792,15 +821,6 @@ PROJECT_DEFAULTS = {"client_id": None, "name": "", "start_date": None, "goal_dat
                     "user_in_charge_id": None, "contact_in_charge_id": None, "description": ""}
 
 
-def _check_user_in_charge(user_id: int | None, unchanged: bool) -> None:
-    if user_id is None:
-        return
-    user = User.get_or_none(User.id == user_id)
-    if user is None or (not user.active and not unchanged):
-        raise ValidationError(
-            _("{field}: choose an active user.").format(field=_label("user_in_charge_id")), "user_in_charge_id")
-
-
 def _check_contact_in_charge(contact_id: int | None, client_id: int) -> None:
     if contact_id is None:
         return
@@ -812,20 +832,17 @@ def _check_contact_in_charge(contact_id: int | None, client_id: int) -> None:
 
 
 def _clean_project(values: dict[str, Any], current: Project | None = None) -> dict[str, Any]:
-    client_id = _optional_id(values.get("client_id"), "client_id")
-    if client_id is None:
-        raise ValidationError(_("{field} is required.").format(field=_label("client_id")), "client_id")
-    if not Client.select().where(Client.id == client_id).exists():
-        raise ValidationError(
-            _("{field}: the client chosen no longer exists.").format(field=_label("client_id")), "client_id")
+    client_id = active_record(Client, values.get("client_id"), "client_id", _label("client_id"), required=True,
+                              keep_inactive=current.client_id if current else None).id
     name = _line(values, "name", Project, required=True)
     start = parse_date(values.get("start_date"), "start_date", _label("start_date"))
     goal = parse_date(values.get("goal_date"), "goal_date", _label("goal_date"))
     if start and goal and goal < start:
         raise ValidationError(
             _("{field} cannot be before the start date.").format(field=_label("goal_date")), "goal_date")
-    user_id = _optional_id(values.get("user_in_charge_id"), "user_in_charge_id")
-    _check_user_in_charge(user_id, current is not None and current.user_in_charge_id == user_id)
+    user = active_record(User, values.get("user_in_charge_id"), "user_in_charge_id", _label("user_in_charge_id"),
+                         required=False, keep_inactive=current.user_in_charge_id if current else None)
+    user_id = user.id if user else None
     contact_id = _optional_id(values.get("contact_in_charge_id"), "contact_in_charge_id")
     _check_contact_in_charge(contact_id, client_id)
     return {"client": client_id, "name": name, "name_folded": _folded(name, Project), "start_date": start,
@@ -954,17 +971,16 @@ def iter_contact_rows(text: str = "", active_only: bool = False,
 def iter_project_rows(text: str = "", client_id: int | None = None) -> Iterator[tuple]:
     """Every project matching the filters, as tuples in PROJECT_COLUMNS order, by key."""
     query = _where(Project.select(Project.key, Project.name, Client.key, Client.name, Project.start_date,
-                                  Project.goal_date, User.full_name, User.username, Contact.name,
+                                  Project.goal_date, display_name_sql(User), Contact.name,
                                   Project.description, Project.key)
                    .join(Client, on=Project.client)
                    .switch(Project).join(User, pw.JOIN.LEFT_OUTER, on=Project.user_in_charge)
                    .switch(Project).join(Contact, pw.JOIN.LEFT_OUTER, on=Project.contact_in_charge),
                    _text_condition(text, Project.name_folded, Project.key),
                    (Project.client == client_id) if client_id else None).tuples()
-    for (key, name, client_key, client_name, start, goal, user_full_name, username, contact_name,
+    for (key, name, client_key, client_name, start, goal, user_name, contact_name,
          description, _cursor) in iter_keyset(query, [Project.key]):
-        yield (key, name, client_key, client_name, start, goal, user_full_name or username or "",
-               contact_name or "", description)
+        yield (key, name, client_key, client_name, start, goal, user_name or "", contact_name or "", description)
 
 
 def count_client_rows(text: str = "", active_only: bool = False) -> int:

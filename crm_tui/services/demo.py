@@ -48,7 +48,7 @@ from crm_tui.db.models import (
 )
 from crm_tui.db.text import fold
 from crm_tui.i18n import N_, _
-from crm_tui.services import users
+from crm_tui.services import clock, users
 from crm_tui.services.admin import catch_up_id_sequences
 from crm_tui.services.errors import ConflictError, ValidationError
 
@@ -1126,7 +1126,7 @@ def _write_named(model: type[pw.Model], names: Sequence[str], moment: str) -> tu
 
 def _prepare(size: DemoSize, report: Callable[[str, int, int], None]) -> tuple[_Start, dict[str, int]]:
     """Write the small catalogs and read where the generated rows start."""
-    moment = dt.datetime.now()
+    moment = clock.now()
     first_day = (moment.date() - dt.timedelta(days=365 * YEARS_OF_HISTORY)).isoformat() + " 09:00:00"
     report(STAGE_USERS, 0, size.users)
     users, user_count = _write_users(size, first_day)

@@ -37,6 +37,10 @@ class Field:
     choices: tuple[tuple[Any, str], ...] = ()  # (stored value, N_ label) for CHOICE
     lookup: str | None = None  # one of LOOKUP_SOURCES, for LOOKUP
     shown_when: str | None = None  # the field is shown only while this other field has a value
+    shown_for: tuple[Any, ...] = ()  # ... and, when given, only while it holds one of these values
+    # (lookup parameter, field) pairs: the lookup is narrowed by what other fields hold,
+    # e.g. (("client_id", "client_id"),) looks up only the chosen client's contacts.
+    lookup_filter: tuple[tuple[str, str], ...] = ()
     minimum: int | None = None  # WHOLE
     maximum: int | None = None  # WHOLE
     help: str = ""  # N_() marked hint
@@ -48,6 +52,30 @@ class Field:
             raise ValueError(f"{self.name}: a lookup source goes with kind LOOKUP, and only there")
         if self.lookup is not None and self.lookup not in LOOKUP_SOURCES:
             raise ValueError(f"{self.name}: unknown lookup source {self.lookup!r}")
+        if self.shown_for and self.shown_when is None:
+            raise ValueError(f"{self.name}: shown_for needs shown_when (the field it looks at)")
+
+
+def has_value(value: Any) -> bool:
+    """A field counts as filled in (for "shown when"): not empty, not unticked."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value not in (None, False)
+
+
+def is_shown(field: Field, values: dict[str, Any], entity_fields: dict[str, Field]) -> bool:
+    """Whether a field is shown given the values of the others (a field shown when a
+    hidden one has a value is hidden too)."""
+    seen: set[str] = set()
+    while field.shown_when is not None:
+        if field.name in seen:
+            raise ValueError(f"{field.name}: shown_when goes round in a circle")
+        seen.add(field.name)
+        value = values.get(field.shown_when)
+        if not has_value(value) or (field.shown_for and value not in field.shown_for):
+            return False
+        field = entity_fields[field.shown_when]
+    return True
 
 
 @dataclass(frozen=True)

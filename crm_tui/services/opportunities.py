@@ -22,9 +22,13 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    active_record,
     choice_from_word,
+    chosen_id,
     clean_line,
     clean_text,
+    display_name,
+    display_name_sql,
     format_date,
     get_or_raise,
     iter_keyset,
@@ -151,10 +155,6 @@ class OpportunityDetail:
     events: list[EventRecord] = field(default_factory=list)
 
 
-def _user_name(user: User) -> str:
-    return user.full_name or user.username
-
-
 def _record_query() -> pw.ModelSelect:
     return (Opportunity
             .select(Opportunity, Contact.id, Contact.name, Client.id, Client.name,
@@ -171,7 +171,7 @@ def _to_record(row: Opportunity) -> OpportunityRecord:
         contact_id=row.contact_id, contact_name=row.contact.name,
         client_id=row.client_id, client_name=row.client.name,
         type_id=row.type_id, type_name=row.type.name,
-        agent_id=row.agent_id, agent_name=_user_name(row.agent),
+        agent_id=row.agent_id, agent_name=display_name(row.agent),
         subject=row.subject, observations=row.observations, found_us_by=row.found_us_by,
         status=row.status, next_contact_date=row.next_contact_date,
         invoice_number=row.invoice_number, why_lost=row.why_lost, to_improve=row.to_improve,
@@ -182,7 +182,7 @@ def _to_record(row: Opportunity) -> OpportunityRecord:
 
 def _to_event(row: OpportunityEvent) -> EventRecord:
     return EventRecord(
-        id=row.id, when=row.when, user_id=row.user_id, user_name=_user_name(row.user),
+        id=row.id, when=row.when, user_id=row.user_id, user_name=display_name(row.user),
         from_status=row.from_status, to_status=row.to_status, comment=row.comment,
         next_contact_date=row.next_contact_date, invoice_number=row.invoice_number,
         why_lost=row.why_lost, to_improve=row.to_improve,
@@ -211,46 +211,22 @@ def _check_line(name: str, value: Any, required: bool = False) -> str:
 
 
 def _check_contact(contact_id: Any) -> Contact:
-    contact = Contact.get_or_none(Contact.id == _as_id(contact_id, "contact_id"))
-    if contact is None:
-        raise ValidationError(_("{field}: the record chosen does not exist.").format(
-            field=_label("contact_id")), "contact_id")
-    if not contact.active:
-        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
-            field=_label("contact_id"), name=contact.name), "contact_id")
-    return contact
+    return active_record(Contact, contact_id, "contact_id", _label("contact_id"), required=True)
 
 
 def _check_type(type_id: Any) -> OpportunityType:
-    kind = OpportunityType.get_or_none(OpportunityType.id == _as_id(type_id, "type_id"))
-    if kind is None:
-        raise ValidationError(_("{field}: the record chosen does not exist.").format(
-            field=_label("type_id")), "type_id")
-    if not kind.active:
-        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
-            field=_label("type_id"), name=kind.name), "type_id")
-    return kind
+    return active_record(OpportunityType, type_id, "type_id", _label("type_id"), required=True)
 
 
 def _check_agent(agent_id: Any) -> User:
-    user = User.get_or_none(User.id == _as_id(agent_id, "agent_id"))
-    if user is None:
-        raise ValidationError(_("{field}: the record chosen does not exist.").format(
-            field=_label("agent_id")), "agent_id")
-    if not user.active:
-        raise ValidationError(_("{field}: {name} is inactive; choose an active one.").format(
-            field=_label("agent_id"), name=_user_name(user)), "agent_id")
-    return user
+    return active_record(User, agent_id, "agent_id", _label("agent_id"), required=True)
 
 
 def _as_id(value: Any, name: str) -> int:
-    if value is None or value == "":
+    number = chosen_id(value, name, _label(name))
+    if number is None:
         raise ValidationError(_("{field} is required.").format(field=_label(name)), name)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(_("{field}: the record chosen does not exist.").format(
-            field=_label(name)), name) from None
+    return number
 
 
 # --- writing ------------------------------------------------------------------------
@@ -451,7 +427,7 @@ OPPORTUNITY_COLUMNS = [
 
 def iter_opportunity_rows(filters: OpportunityFilter = OpportunityFilter()) -> Iterator[tuple]:
     """Every opportunity that passes `filters` as a row of OPPORTUNITY_COLUMNS, newest first."""
-    agent_name = pw.Case(None, [(User.full_name != "", User.full_name)], User.username)
+    agent_name = display_name_sql(User)
     query = (Opportunity
              .select(Opportunity.number, Opportunity.status, Opportunity.created_at, Client.name,
                      Contact.name, OpportunityType.name, agent_name, Opportunity.subject,

@@ -32,8 +32,10 @@ from crm_tui.services.base import (
     DateRange,
     Page,
     PageRequest,
+    active_record,
     choice_from_word,
     clean_text,
+    display_name_sql,
     iter_keyset,
     keyset_page,
     parse_datetime,
@@ -200,51 +202,6 @@ class OrderFilter:
 # --- shared checks (activities use them too) ------------------------------------------
 
 
-def optional_id(value: Any, field_name: str, field_label: str) -> int | None:
-    """An id from a form or the command line: None/"" for none, else a positive integer."""
-    if value is None or value == "":
-        return None
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        number = 0
-    if isinstance(value, bool) or not 0 < number <= 2**62:
-        raise ValidationError(
-            _("{field}: choose a record from the list.").format(field=field_label), field_name)
-    return number
-
-
-def active_record(model: type[pw.Model], value: Any, field_name: str, field_label: str, *,
-                  required: bool, keep_inactive: int | None = None) -> pw.Model | None:
-    """The record `value` points at; it must exist and be active (unless it is the one
-    the record already had, `keep_inactive`, so old records can still be edited)."""
-    record_id = optional_id(value, field_name, field_label)
-    if record_id is None:
-        if required:
-            raise ValidationError(_("{field} is required.").format(field=field_label), field_name)
-        return None
-    record = model.get_or_none(model.id == record_id)
-    if record is None:
-        raise ValidationError(
-            _("{field}: the selected record no longer exists.").format(field=field_label), field_name)
-    if not getattr(record, "active", True) and record_id != keep_inactive:
-        raise ValidationError(
-            _("{field}: {name} is inactive; choose another one.").format(
-                field=field_label, name=_record_name(record)), field_name)
-    return record
-
-
-def _record_name(record: pw.Model) -> str:
-    if isinstance(record, User):
-        return record.full_name or record.username
-    return getattr(record, "name", str(record.id))
-
-
-def user_name_of(alias: Any = User) -> pw.Node:
-    """The name people read for a user: the full name, or the login when it is blank."""
-    return pw.fn.COALESCE(pw.fn.NULLIF(alias.full_name, ""), alias.username)
-
-
 def check_in_list(value: Any, choices: dict[str, str], field_name: str, field_label: str) -> str:
     code = "" if value is None else str(value).strip()
     if code not in choices:
@@ -265,7 +222,7 @@ def _order_query() -> pw.ModelSelect:
                                 Project.name.alias("project_name"),
                                 Contact.name.alias("contact_name"),
                                 Client.name.alias("client_name"),
-                                user_name_of(_Assigned).alias("assigned_user_name"),
+                                display_name_sql(_Assigned).alias("assigned_user_name"),
                                 Category.name.alias("category_name"))
     return _join_names(query).objects()
 
@@ -310,7 +267,7 @@ def _read_order(order_id: int) -> OrderRecord:
 
 def _entries(order_id: int) -> list[EntryRecord]:
     rows = (ServiceEntry
-            .select(ServiceEntry, user_name_of().alias("user_name"))
+            .select(ServiceEntry, display_name_sql(User).alias("user_name"))
             .join(User, on=(ServiceEntry.user == User.id))
             .where(ServiceEntry.order == order_id)
             .order_by(ServiceEntry.when, ServiceEntry.id)
@@ -322,7 +279,7 @@ def _entries(order_id: int) -> list[EntryRecord]:
 
 def _reviews(order_id: int) -> list[ReviewRecord]:
     rows = (OrderReview
-            .select(OrderReview, user_name_of().alias("user_name"))
+            .select(OrderReview, display_name_sql(User).alias("user_name"))
             .join(User, on=(OrderReview.user == User.id))
             .where(OrderReview.order == order_id)
             .order_by(OrderReview.when, OrderReview.id)
@@ -474,7 +431,7 @@ def iter_order_rows(filters: OrderFilter = OrderFilter()) -> Iterator[tuple]:
     """Every order matching `filters` as a tuple in ORDER_COLUMNS order, by number."""
     fields = [ServiceOrder.number, ServiceOrder.status, ServiceOrder.priority,
               ServiceOrder.created_at, Client.name, Contact.name, Project.name,
-              Category.name, user_name_of(_Assigned), ServiceOrder.appointment_at,
+              Category.name, display_name_sql(_Assigned), ServiceOrder.appointment_at,
               ServiceOrder.detail, ServiceOrder.equipment, ServiceOrder.finished_at,
               ServiceOrder.closed_at, ServiceOrder.rating, ServiceOrder.customer_comments,
               ServiceOrder.times_reopened, ServiceOrder.created_by]
@@ -595,13 +552,13 @@ def _minutes(value: Any) -> int | None:
     return minutes
 
 
-def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | None, work_done: str,
-                     minutes: int | str | None = None, service_finished: bool = False,
-                     user_id: int | None = None, version: int | None = None) -> EntryRecord:
-    """Log work on an open order; `service_finished` finishes the order at `when`.
+def register_service(actor: Actor, order_id: int, version: int, *, when: dt.datetime | str | None,
+                     work_done: str, minutes: int | str | None = None, service_finished: bool = False,
+                     user_id: int | None = None) -> EntryRecord:
+    """Log work on an open order read at `version`; `service_finished` finishes it at `when`.
 
-    The order's version moves on, so someone editing it meanwhile gets a conflict.
-    `version`, when given, must be the one the caller read.
+    The order's version moves on, so someone editing it meanwhile gets a conflict, and so
+    does logging work on a copy of the order older than another user's change.
     """
     moment = parse_datetime(when, "when", label("when"), required=True)
     work = require(clean_text(work_done), "work_done", label("work_done"))
@@ -615,8 +572,7 @@ def register_service(actor: Actor, order_id: int, *, when: dt.datetime | str | N
         changes: dict[str, Any] = {}
         if service_finished:
             changes.update(status=FINISHED, finished_at=moment)
-        update_versioned(ServiceOrder, order_id, row.version if version is None else version, actor,
-                         changes)
+        update_versioned(ServiceOrder, order_id, version, actor, changes)
         entry_id = ServiceEntry.insert(
             order=order_id, when=moment, user=technician.id, work_done=work, minutes=spent,
             service_finished=bool(service_finished), **stamp_new(actor)).execute()

@@ -29,6 +29,7 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, Entity, Field, model_length
 
 ROLES = (User.ADMIN, User.AGENT)
 ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
@@ -36,6 +37,14 @@ ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
 LABEL_USERNAME = N_("Username")
 LABEL_FULL_NAME = N_("Full name")
 LABEL_ROLE = N_("Role")
+
+USER = Entity("user", N_("User"), (
+    Field("username", LABEL_USERNAME, required=True, max_length=model_length(User, "username"),
+          help=N_("The login on the server (as in `whoami`).")),
+    Field("full_name", LABEL_FULL_NAME, max_length=model_length(User, "full_name")),
+    Field("role", LABEL_ROLE, CHOICE, required=True, choices=tuple((role, ROLE_LABELS[role]) for role in ROLES)),
+    Field("active", N_("Active"), BOOL),
+))
 
 # OS logins: letters, digits, dot, underscore and hyphen.
 _USERNAME = re.compile(r"^[\w.-]+$")

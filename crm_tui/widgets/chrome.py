@@ -9,10 +9,29 @@ from crm_tui.i18n import _
 from crm_tui.widgets.safe import clean_display, plain
 
 
+SEPARATOR = " │ "
+DATABASE_PART = 2  # the part a long status line gives up room from: the database's path
+
+
+def fitted(parts: list[str], width: int) -> str:
+    """The parts joined on one line; when they do not fit, the database's path keeps its
+    end (the file's name) behind "…", so the screen's title stays in view."""
+    text = SEPARATOR.join(parts)
+    excess = len(text) - width
+    if excess <= 0 or len(parts) <= DATABASE_PART:
+        return text
+    path = parts[DATABASE_PART]
+    keep = max(len(path) - excess - 1, 12)
+    if keep >= len(path):
+        return text
+    shortened = [*parts[:DATABASE_PART], "…" + path[-keep:], *parts[DATABASE_PART + 1:]]
+    return SEPARATOR.join(shortened)
+
+
 class StatusLine(Static):
     """One line: the CRM, who is using it, which database, today's date.
 
-    The app provides the text through `status_line_text()`; a screen may add its title.
+    The app provides the parts through `status_line_parts()`; a screen may add its title.
     """
 
     DEFAULT_CSS = """
@@ -26,12 +45,16 @@ class StatusLine(Static):
     def on_mount(self) -> None:
         self.refresh_text()
 
+    def on_resize(self) -> None:
+        self.refresh_text()
+
     def refresh_text(self) -> None:
-        provider = getattr(self.app, "status_line_text", None)
-        text = provider() if callable(provider) else "CRM"
+        provider = getattr(self.app, "status_line_parts", None)
+        parts = list(provider()) if callable(provider) else ["CRM"]
         if self.title_text:
-            text = f"{text} │ {self.title_text}"
-        self.update(plain(text, one_line=True))
+            parts.append(self.title_text)
+        width = self.size.width or self.app.size.width
+        self.update(plain(fitted([clean_display(part, one_line=True) for part in parts], width), one_line=True))
 
 
 class CrmFooter(Footer):
@@ -49,8 +72,7 @@ class CrmFooter(Footer):
                       if binding.show)
         will_rebuild = screen.app.app_focus and self.is_attached and screen is self.screen
         if will_rebuild and shown == self._shown_bindings:
-            self._bindings_ready = True
-            return
+            return  # Footer already drew these keys (it was built by super() below once)
         if will_rebuild:
             self._shown_bindings = shown
         super().bindings_changed(screen)

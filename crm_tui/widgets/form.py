@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -13,6 +13,8 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from crm_tui.i18n import _
+from crm_tui.services import catalogs, orders, users
+from crm_tui.services import fields as declared
 from crm_tui.services.errors import ServiceError, ValidationError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dates import DateInput, DateTimeInput
@@ -20,28 +22,63 @@ from crm_tui.widgets.lookup import LookupField, describe_record
 from crm_tui.widgets.one_line import OneLineInput
 from crm_tui.widgets.safe import SafeTextArea, plain
 
-TEXT = "text"
-MULTILINE = "multiline"
-DATE = "date"
-DATETIME = "datetime"
-CHOICE = "choice"
-LOOKUP = "lookup"
-BOOL = "bool"
-KINDS = (TEXT, MULTILINE, DATE, DATETIME, CHOICE, LOOKUP, BOOL)
+# The kinds are the declarations' (services/fields.py); named here too for the screens.
+TEXT = declared.TEXT
+MULTILINE = declared.MULTILINE
+WHOLE = declared.WHOLE
+DATE = declared.DATE
+DATETIME = declared.DATETIME
+CHOICE = declared.CHOICE
+LOOKUP = declared.LOOKUP
+BOOL = declared.BOOL
+KINDS = declared.KINDS
 # Starts every error line: an error reads as one without colours too (NO_COLOR, 16 colours).
 ERROR_SIGN = "✗ "
+
+# Where a declared lookup source finds its records: lookup(text, limit, **narrowing).
+# Looked up when called, so the service function in use is always the current one.
+LOOKUP_FUNCTIONS: dict[str, Callable[..., list]] = {
+    "client": lambda text, limit, **narrowing: catalogs.lookup_clients(text, limit, **narrowing),
+    "contact": lambda text, limit, **narrowing: catalogs.lookup_contacts(text, limit, **narrowing),
+    "project": lambda text, limit, **narrowing: catalogs.lookup_projects(text, limit, **narrowing),
+    "user": lambda text, limit, **narrowing: users.lookup_users(text, limit, **narrowing),
+    "category": lambda text, limit, **narrowing: catalogs.lookup_categories(text, limit, **narrowing),
+    "order": lambda text, limit, **narrowing: orders.lookup_orders(text, limit, **narrowing),
+    "opportunity_type": lambda text, limit, **narrowing: catalogs.lookup_opportunity_types(text, limit,
+                                                                                          **narrowing),
+}
+assert set(LOOKUP_FUNCTIONS) == set(declared.LOOKUP_SOURCES), "every declared lookup source has a function"
 
 
 def error_text(message: str) -> str:
     return ERROR_SIGN + message if message else ""
 
 
+def chosen_text(field_name: str) -> Callable[[Any], str]:
+    """How a record names what a lookup field holds: `client_id` reads the record's
+    `client_key` (or `client_number`) and `client_name`."""
+    prefix = field_name.removesuffix("_id")
+
+    def read(record: Any, attribute: str) -> Any:
+        return record.get(attribute) if isinstance(record, dict) else getattr(record, attribute, None)
+
+    def text_of(record: Any) -> str:
+        key = read(record, f"{prefix}_key")
+        if key is None:
+            key = read(record, f"{prefix}_number")
+        name = read(record, f"{prefix}_name") or ""
+        return " ".join(str(part) for part in (key, name) if part not in (None, ""))
+
+    return text_of
+
+
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field of a form. `label` is an N_() marked string, translated when shown."""
+    """One field of a form, as the widget needs it. Screens pass declared `Field`s
+    (services/fields.py), which form_field() turns into these."""
 
     name: str
-    label: str
+    label: str  # N_() marked, translated when shown
     kind: str = TEXT
     required: bool = False
     max_length: int | None = None
@@ -54,6 +91,25 @@ class FieldSpec:
     # (lookup parameter, field) pairs: the lookup is narrowed by what other fields hold,
     # e.g. (("client_id", "client_id"),) looks up only the chosen client's contacts.
     lookup_filter: tuple[tuple[str, str], ...] = ()
+    minimum: int | None = None  # WHOLE
+    maximum: int | None = None  # WHOLE
+    shown_when: str | None = None  # shown only while this other field has a value
+    shown_for: tuple[Any, ...] = ()  # ... one of these values, when given
+
+
+def form_field(field: declared.Field, *, read_only: bool = False, help: str | None = None) -> FieldSpec:
+    """The form's view of a declared field; a lookup source becomes its lookup function."""
+    lookup = LOOKUP_FUNCTIONS[field.lookup] if field.lookup is not None else None
+    return FieldSpec(field.name, field.label, field.kind, required=field.required, max_length=field.max_length,
+                     choices=field.choices, lookup=lookup,
+                     display=chosen_text(field.name) if lookup is not None else None,
+                     read_only=read_only, help=field.help if help is None else help,
+                     lookup_filter=field.lookup_filter, minimum=field.minimum, maximum=field.maximum,
+                     shown_when=field.shown_when, shown_for=field.shown_for)
+
+
+def as_spec(field: declared.Field | FieldSpec) -> FieldSpec:
+    return field if isinstance(field, FieldSpec) else form_field(field)
 
 
 @dataclass
@@ -92,9 +148,11 @@ class Form(VerticalScroll):
         def control(self) -> "Form":
             return self.form
 
-    def __init__(self, specs: list[FieldSpec], save: Callable[[dict[str, Any]], Any] | None = None,
+    def __init__(self, fields: Sequence[declared.Field | FieldSpec],
+                 save: Callable[[dict[str, Any]], Any] | None = None,
                  record: Any = None, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        specs = [as_spec(field) for field in fields]
         self.specs = {spec.name: spec for spec in specs}
         self.save_callable = save
         self.record = record
@@ -114,7 +172,7 @@ class Form(VerticalScroll):
                 yield Label(plain(_(spec.label) + marker), classes="field-label", id=f"label-{spec.name}")
                 yield self._make_widget(spec)
             if spec.help:
-                yield Static(plain(_(spec.help)), classes="field-help")
+                yield Static(plain(_(spec.help)), classes="field-help", id=f"help-{spec.name}")
             yield Static("", id=f"error-{spec.name}", classes="field-error")
             yield Static("", id=f"typed-{spec.name}", classes="field-typed")
 
@@ -153,7 +211,17 @@ class Form(VerticalScroll):
     def on_mount(self) -> None:
         if self.record is not None:
             self.fill(self.record)
+        self._show_fields()
         self._snapshot = self.values()
+        self._follow_fields_that_show_others()
+
+    def _follow_fields_that_show_others(self) -> None:
+        """A field another is shown for shows or hides it as its value changes, before
+        the next key: a Tab typed right after ticking a box goes to the field it shows."""
+        for name in {spec.shown_when for spec in self.specs.values() if spec.shown_when}:
+            widget = self.widget_for(name)
+            if isinstance(widget, (Checkbox, Select, Input)):
+                self.watch(widget, "value", lambda _value: self._show_fields(), init=False)
 
     # --- values --------------------------------------------------------------------
 
@@ -174,17 +242,76 @@ class Form(VerticalScroll):
         return widget.value
 
     def values(self) -> dict[str, Any]:
-        """What the form holds, dates parsed (a date that does not parse stays text)."""
+        """What the form holds, dates and whole numbers parsed (what does not parse stays
+        text). A hidden field holds nothing: what was typed there is not saved."""
+        raw = {name: self.raw_value(name) for name in self.specs}
         result: dict[str, Any] = {}
         for name, spec in self.specs.items():
-            value = self.raw_value(name)
+            if not self._shown(name, raw):
+                result[name] = self._empty_value(spec)
+                continue
+            value = raw[name]
             if spec.kind in (DATE, DATETIME):
                 try:
                     value = self.widget_for(name).parsed(_(spec.label))
                 except ValidationError:
                     pass
+            elif spec.kind == WHOLE:
+                value = self._whole_number(value)
             result[name] = value
         return result
+
+    @staticmethod
+    def _empty_value(spec: FieldSpec) -> Any:
+        if spec.kind in (TEXT, MULTILINE):
+            return ""
+        if spec.kind == BOOL:
+            return False
+        return None
+
+    @staticmethod
+    def _whole_number(text: Any) -> Any:
+        """The number typed, None when empty; text that is no whole number stays text."""
+        stripped = "" if text is None else str(text).strip()
+        if not stripped:
+            return None
+        try:
+            return int(stripped)
+        except ValueError:
+            return stripped
+
+    # --- fields shown only when another has a value ---------------------------------
+
+    def _shown(self, name: str, raw: dict[str, Any] | None = None) -> bool:
+        if raw is None:
+            raw = {other: self.raw_value(other) for other in self.specs}
+        return declared.is_shown(self.specs[name], raw, self.specs)
+
+    def is_shown(self, name: str) -> bool:
+        """Whether the field is on show now (its "shown when" field has a value)."""
+        return self._shown(name)
+
+    def _show_fields(self) -> None:
+        """Shows the fields whose "shown when" field has a value and hides the others,
+        with their help, error and "you typed" lines.
+
+        A hidden field's row keeps its place at no height, its widget disabled (not
+        display: none): the focus order is by position on screen, and a row that comes
+        back takes effect for a Tab typed right after, before the screen is laid out."""
+        raw = {name: self.raw_value(name) for name in self.specs}
+        for name, spec in self.specs.items():
+            shown = self._shown(name, raw)
+            row = self.query_one(f"#row-{name}")
+            if row.has_class("-hidden-field") != shown:
+                continue
+            row.set_class(not shown, "-hidden-field")
+            row.styles.height = None if shown else 0
+            self.widget_for(name).disabled = spec.read_only or not shown
+            for help_line in self.query(f"#help-{name}"):
+                help_line.display = shown
+            if not shown:
+                self.show_field_error(name, "")
+                self.query_one(f"#typed-{name}", Static).display = False
 
     def fill(self, record: Any) -> None:
         """Show a record's values (attributes or dict keys named like the fields)."""
@@ -212,6 +339,7 @@ class Form(VerticalScroll):
             widget.value = bool(value)
         else:
             widget.value = "" if value is None else str(value)
+        self._show_fields()
 
     def shown_text(self, name: str) -> str:
         """The field as the user reads it on screen (a lookup's text, a choice's label)."""
@@ -278,6 +406,8 @@ class Form(VerticalScroll):
             return ""
         if spec.kind == BOOL:
             return ""
+        if spec.kind == WHOLE:
+            return self._check_whole(spec, value)
         text = "" if value is None else str(value)
         stripped = text.strip() if spec.kind == TEXT else text.rstrip()
         if spec.required and not stripped:
@@ -285,6 +415,22 @@ class Form(VerticalScroll):
         if spec.max_length and len(stripped) > spec.max_length:
             return _("{field} can have at most {maximum} characters ({length} typed).").format(
                 field=label, maximum=spec.max_length, length=len(stripped))
+        return ""
+
+    def _check_whole(self, spec: FieldSpec, text: Any) -> str:
+        label = _(spec.label)
+        number = self._whole_number(text)
+        if number is None:
+            return _("{field} is required.").format(field=label) if spec.required else ""
+        if not isinstance(number, int):
+            return _("{field} must be a whole number ('{text}' is not).").format(field=label, text=number)
+        if spec.minimum is not None and spec.maximum is not None and not spec.minimum <= number <= spec.maximum:
+            return _("{field} must be from {minimum} to {maximum}.").format(
+                field=label, minimum=spec.minimum, maximum=spec.maximum)
+        if spec.minimum is not None and number < spec.minimum:
+            return _("{field} must be at least {minimum}.").format(field=label, minimum=spec.minimum)
+        if spec.maximum is not None and number > spec.maximum:
+            return _("{field} must be at most {maximum}.").format(field=label, maximum=spec.maximum)
         return ""
 
     def show_field_error(self, name: str, message: str) -> None:
@@ -301,8 +447,9 @@ class Form(VerticalScroll):
 
     def validate_all(self) -> bool:
         first_bad = None
+        raw = {name: self.raw_value(name) for name in self.specs}
         for name in self.specs:
-            message = self.check_field(name)
+            message = self.check_field(name) if self._shown(name, raw) else ""
             self._states[name].touched = True
             self.show_field_error(name, message)
             if message and first_bad is None:
@@ -376,6 +523,7 @@ class Form(VerticalScroll):
     def _changed(self, event: Message) -> None:
         control = getattr(event, "control", None)
         self._edited(control)
+        self._show_fields()
 
     # --- saving --------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class Sort:
         return replace(self, descending=not self.descending)
 
 
+SORT_HELP = N_("Sort: ← → a column, s sorts or reverses")
 ASCENDING_ARROW = "▲"
 DESCENDING_ARROW = "▼"
 
@@ -100,12 +101,20 @@ class RecordTable(DataTable, Generic[R]):
     """A DataTable fed by `fetch(PageRequest) -> Page`; posts RecordSelected on Enter."""
 
     BINDINGS = [
-        Binding("home,g", "first_page", N_("First rows of the list"), show=False, id="list_first"),
-        Binding("end,G", "last_page", N_("Last rows of the list"), show=False, id="list_last"),
-        Binding("j", "cursor_down", N_("Next row"), show=False, id="list_next_row"),
-        Binding("k", "cursor_up", N_("Previous row"), show=False, id="list_previous_row"),
-        Binding("left", "previous_column", N_("Previous column"), show=False, id="list_previous_column"),
-        Binding("right", "next_column", N_("Next column"), show=False, id="list_next_column"),
+        # Bindings that share a description share a line of F1's help: at 80x24 every key
+        # of a list fits in it.
+        Binding("home,g", "first_page", N_("First rows of the list"), show=False, id="list_first",
+                tooltip=N_("First / last rows of the list")),
+        Binding("end,G", "last_page", N_("Last rows of the list"), show=False, id="list_last",
+                tooltip=N_("First / last rows of the list")),
+        Binding("j", "cursor_down", N_("Next row"), show=False, id="list_next_row",
+                tooltip=N_("Next / previous row (as the arrows)")),
+        Binding("k", "cursor_up", N_("Previous row"), show=False, id="list_previous_row",
+                tooltip=N_("Next / previous row (as the arrows)")),
+        Binding("left", "previous_column", N_("Previous column"), show=False, id="list_previous_column",
+                tooltip=SORT_HELP),
+        Binding("right", "next_column", N_("Next column"), show=False, id="list_next_column",
+                tooltip=SORT_HELP),
     ]
 
     position = reactive("")
