@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -18,20 +18,16 @@ from textual.widgets import Button, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from crm_tui.i18n import N_, _, ngettext
-from crm_tui.screens.add_activity import (
-    ACTIVITY_FIELDS,
-    category_shown,
-    user_shown,
-)
+from crm_tui.screens.add_activity import form_fields, no_invitation_to_type, show_contacts_client
 from crm_tui.screens.catalog import EditScreen
 from crm_tui.screens.list_screen import ListAction, ListScreen
-from crm_tui.services import activities, users
+from crm_tui.services import activities
 from crm_tui.services.activities import ActivityFilter, ActivityRecord
 from crm_tui.services.base import PageRequest, format_datetime
 from crm_tui.services.errors import NotAllowed, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
-from crm_tui.widgets.form import CHOICE, DATE, LOOKUP, MULTILINE, FieldSpec
+from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 from crm_tui.widgets.safe import plain
 
@@ -40,27 +36,20 @@ SHEET_FILE = N_("activities.xlsx")
 PROGRESS_EVERY = 200  # rows written between two updates of the progress bar
 
 
-def _users(text: str, limit: int) -> list:
-    return users.lookup_users(text, limit)
-
-
-STATUS_FIELD = FieldSpec("status", activities.LABELS["status"], CHOICE, required=True,
-                         choices=tuple(activities.STATUS_LABELS.items()))
-FOLLOWUP_FIELD = FieldSpec("followup_notes", activities.LABELS["followup_notes"], MULTILINE)
-TASK_PART = [
-    FieldSpec("assignee_id", activities.LABELS["assignee_id"], LOOKUP, required=True, lookup=_users,
-              display=user_shown("assignee_name")),
-    FieldSpec("due_date", activities.LABELS["due_date"], DATE, required=True),
-]
-
-
-def modify_fields(record: ActivityRecord) -> list[FieldSpec]:
-    """The activity's fields, its status and follow-up, and a task's assignee and due date."""
-    return ACTIVITY_FIELDS + (TASK_PART if record.is_task else []) + [STATUS_FIELD, FOLLOWUP_FIELD]
-
-
 def activity_title(record: ActivityRecord) -> str:
     return _("{kind} {folio}").format(kind=activities.kind_label(record.kind), folio=record.folio)
+
+
+class ChangeActivityScreen(EditScreen):
+    """An activity's form (Modificar): F8 saves over the version shown, F9 reloads."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        no_invitation_to_type(self.form)
+
+    @on(LookupField.Changed, "#field-contact_id")
+    def _contact_chosen(self, event: LookupField.Changed) -> None:
+        show_contacts_client(self.form, event)
 
 
 class SheetStopped(Exception):
@@ -130,8 +119,8 @@ class QueryActivityScreen(ListScreen):
             self.app.push_screen(MessageDialog(self._refusal(record, error)))
             self.table.reload(keep_position=True)
             return
-        editor = EditScreen(activity_title(stored), modify_fields(stored), self._modify, stored,
-                            reload=lambda seen: activities.get_activity(seen.id))
+        editor = ChangeActivityScreen(activity_title(stored), form_fields(activities.ACTIVITY_CHANGE),
+                                      self._modify, stored, reload=lambda seen: activities.get_activity(seen.id))
 
         def closed(result: Any) -> None:
             if result is not None:
@@ -141,8 +130,7 @@ class QueryActivityScreen(ListScreen):
         self.app.push_screen(editor, closed)
 
     def _modify(self, record: ActivityRecord, values: dict[str, Any]) -> ActivityRecord:
-        changes = {name: value for name, value in values.items() if name in activities.EDITABLE_FIELDS}
-        return activities.modify_activity(self.app.actor, record.id, record.version, **changes)
+        return activities.change_entry(self.app.actor, record, values)
 
     def _refusal(self, record: ActivityRecord, error: Exception) -> str:
         if not isinstance(error, ServiceError):

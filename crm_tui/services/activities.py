@@ -37,6 +37,8 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services.clock import now
+from crm_tui.services.fields import CHOICE, DATE, DATETIME, LOOKUP, MULTILINE, Entity, Field
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 from crm_tui.services.orders import OrderInput, check_in_list
@@ -419,6 +421,93 @@ PENDING_NOTHING, PENDING_TASK, PENDING_ORDER = "none", TASK, "order"
 PENDING_LABELS = {PENDING_NOTHING: N_("Nothing"), PENDING_TASK: N_("A task"),
                   PENDING_ORDER: N_("A service order")}
 TASK_FIELD_PREFIX, ORDER_FIELD_PREFIX = "task_", "order_"
+EMPTY_TAKES_DETAIL = N_("Empty: the activity's detail")
+
+_CONTACT = Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact")
+# The contact's client: shown, never typed (the forms show it read-only).
+_CLIENT = Field("client_id", N_("Client"), LOOKUP, lookup="client")
+_CATEGORY = Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category")
+_WHEN = Field("when", LABELS["when"], DATETIME, required=True)
+_DETAIL = Field("detail", LABELS["detail"], MULTILINE, required=True)
+
+
+def _pending_part(choice: str, *fields: Field) -> tuple[Field, ...]:
+    return tuple(replace(field, shown_when="pending", shown_for=(choice,)) for field in fields)
+
+
+# Agregar Actividad: what the user did and what remained pending (a task or an order,
+# their fields shown only once chosen). record_activity takes what it holds.
+ACTIVITY_ENTRY = Entity("activity_entry", N_("Activity"), (
+    _CONTACT, _CLIENT, _CATEGORY, _WHEN, _DETAIL,
+    Field("pending", N_("Left pending"), CHOICE, required=True, choices=tuple(PENDING_LABELS.items())),
+    *_pending_part(
+        PENDING_TASK,
+        Field(TASK_FIELD_PREFIX + "assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user"),
+        Field(TASK_FIELD_PREFIX + "due_date", LABELS["due_date"], DATE, required=True),
+        Field(TASK_FIELD_PREFIX + "detail", N_("Task detail"), MULTILINE, help=EMPTY_TAKES_DETAIL)),
+    *_pending_part(
+        PENDING_ORDER,
+        Field(ORDER_FIELD_PREFIX + "project_id", orders.LABELS["project_id"], LOOKUP, lookup="project",
+              lookup_filter=(("client_id", "client_id"),)),
+        Field(ORDER_FIELD_PREFIX + "priority", orders.LABELS["priority"], CHOICE, required=True,
+              choices=tuple(orders.PRIORITY_LABELS.items())),
+        Field(ORDER_FIELD_PREFIX + "assigned_user_id", orders.LABELS["assigned_user_id"], LOOKUP, lookup="user"),
+        Field(ORDER_FIELD_PREFIX + "appointment_at", orders.LABELS["appointment_at"], DATETIME),
+        Field(ORDER_FIELD_PREFIX + "category_id", orders.LABELS["category_id"], LOOKUP, lookup="category",
+              help=N_("Empty: the activity's category")),
+        Field(ORDER_FIELD_PREFIX + "detail", N_("Order detail"), MULTILINE, help=EMPTY_TAKES_DETAIL),
+        Field(ORDER_FIELD_PREFIX + "equipment", orders.LABELS["equipment"], MULTILINE)),
+))
+
+# Modificar (Consultar Actividad): the activity as stored; a task's assignee and due date
+# show only for tasks.
+ACTIVITY_CHANGE = Entity("activity", N_("Activity"), (
+    Field("kind", LABELS["kind"], CHOICE, choices=tuple(KIND_LABELS.items())),
+    _CONTACT, _CLIENT, _CATEGORY, _WHEN, _DETAIL,
+    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user", shown_when="kind",
+          shown_for=(TASK,)),
+    Field("due_date", LABELS["due_date"], DATE, required=True, shown_when="kind", shown_for=(TASK,)),
+    Field("status", LABELS["status"], CHOICE, required=True, choices=tuple(STATUS_LABELS.items())),
+    Field("followup_notes", LABELS["followup_notes"], MULTILINE),
+))
+SHOWN_NOT_TYPED = ("kind", "client_id")  # read-only in the forms
+
+
+def new_entry_values() -> dict[str, Any]:
+    """What Agregar Actividad starts with: now, nothing pending, a normal priority."""
+    return {"when": now(), "pending": PENDING_NOTHING, ORDER_FIELD_PREFIX + "priority": "normal"}
+
+
+def record_entry(actor: Actor, values: dict[str, Any]) -> ActivityRecord:
+    """Save what an ACTIVITY_ENTRY form holds (record_activity, one transaction)."""
+    pending = values.get("pending")
+    task = order = None
+    if pending == PENDING_TASK:
+        prefix = TASK_FIELD_PREFIX
+        task = TaskInput(due_date=values.get(prefix + "due_date"), assignee_id=values.get(prefix + "assignee_id"),
+                         detail=values.get(prefix + "detail") or "")
+    elif pending == PENDING_ORDER:
+        prefix = ORDER_FIELD_PREFIX
+        order = OrderInput(contact_id=None, category_id=values.get(prefix + "category_id"),
+                           detail=values.get(prefix + "detail") or "",
+                           priority=values.get(prefix + "priority") or "normal",
+                           assigned_user_id=values.get(prefix + "assigned_user_id"),
+                           appointment_at=values.get(prefix + "appointment_at"),
+                           project_id=values.get(prefix + "project_id"),
+                           equipment=values.get(prefix + "equipment") or "")
+    return record_activity(actor, when=values.get("when"), contact_id=values.get("contact_id"),
+                           category_id=values.get("category_id"), detail=values.get("detail") or "",
+                           task=task, order=order)
+
+
+def change_entry(actor: Actor, seen: ActivityRecord, values: dict[str, Any]) -> ActivityRecord:
+    """Save what an ACTIVITY_CHANGE form holds over the activity as the user saw it."""
+    changes = {name: value for name, value in values.items()
+               if name in EDITABLE_FIELDS and name not in SHOWN_NOT_TYPED}
+    if seen.kind != TASK:
+        changes.pop("assignee_id", None)
+        changes.pop("due_date", None)
+    return modify_activity(actor, seen.id, seen.version, **changes)
 
 
 @contextmanager
