@@ -66,7 +66,9 @@ def test_add_activity_with_a_service_order_in_spanish(filled, snap_compare):
     async def ready(pilot):
         await pilot.press("ctrl+d")
         await settle(pilot)
-        pilot.app.screen.form.widget_for("pending").value = "order"
+        chosen = pilot.app.screen.form.widget_for("pending")
+        chosen.focus()  # as after choosing it (and no blinking cursor in the picture)
+        chosen.value = "order"
         await settle(pilot)
 
     with frozen(dt.datetime(2026, 11, 27, 10, 30)):

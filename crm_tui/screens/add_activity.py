@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -56,6 +56,10 @@ def no_invitation_to_type(form: Form) -> None:
 class AddActivityScreen(EditScreen):
     """The add form; after F8 it stays open, empty, for the next activity."""
 
+    # The first field takes the focus as the screen starts (not the form around it), so
+    # keys typed right behind Ctrl+D go there.
+    AUTO_FOCUS = "#field-contact_id-text"
+
     BINDINGS = [
         Binding("f8", "save", N_("Process"), id="process"),
         Binding("escape", "back", N_("Back"), id="back"),
@@ -89,6 +93,17 @@ class AddActivityScreen(EditScreen):
     @on(LookupField.Changed, "#field-contact_id")
     def _contact_chosen(self, event: LookupField.Changed) -> None:
         show_contacts_client(self.form, event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key typed right behind Ctrl+D may reach the screen before its first field has
+        the focus: it goes to that field instead of being lost."""
+        if (self.focused is not None and self.focused is not self.form) or not event.is_printable:
+            return
+        self._focus_first()
+        if self.focused is not None:
+            event.stop()
+            event.prevent_default()
+            self.focused.post_message(events.Key(event.key, event.character))
 
     @on(Form.Saved)
     def _recorded(self, event: Form.Saved) -> None:

@@ -43,6 +43,8 @@ def activity_title(record: ActivityRecord) -> str:
 class ChangeActivityScreen(EditScreen):
     """An activity's form (Modificar): F8 saves over the version shown, F9 reloads."""
 
+    AUTO_FOCUS = "#field-contact_id-text"  # the first field, not the form around it
+
     def on_mount(self) -> None:
         super().on_mount()
         no_invitation_to_type(self.form)
