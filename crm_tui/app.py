@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -16,14 +15,14 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
+from crm_tui.widgets.first_frame import FirstFrameMark
 from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
 from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
 STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
 MENU_ACTIONS = ("open_menu",)
-# Set (to 1) by the start-up benchmark: the app leaves as soon as its first screen is on the terminal.
-EXIT_AFTER_FIRST_FRAME = "CRM_EXIT_AFTER_FIRST_FRAME"
+HOME_ITEM_ID = "activity_followup"  # the screen the CRM opens on
 
 
 class MenuCommands(Provider):
@@ -49,7 +48,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-class CrmApp(SafeOutput, KeysInOrder, App[int]):
+class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)
@@ -85,7 +84,9 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
     def today(self) -> dt.date:
         """Today's date (fixed in tests, so what the screens show is reproducible)."""
-        return self._today or dt.date.today()
+        from crm_tui.services import clock
+
+        return self._today or clock.today()
 
     def monotonic(self) -> float:
         """Seconds on a clock that only goes forward (fixed by tests for keys typed in a row)."""
@@ -107,22 +108,20 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
 
     # --- start ---------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        # The home screen is the bottom of the stack itself, not a screen pushed over an
+        # empty default one: one screen less to lay out and paint before the first frame.
+        from crm_tui.screens.activity_followup import FollowupScreen
+
+        return FollowupScreen()
+
     def on_mount(self) -> None:
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        from crm_tui.screens.home import HomeScreen
-
-        self.push_screen(HomeScreen())
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self.load_sample))
-
-    def on_ready(self) -> None:
-        # Ready comes after the first frame was written; the refresh after it has drawn
-        # whatever the first screen's on_mount changed (focus, the highlighted item).
-        if os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0"):
-            self.call_after_refresh(self.exit, 0)
 
     def _load_config(self) -> dict:
         if self._config is None:
@@ -203,9 +202,53 @@ class CrmApp(SafeOutput, KeysInOrder, App[int]):
         self.push_screen(ConfirmDialog(question, yes=_("Open on top"), no=_("Keep editing")), answered)
 
     def _push_menu_item(self, item: MenuItem) -> None:
+        if item.id == HOME_ITEM_ID and self._go_home():
+            return
         screen = item.make_screen(self)
         screen.menu_item_id = item.id
         self.push_screen(screen)
+
+    def _home_screen(self) -> Screen | None:
+        return next((screen for screen in self.screen_stack
+                     if getattr(screen, "menu_item_id", None) == HOME_ITEM_ID), None)
+
+    def _go_home(self) -> bool:
+        """Close the screens over the home screen; False (nothing closed) when there is no
+        home screen underneath or a screen over it holds unsaved work."""
+        home = self._home_screen()
+        if home is None:
+            return False
+        above = self.screen_stack[self.screen_stack.index(home) + 1:]
+        if any(unsaved_work(screen) for screen in above):
+            return False
+        while self.screen is not home:
+            self.pop_screen()
+        return True
+
+    def show_crm_menu(self) -> None:
+        """F2 on the home screen: the CRM menu (all its items, by number or arrows)."""
+        from crm_tui.screens.home import MenuScreen
+
+        if isinstance(self.screen, MenuScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(MenuScreen())
+
+    def open_order(self, number: int) -> None:
+        """Open service order `number`: the single order inquiry, on that order when the
+        screen can take one (its `show_order(number)`)."""
+        self._open_on_record("order_inquiry", "show_order", number)
+
+    def open_activity(self, activity_id: int) -> None:
+        """Open an activity: the activity look-up, on that activity when the screen can take
+        one (its `show_activity(activity_id)`)."""
+        self._open_on_record("query_activity", "show_activity", activity_id)
+
+    def _open_on_record(self, item_id: str, method: str, value: int) -> None:
+        self.open_menu(item_id)
+        show = getattr(self.screen, method, None)
+        if getattr(self.screen, "menu_item_id", None) == item_id and callable(show):
+            show(value)
 
     async def action_quit(self) -> None:
         """Leave the CRM (Ctrl+Q, the palette), asking first if a form holds unsaved changes."""
@@ -267,10 +310,12 @@ def _say(message: str) -> None:
 
 
 def _open(db_url: str):
-    from crm_tui.db import open_database
-    from crm_tui.db import migrations
+    from crm_tui.db import migrations, open_database
+    from crm_tui.db.connection import database as connected, opened_for_writing
 
-    database = open_database(db_url, create=True)
+    # `crm` has just opened and checked it: opening it again would close it first (a
+    # checkpoint, the WAL file removed and made again) for nothing.
+    database = connected.obj if opened_for_writing(db_url) else open_database(db_url, create=True)
     if migrations.pending_steps(database):
         migrations.upgrade(database)
     return database

@@ -24,7 +24,7 @@ async def test_categories_add_modify_delete_from_the_keyboard(ui_admin):
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")  # first menu item: Configure categories
+        await pilot.press("f2", "enter")  # the menu; its first item: Configure categories
         await settle(pilot)
         assert isinstance(app.screen, CatalogScreen)
         await pilot.press("f2")

@@ -379,6 +379,31 @@ async def test_a_save_waiting_for_a_locked_database_says_so_on_screen_while_it_w
     assert [client.name for client in catalogs.list_clients().rows] == ["Bloqueo SA"]
 
 
+async def test_text_typed_while_a_save_waits_stays_in_the_form_and_f8_saves_it_too(ui_admin, ui_db, tmp_path):
+    app = make_app(ui_admin)
+    blocker = sqlite3.connect(str(tmp_path / "ui.db"), timeout=1)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            form_screen = await start_a_new_client(pilot, "Bloqueo SA")
+            ui_db.execute_sql("PRAGMA busy_timeout = 20000")
+            blocker.execute("BEGIN IMMEDIATE")  # another session in the middle of a long write
+            await pilot.press("f8")
+            await pilot.pause(0.05)
+            assert form_screen.form.saving
+            await type_text(pilot, " y Cía")
+            blocker.rollback()
+            await settle(pilot)
+            assert app.screen is form_screen  # not closed under the user's fingers
+            assert form_screen.form.values()["name"] == "Bloqueo SA y Cía"
+            assert [client.name for client in catalogs.list_clients().rows] == ["Bloqueo SA"]
+            await pilot.press("f8")
+            await settle(pilot)
+            assert not isinstance(app.screen, EditScreen)
+    finally:
+        blocker.close()
+    assert [client.name for client in catalogs.list_clients().rows] == ["Bloqueo SA y Cía"]
+
+
 # --- what fits at 80x24 ----------------------------------------------------------------------
 
 

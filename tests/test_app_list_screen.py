@@ -189,8 +189,8 @@ def open_and_finished_orders(actor) -> tuple:
     category = catalogs.add_category(actor, name="Soporte")
     opened = orders.add_order(actor, OrderInput(contact.id, category.id, "No enciende"))
     finished = orders.add_order(actor, OrderInput(contact.id, category.id, "No imprime"))
-    orders.register_service(actor, finished.id, when=dt.datetime(2026, 11, 27, 10, 0), work_done="Listo",
-                            service_finished=True)
+    orders.register_service(actor, finished.id, finished.version, when=dt.datetime(2026, 11, 27, 10, 0),
+                            work_done="Listo", service_finished=True)
     return opened, finished
 
 
@@ -218,7 +218,7 @@ async def test_an_action_is_enabled_only_for_the_rows_it_applies_to(ui_admin):
 async def test_the_filter_bar_is_built_from_the_filter_dataclass_and_applies_with_f7(ui_admin):
     opened, finished = open_and_finished_orders(ui_admin)
     app = make_app(ui_admin)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         screen = OrderListProbe()
         app.push_screen(screen)
         await settle(pilot)
@@ -228,6 +228,8 @@ async def test_the_filter_bar_is_built_from_the_filter_dataclass_and_applies_wit
         assert screen.query_one("#filter-status", Select)
         assert screen.query_one("#filter-created-start") and screen.query_one("#filter-finished-end")
         assert screen.query_one("#filter-client_id-text", Input)
+        assert bar.region.height == 5  # two filters to a line, and [Query]: room for the rows at 80x24
+        assert table_of(app).region.height >= 10
 
         screen.query_one("#filter-status", Select).value = "finished"
         await pilot.press("f7")

@@ -1,4 +1,5 @@
-"""The application shell: sign-in, menu, global keys, command palette, help, theme."""
+"""The application shell: sign-in, the home screen and the menu one key away, global keys,
+command palette, help, theme."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,8 @@ from crm_tui import i18n
 from crm_tui.app import CrmApp, run_app
 from crm_tui.screens.first_run import FirstRunScreen
 from crm_tui.screens.help import HelpScreen
-from crm_tui.screens.home import HomeScreen
+from crm_tui.screens.activity_followup import FollowupScreen
+from crm_tui.screens.home import MenuScreen
 from crm_tui.screens.menu import MENU, menu_for
 from crm_tui.services import catalogs, users
 from crm_tui.widgets.chrome import StatusLine
@@ -23,6 +25,13 @@ SPANISH_MENU = [
 ]
 
 
+async def open_the_menu(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, MenuScreen)
+
+
 def menu_lines(app) -> list[str]:
     options = app.screen.query_one("#menu", OptionList)
     return [str(options.get_option_at_index(i).prompt).split(". ", 1)[1] for i in range(options.option_count)]
@@ -33,6 +42,8 @@ async def test_the_menu_has_every_item_in_spanish_in_order(ui_admin):
     app = make_app(ui_admin)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert isinstance(app.screen, FollowupScreen)
+        await open_the_menu(pilot)
         assert menu_lines(app) == SPANISH_MENU
         status = str(app.screen.query_one(StatusLine).render())
         assert "Ana Admin (ana)" in status and "crm-test.db" in status and "27/11/2026" in status
@@ -42,7 +53,7 @@ async def test_agents_do_not_see_the_admin_items(ui_admin):
     users.add_user(ui_admin, "beto", "Beto")
     app = make_app(users.identify("beto"))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await open_the_menu(pilot)
         assert menu_lines(app) == [item for item in
                                    ["Configure categories", "Client catalog", "Contact catalog", "Project catalog",
                                     "Add activity", "Look up activities", "Add service order", "Register service",
@@ -64,7 +75,7 @@ async def test_typing_an_items_number_moves_to_it_and_enter_opens_it(ui_admin):
     clock = StoppedClock()
     app = make_app(ui_admin, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+        await open_the_menu(pilot)
         menu = app.screen.query_one("#menu", OptionList)
         await pilot.press("1")
         clock.now += 5  # a pause: the next digit starts a new number (5, not 15)
@@ -82,6 +93,22 @@ async def test_typing_an_items_number_moves_to_it_and_enter_opens_it(ui_admin):
         await pilot.press("3", "enter")  # 93 neither: item 3
         await settle(pilot)
         assert app.screen.query_one(StatusLine).title_text == "Contact catalog"
+        await pilot.press("escape")  # the menu closed as the item opened: back home
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupScreen)
+
+
+async def test_the_menu_is_one_key_away_and_esc_or_f2_closes_it(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("escape", "f2"):
+            await open_the_menu(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, FollowupScreen)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, MenuScreen)
 
 
 async def test_every_menu_item_opens_from_the_command_palette(ui_admin):
@@ -96,9 +123,10 @@ async def test_every_menu_item_opens_from_the_command_palette(ui_admin):
             await pilot.press("enter")
             await settle(pilot)
             assert getattr(app.screen, "menu_item_id", None) == item.id, item.id
-            await pilot.press("escape")
-            await settle(pilot)
-            assert isinstance(app.screen, HomeScreen)
+            if item.id != "activity_followup":  # that one is the home screen itself
+                await pilot.press("escape")
+                await settle(pilot)
+            assert isinstance(app.screen, FollowupScreen)
 
 
 @pytest.mark.parametrize("key, item_id", [("ctrl+d", "add_activity"), ("ctrl+s", "add_order"),
@@ -166,7 +194,7 @@ async def test_a_new_database_offers_sample_data_to_its_first_admin(ui_db):
         assert isinstance(app.screen, FirstRunScreen)
         await pilot.press("enter")  # "Load sample data" has the focus
         await settle(pilot)
-        assert isinstance(app.screen, HomeScreen)
+        assert isinstance(app.screen, FollowupScreen)
     assert [c.name for c in catalogs.list_categories().rows] == ["Demostración"]
 
 
@@ -193,6 +221,8 @@ async def test_every_menu_item_opens_a_screen_that_names_it_and_esc_comes_back(u
         await settle(pilot)
         home = app.screen
         for item in MENU:
+            if item.id == "activity_followup":
+                continue  # the home screen: below
             await open_item(pilot, item.id)
             screen = app.screen
             assert screen is not home and screen.menu_item_id == item.id
@@ -201,6 +231,18 @@ async def test_every_menu_item_opens_a_screen_that_names_it_and_esc_comes_back(u
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen is home, item.id
+
+
+async def test_the_follow_up_menu_item_goes_back_to_the_home_screen(ui_admin):
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        home = app.screen
+        assert home.menu_item_id == "activity_followup"
+        await open_item(pilot, "clients")
+        await open_item(pilot, "categories")
+        await open_item(pilot, "activity_followup")
+        assert app.screen is home and app.screen_stack == [home]  # home is the first screen: all above closed
 
 
 async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(ui_admin):

@@ -4,11 +4,15 @@ Regenerate after a deliberate change with: pytest tests/test_app_snapshots.py --
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from crm_tui import i18n
-from crm_tui.services import catalogs
-from test_app_support import HOSTILE, SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
+from crm_tui.services import catalogs, clock
+from crm_tui.services.activities import add_activity
+from crm_tui.services.orders import OrderInput, add_order
+from test_app_support import HOSTILE, SIZE, TODAY, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
 
 
 @pytest.fixture
@@ -20,10 +24,41 @@ def filled(ui_admin):
     return ui_admin
 
 
-def test_home_in_spanish(filled, snap_compare):
+@pytest.fixture
+def frozen_day():
+    with clock.frozen(dt.datetime.combine(TODAY, dt.time(8, 0))):
+        yield
+
+
+@pytest.fixture
+def day(filled, frozen_day):
+    """The admin's pending activities (one with hostile text) and an appointment today."""
+    contact = catalogs.list_contacts().rows[0]
+    category = catalogs.list_categories().rows[0]
+    for when, detail in (("2026-11-26 16:00", "Llamó porque la impresora no toma papel; quedó de enviar "
+                                              "la foto del error."),
+                         ("2026-11-27 09:30", HOSTILE + " 31/02/2026")):
+        add_activity(filled, when=when, contact_id=contact.id, category_id=category.id, detail=detail)
+    add_order(filled, OrderInput(contact_id=contact.id, category_id=category.id, detail="Revisar",
+                                 assigned_user_id=filled.id, appointment_at="2026-11-28 09:00"))
+    return filled
+
+
+def test_home_in_spanish(day, snap_compare):
     i18n.set_language("es")
 
     async def ready(pilot):
+        await settle(pilot)
+
+    assert snap_compare(make_app(day), terminal_size=SIZE, run_before=ready)
+
+
+def test_menu_in_spanish(filled, snap_compare):
+    i18n.set_language("es")
+
+    async def ready(pilot):
+        await settle(pilot)
+        await pilot.press("f2")
         await settle(pilot)
 
     assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)

@@ -12,7 +12,8 @@ from pathlib import Path
 import crm_tui
 
 PACKAGE = Path(crm_tui.__file__).resolve().parent
-SAFE_MODULE = PACKAGE / "widgets" / "safe.py"
+# The safe kinds themselves (SafeTextArea has a module of its own, loaded on first use).
+SAFE_MODULES = (PACKAGE / "widgets" / "safe.py", PACKAGE / "widgets" / "safe_text_area.py")
 # Widgets that show the text given first (a label, a title, a cell).
 TEXT_WIDGETS = {"Static", "Label", "Button", "Checkbox", "RadioButton", "Option", "Tab", "TabPane", "Link",
                 "Markdown", "Digits", "Collapsible"}
@@ -26,7 +27,7 @@ TRANSLATIONS = {"_", "N_"}
 def display_modules() -> list[Path]:
     files = [*sorted((PACKAGE / "screens").rglob("*.py")), *sorted((PACKAGE / "widgets").rglob("*.py")),
              PACKAGE / "app.py"]
-    return [path for path in files if path != SAFE_MODULE]
+    return [path for path in files if path not in SAFE_MODULES]
 
 
 def _name(node: ast.AST) -> str:

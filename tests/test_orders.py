@@ -169,7 +169,8 @@ def test_refusals_are_translated_to_spanish(world):
     with pytest.raises(ConflictError) as refused:
         register_service(world["agent"], order.id, closed.version, when="03/03/2026 10:00", work_done="Otra visita")
     assert str(refused.value) == ("La orden 1 está cerrada: solo se puede registrar trabajo en "
-                                  "órdenes abiertas.")
+                                  "órdenes abiertas. Primero reábrala (Consulta Individual de "
+                                  "Órdenes, Reabrir).")
     assert closed.status == "closed"
 
 
@@ -442,3 +443,70 @@ def test_export_rows_continue_from_one_chunk_to_the_next(many, monkeypatch):
     assert list(iter_order_rows()) == whole
     assert [row[0] for row in whole] == list(range(1, 13))
     assert all(isinstance(row[3], dt.datetime) for row in whole)
+
+
+# --- what the order screens read: history, the work check, the declarations ----------------
+
+
+def test_history_tells_created_finished_verified_and_reopened_in_time_order(world):
+    from crm_tui.services.clock import frozen
+
+    admin, agent = world["admin"], world["agent"]
+    with frozen(dt.datetime(2026, 3, 1, 9, 0)):
+        order = add_order(admin, order_input(world))
+    finished = finish(agent, order, when="2026-03-02 12:00")
+    with frozen(dt.datetime(2026, 3, 3, 9, 0)):
+        reopened = verify_order(admin, order.id, finished.version, closed=False, customer_comments="Falla")
+    finished = finish(agent, reopened, when="2026-03-04 12:00")
+    with frozen(dt.datetime(2026, 3, 5, 9, 0)):
+        closed = verify_order(admin, order.id, finished.version, closed=True, rating=5, customer_comments="Bien")
+    with frozen(dt.datetime(2026, 3, 6, 9, 0)):
+        reopen_order(agent, order.id, closed.version, customer_comments="Otra vez")
+    history = order_service.order_history(get_order(order.id))
+    assert [(event.when.day, event.what) for event in history] == [
+        (1, "Created"),
+        (2, "Finished (service entry)"),
+        (3, "Verified, not closed: back to open"),
+        (4, "Finished (service entry)"),
+        (5, "Verified and closed, rating 5"),
+        (6, "Reopened: back to open"),
+    ]
+    assert history[-1].user_name == "Técnico de Campo"
+
+
+def test_work_on_a_closed_order_is_refused_at_the_number_saying_to_reopen_it(world):
+    admin = world["admin"]
+    order = add_order(admin, order_input(world))
+    assert order_service.order_for_work(str(order.number)).order.id == order.id
+    finished = finish(admin, order)
+    verify_order(admin, order.id, finished.version, closed=True, rating=4, customer_comments="ok")
+    with pytest.raises(ValidationError) as refused:
+        order_service.order_for_work(order.number)
+    assert refused.value.field == "number"
+    assert "Order 1 is closed" in refused.value.message and "Reopen it first" in refused.value.message
+    with pytest.raises(ConflictError, match="Reopen it first"):
+        register_service(admin, order.id, get_order(order.id).order.version, when="2026-03-09 10:00",
+                         work_done="Más")
+    with pytest.raises(ValidationError) as unknown:
+        order_service.order_for_work("777")
+    assert unknown.value.field == "number" and "no service order number 777" in unknown.value.message
+
+
+def test_the_declarations_name_the_fields_the_services_take(world):
+    assert set(order_service.ORDER.names()) == set(OrderInput.__dataclass_fields__)
+    assert order_service.ORDER.field("priority").choices[0] == ("low", "Low")
+    rating = order_service.VERIFICATION.field("rating")
+    assert (rating.minimum, rating.maximum, rating.shown_when) == (1, 5, "closed")
+    assert order_service.SERVICE_ENTRY.field("minutes").maximum == order_service.MAX_MINUTES
+
+
+def test_a_status_action_on_an_older_copy_is_a_conflict_even_when_the_status_moved_on(world):
+    admin, agent = world["admin"], world["agent"]
+    order = add_order(admin, order_input(world))
+    finished = finish(agent, order)
+    reopen_order(agent, order.id, finished.version, customer_comments="Desde otra terminal")
+    with pytest.raises(ConflictError, match="tecnico changed this record"):
+        verify_order(admin, order.id, finished.version, closed=True, rating=5, customer_comments="ok")
+    with pytest.raises(ConflictError, match="tecnico changed this record"):
+        modify_order(admin, order.id, order.version, order_input(world, detail="Otro"))
+    assert get_order(order.id).order.status == "open" and OrderReview.select().count() == 1

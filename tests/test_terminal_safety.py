@@ -87,6 +87,8 @@ def test_a_hostile_contact_opened_saved_and_named_sends_no_escape_sequence(hosti
     env = terminal_environment(tmp_path, LOGIN)
     terminal = Terminal([*crm_command(), "--db", str(hostile_database), "--lang", "en"], env)
     try:
+        terminal.wait_for("Load activities")  # the home screen
+        terminal.press("f2")
         terminal.wait_for("CRM menu")
         terminal.press("3")  # Contact catalog
         terminal.wait_for("3. Contact catalog")

@@ -1,6 +1,6 @@
 """The `crm` command: open the full-screen CRM, or run an admin task from the shell.
 
-One module per command (init, demo, user, import, export, search, backup, check), each
+One module per command (init, demo, user, import, export, search, report, backup, check), each
 with a `register(commands)` that adds its parser and the function that runs it. Every
 failure ends as one translated line on stderr and a non-zero exit code (2 for bad input,
 1 for everything else); `--debug` or CRM_DEBUG=1 also shows the traceback. Textual and
@@ -10,13 +10,13 @@ and `crm search` start quickly.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
-from typing import Sequence
+from typing import Any, Sequence
 
 from crm_tui import __version__, config, i18n
-from crm_tui.cli import backup, check, demo, export, importing, init, search, user
 from crm_tui.cli.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -31,7 +31,6 @@ from crm_tui.cli.common import (
     refuse_text_that_is_not_utf8,
 )
 from crm_tui.cli.open_app import command_open_app
-from crm_tui.cli.search import marked_snippet
 from crm_tui.db.connection import DatabaseOpenError, close_database
 from crm_tui.i18n import N_, _
 from crm_tui.services.errors import NotFound, ServiceError, ValidationError
@@ -39,7 +38,11 @@ from crm_tui.services.failures import DATABASE_ERRORS, user_message
 
 __all__ = ["main", "build_parser", "describe_failure", "marked_snippet"]
 
-COMMAND_MODULES = (init, demo, user, importing, export, search, backup, check)
+# The modules of crm_tui.cli that each add one command; loaded only when a command may be
+# asked for (`crm` alone, which opens the CRM, does without them).
+COMMAND_MODULES = ("init", "demo", "user", "importing", "export", "search", "report", "backup", "check")
+# The options that take a value, shared by `crm` and every command.
+VALUE_OPTIONS = ("--db", "--user", "--lang")
 
 # argparse's own texts, so that `crm --help` and its complaints speak the chosen language.
 ARGPARSE_TEXTS = (
@@ -64,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         language = choose_language(_option_value(arguments, "--lang"))
         refuse_text_that_is_not_utf8(arguments)
-        args = build_parser().parse_args(arguments)
+        args = build_parser(commands=not opens_the_app(arguments)).parse_args(arguments)
         args.language = language
         return args.handler(args)
     except SystemExit as exc:  # --help and --version
@@ -85,7 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         close_database()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def opens_the_app(arguments: Sequence[str]) -> bool:
+    """True when the words hold only --db, --user, --lang and --debug: no command, no --help."""
+    words = iter(arguments)
+    for word in words:
+        if word in VALUE_OPTIONS:
+            next(words, None)
+        elif word != "--debug" and not word.startswith(tuple(f"{name}=" for name in VALUE_OPTIONS)):
+            return False
+    return True
+
+
+def build_parser(commands: bool = True) -> argparse.ArgumentParser:
     parser = Parser(
         prog=PROG, add_help=False,
         description=_("A terminal CRM for service companies. Without a command it opens the "
@@ -94,10 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"crm_tui {__version__}",
                         help=_("show the version and exit"))
     parser.set_defaults(handler=command_open_app)
-    commands = parser.add_subparsers(title=_("commands"), metavar=_("COMMAND"), parser_class=Parser)
-    for module in COMMAND_MODULES:
-        module.register(commands)
+    if not commands:
+        return parser
+    children = parser.add_subparsers(title=_("commands"), metavar=_("COMMAND"), parser_class=Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"crm_tui.cli.{name}").register(children)
     return parser
+
+
+def __getattr__(name: str) -> Any:
+    if name == "marked_snippet":  # part of this package's interface, loaded with `crm search`
+        from crm_tui.cli.search import marked_snippet
+
+        return marked_snippet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def describe_failure(exc: BaseException) -> tuple[str, int]:

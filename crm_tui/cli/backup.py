@@ -5,7 +5,6 @@ import argparse
 
 from crm_tui.cli.common import EXIT_OK, open_existing, say, subparser
 from crm_tui.i18n import _
-from crm_tui.services import admin
 
 
 def register(commands) -> None:
@@ -16,6 +15,8 @@ def register(commands) -> None:
 
 def command_backup(args: argparse.Namespace) -> int:
     open_existing(args, allow_older=True, read_only=True)
+    from crm_tui.services import admin
+
     result = admin.backup_database(args.dest, overwrite=args.force)
     say(_("Backup written to {path} ({size}).").format(path=result.path, size=_size(result.size_bytes)))
     if result.kind == "postgresql":

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from crm_tui.cli.common import EXIT_FAILURE, EXIT_OK, database_url, open_existing, print_error, say, subparser
 from crm_tui.db.connection import describe_url, parse_url
 from crm_tui.i18n import _, ngettext
-from crm_tui.services import admin
+
+if TYPE_CHECKING:
+    from crm_tui.services import admin
 
 
 def register(commands) -> None:
@@ -17,6 +20,8 @@ def register(commands) -> None:
 
 
 def command_check(args: argparse.Namespace) -> int:
+    from crm_tui.services import admin
+
     url = database_url(args)
     # Without --repair nothing may change a SQLite file. PostgreSQL's check builds the expected
     # schema in a scratch schema it rolls back, which a read-only session could not do.
@@ -52,6 +57,8 @@ def _failed(results: list[admin.CheckResult], among: tuple[str, ...] | None = No
 
 
 def _repair() -> None:
+    from crm_tui.services import admin
+
     say(_("Repairing…"))
     done = admin.repair_database()
     say(_("Repaired:") if done else _("Nothing was left to repair."))

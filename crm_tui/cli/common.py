@@ -10,14 +10,17 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from crm_tui import config
 from crm_tui.db.connection import close_database, parse_url
 from crm_tui.db.text import fold
 from crm_tui.i18n import N_, _
-from crm_tui.services import admin
+from crm_tui.services import opening
 from crm_tui.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from crm_tui.services.admin import UpgradeResult
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -166,9 +169,9 @@ def open_existing(args: argparse.Namespace, allow_older: bool = False, read_only
     (the file is never created or changed); one that writes offers, on a terminal, to create
     a database that is not there."""
     url = database_url(args)
-    if not read_only and not admin.database_exists(url):
+    if not read_only and not opening.database_exists(url):
         offer_to_create(url)
-    admin.open_existing(url, allow_older=allow_older, read_only=read_only)
+    opening.open_existing(url, allow_older=allow_older, read_only=read_only)
     _check_acting_user(args)
     return url
 
@@ -188,7 +191,7 @@ def offer_to_create(url: str) -> bool:
     return True
 
 
-def create_database(url: str) -> admin.UpgradeResult:
+def create_database(url: str) -> UpgradeResult:
     """Create the database at `url`: the default one is a personal file in the user's data
     folder (made if need be); any other is shared with its folder's group, as by crm init."""
     default = config.is_default_database(url)
@@ -199,6 +202,8 @@ def create_database(url: str) -> admin.UpgradeResult:
         except OSError as exc:
             raise CliError(_("Cannot create the folder {path}: {reason}").format(
                 path=folder, reason=exc.strerror or exc)) from exc
+    from crm_tui.services import admin
+
     result = admin.initialise_database(url, share=not default)
     close_database()
     return result

@@ -78,11 +78,13 @@ def status_help() -> str:
 def command_export(args: argparse.Namespace) -> int:
     output = _output_file(args.output, args.force)
     open_existing(args, read_only=True)
+    from crm_tui.services.reports import get_report
+
     listed = EXPORT_LISTS[args.kind]
     filters = _export_filters(args, listed)
-    columns, rows = listed.source(filters)
-    rows = _checked_rows(rows)
-    progress = RowProgress.on_terminal(sys.stderr, lambda: listed.count(filters), _(listed.title))
+    report = get_report(args.kind)  # the list as the report registry declares it
+    columns, rows = report.columns, _checked_rows(report.rows(filters))
+    progress = RowProgress.on_terminal(sys.stderr, lambda: report.count(filters), _(report.title))
     if progress is not None:
         rows = progress.rows(rows)
     from crm_tui.export.xlsx import ExportError, write_xlsx
@@ -90,7 +92,7 @@ def command_export(args: argparse.Namespace) -> int:
     replacing = output.exists()
     try:
         with _hang_up_as_interrupt():
-            count = write_xlsx(str(output), columns, rows, sheet_title=_(listed.title))
+            count = write_xlsx(str(output), columns, rows, sheet_title=_(report.title))
     except ExportError as exc:
         raise CliError(str(exc)) from exc
     except KeyboardInterrupt as exc:
@@ -153,8 +155,10 @@ def _output_file(name: str, replace: bool) -> Path:
     return path
 
 
-def _export_filters(args: argparse.Namespace, listed: ExportList) -> dict[str, Any]:
-    """The filter values the command line gives, checked against what the list accepts."""
+def _export_filters(args: argparse.Namespace, listed: ExportList):
+    """The restrictions the command line gives, checked against what the list accepts."""
+    from crm_tui.services.reports import ReportFilter
+
     accepted = listed.filters
     given = {"status": args.status, "client": args.client, "contact": args.contact, "user": args.filter_user,
              "dates": (args.date_from or args.date_to) or None}
@@ -165,16 +169,16 @@ def _export_filters(args: argparse.Namespace, listed: ExportList) -> dict[str, A
     filters: dict[str, Any] = {}
     if args.status is not None and listed.statuses is not None:
         _labels, status_from_word = listed.statuses()
-        filters[accepted["status"]] = status_from_word(args.status)
+        filters["status"] = status_from_word(args.status)
     if given["dates"]:
-        filters[accepted["dates"]] = date_range(args)
+        filters["dates"] = date_range(args)
     if args.client is not None:
-        filters[accepted["client"]] = client_id(args.client)
+        filters["client_id"] = client_id(args.client)
     if args.contact is not None:
-        filters[accepted["contact"]] = contact_id(args.contact)
+        filters["contact_id"] = contact_id(args.contact)
     if args.filter_user is not None:
-        filters[accepted["user"]] = user_id(args.filter_user)
-    return filters
+        filters["user_id"] = user_id(args.filter_user)
+    return ReportFilter(**filters)
 
 
 _ROOM_FOR_CTRL_C = 3

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crm_tui.cli.common import (
     EXIT_FAILURE,
@@ -21,7 +22,10 @@ from crm_tui.cli.common import (
     subparser,
 )
 from crm_tui.i18n import _, ngettext
-from crm_tui.services.importing import FILE_SUFFIXES, IMPORT_KINDS, ImportedRow, ImportReport, RejectedRow
+from crm_tui.services.import_kinds import FILE_SUFFIXES, IMPORT_KINDS
+
+if TYPE_CHECKING:
+    from crm_tui.services.importing import ImportedRow, ImportReport, RejectedRow
 
 
 def register(commands) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 import argparse
 import grp
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crm_tui.cli.common import EXIT_OK, database_url, say, subparser
 from crm_tui.db.connection import describe_url
 from crm_tui.i18n import _
-from crm_tui.services import admin
+
+if TYPE_CHECKING:
+    from crm_tui.services.admin import UpgradeResult
 
 
 def register(commands) -> None:
@@ -16,12 +19,14 @@ def register(commands) -> None:
 
 
 def command_init(args: argparse.Namespace) -> int:
+    from crm_tui.services import admin
+
     url = database_url(args)
     report_initialised(url, admin.initialise_database(url))
     return EXIT_OK
 
 
-def report_initialised(url: str, result: admin.UpgradeResult) -> None:
+def report_initialised(url: str, result: UpgradeResult) -> None:
     """What crm init did (also said when another command creates a missing database)."""
     say(_("Database: {url}").format(url=describe_url(url)))
     if result.before == result.after:

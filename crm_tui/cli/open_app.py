@@ -6,7 +6,6 @@ from pathlib import Path
 
 from crm_tui import config
 from crm_tui.cli.common import CliError, create_database, database_url, login_name, open_existing
-from crm_tui.db.connection import close_database
 from crm_tui.i18n import _
 
 
@@ -18,7 +17,7 @@ def command_open_app(args: argparse.Namespace) -> int:
         # registers whoever opens it first as its administrator).
         create_database(url)
     open_existing(args)  # another missing database: asked about on a terminal, as the commands do
-    close_database()
+    # It stays open for the app (run_app uses it as it is).
     try:
         from crm_tui.app import run_app
     except ImportError as exc:

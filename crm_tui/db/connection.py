@@ -332,6 +332,16 @@ def _server_label(parts) -> str:
     return f"{host}:{parts.port}" if parts.port else host
 
 
+# The URL of the database open for reading and writing, if any (see opened_for_writing).
+_writable_url: str | None = None
+
+
+def opened_for_writing(url: str) -> bool:
+    """Whether the models are connected, for reading and writing, to the database at `url`."""
+    current = database.obj
+    return _writable_url == url and current is not None and not current.is_closed()
+
+
 def open_database(url: str, create: bool = False, read_only: bool = False) -> peewee.Database:
     """Connect the models to the database at `url` and return it.
 
@@ -348,10 +358,14 @@ def open_database(url: str, create: bool = False, read_only: bool = False) -> pe
         raise DatabaseOpenError(_("Cannot open the database {url}: {reason}").format(url=describe_url(url), reason=_first_line(exc))) from exc
     close_database()
     database.initialize(db)
+    global _writable_url
+    _writable_url = None if read_only else url
     return db
 
 
 def close_database() -> None:
+    global _writable_url
+    _writable_url = None
     current = database.obj
     if current is not None and not current.is_closed():
         if isinstance(current, peewee.SqliteDatabase) and not isinstance(current, ReadOnlySqliteDatabase):

@@ -11,7 +11,7 @@ from typing import Callable
 
 import peewee
 
-from crm_tui.db import models, search
+from crm_tui.db import changes, models
 from crm_tui.db.connection import database
 
 SCHEMA_VERSION_KEY = "schema_version"
@@ -29,12 +29,16 @@ def _create_base_tables(db: peewee.Database) -> None:
 
 
 def _create_search_index(db: peewee.Database) -> None:
+    from crm_tui.db import search  # loaded when a step needs it: `crm` only reads the version
+
     search.install(db)
 
 
 def _search_by_record_and_name_index(db: peewee.Database) -> None:
     # One index row per order or activity, keyed newest first, and the catalogs' name
     # indexes: install() replaces the older layout and refills everything.
+    from crm_tui.db import search
+
     search.install(db)
 
 
@@ -46,11 +50,31 @@ def _name_order_indexes(db: peewee.Database) -> None:
         model._schema.create_indexes(safe=True)
 
 
+def _home_screen(db: peewee.Database) -> None:
+    # PostgreSQL: screens that follow other users' changes hear of each commit (SQLite
+    # needs nothing: PRAGMA data_version tells).
+    changes.install_notify_triggers(db)
+    # The home screen's list: a person's pending activities, and the tasks assigned to
+    # them, newest first, each on its own index.
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_user_status_when_id '
+                   'ON activity (user_id, status, "when", id)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS activity_assignee_status_when_id '
+                   'ON activity (assignee_id, status, "when", id)')
+
+
+def _report_indexes(db: peewee.Database) -> None:
+    # The indexes models.py declares that an older database lacks (IF NOT EXISTS).
+    for model in (models.Activity, models.ServiceOrder, models.ServiceEntry):
+        model._schema.create_indexes(safe=True)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
     Step(3, "concept search newest first, catalog name index", _search_by_record_and_name_index),
     Step(4, "catalog lists by name on (name, id)", _name_order_indexes),
+    Step(5, "the home screen: change notifications, a person's pending activities", _home_screen),
+    Step(6, "indexes the counting reports read alone", _report_indexes),
 ]
 LATEST_VERSION = STEPS[-1].version
 

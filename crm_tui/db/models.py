@@ -152,6 +152,9 @@ class Activity(Audited):
             (("status", "when", "id"), False),
             (("when", "id"), False),
             (("assignee", "status", "due_date"), False),
+            # Reports count activities of a period by user and category from this alone
+            # (user first: SQLite walks it user by user, as it does the index above).
+            (("user", "when", "category", "kind", "status"), False),
         )
 
 
@@ -190,6 +193,10 @@ class ServiceOrder(Audited):
             # Lists filtered by a date range are shown in that date's order.
             (("created_at", "number"), False),
             (("finished_at", "number"), False),
+            # Reports count the orders of a period from these alone (by client, project and
+            # status; ratings by technician), never reading the orders themselves.
+            (("created_at", "client", "project", "status", "assigned_user"), False),
+            (("finished_at", "assigned_user", "rating"), False),
         )
 
 
@@ -202,7 +209,11 @@ class ServiceEntry(Audited):
     service_finished = pw.BooleanField(default=False)
 
     class Meta:
-        indexes = ((("order", "when", "id"), False),)
+        indexes = (
+            (("order", "when", "id"), False),
+            # Work by technician per day, counted from this alone.
+            (("when", "user", "minutes"), False),
+        )
 
 
 class OrderReview(Audited):

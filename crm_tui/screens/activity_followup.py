@@ -1,8 +1,409 @@
-"""Menu item «Activity follow-up»: its screen comes in a later version."""
+"""Seguimiento de Actividades: the home screen, the user's day.
+
+The user's pending activities and tasks (a paged list), the selected one's contact,
+detail and follow-up, and their appointments of the coming days. [Ok] and [Pend] change
+its status with a note, `c` copies it to the terminal's clipboard (OSC 52, so it works
+over SSH), and everything follows other users' changes within about a second.
+"""
 from __future__ import annotations
 
-from crm_tui.i18n import N_
-from crm_tui.screens.later import make_later
+import datetime as dt
+from typing import Any
 
-TITLE = N_("Activity follow-up")
-make_screen = make_later(TITLE)
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from crm_tui.i18n import N_, _
+from crm_tui.services.base import PageRequest, format_date
+from crm_tui.services.failures import user_message
+from crm_tui.services.followup_filter import DONE, PENDING, FollowupFilter
+from crm_tui.widgets.chrome import CrmFooter, StatusLine
+from crm_tui.widgets.record_table import ColumnSpec, RecordTable
+from crm_tui.widgets.safe import plain
+
+MENU_ITEM_ID = "activity_followup"
+# How often the screen asks whether someone else changed the database (a cheap check).
+CHANGE_CHECK_SECONDS = 0.5  # well within the 2 s the design promises
+
+def _followup():
+    """The home screen's services, loaded with the first page (in its worker), not before
+    the first frame."""
+    from crm_tui.services import followup
+
+    return followup
+
+
+def _status_text(record) -> str:
+    from crm_tui.services.activities import kind_label, status_label
+
+    if not record.is_task:
+        return status_label(record.status)
+    return "{kind} · {status}".format(kind=kind_label(record.kind), status=status_label(record.status))
+
+
+COLUMNS = [
+    ColumnSpec(N_("Date"), lambda r: format_date(r.when.date()), 10),
+    ColumnSpec(N_("Time"), lambda r: r.when.strftime("%H:%M"), 5),
+    ColumnSpec(N_("Contact"), lambda r: r.contact_name, 17, grow=True),
+    ColumnSpec(N_("Company"), lambda r: r.client_name, 17, grow=True),
+    ColumnSpec(N_("Status"), _status_text, 17),
+]
+
+
+def make_screen(app) -> "FollowupScreen":
+    return FollowupScreen()
+
+
+def describe_filter(filters: FollowupFilter, names: dict[str, str]) -> str:
+    """The line over the list: what it holds ("Pending of Ana Ruiz · Café Colibrí")."""
+    who = names.get("person")
+    if who:
+        template = {PENDING: N_("Pending of {whom}"), DONE: N_("Done of {whom}")}.get(
+            filters.status, N_("All of {whom}"))
+        text = _(template).format(whom=who)
+    else:
+        text = _({PENDING: N_("Pending activities"), DONE: N_("Done activities")}.get(
+            filters.status, N_("All activities")))
+    extra = [names[key] for key in ("client", "contact") if names.get(key)]
+    start, end = filters.dates.start, filters.dates.end
+    if start or end:
+        extra.append("{start}–{end}".format(start=format_date(start), end=format_date(end)))
+    return " · ".join([text, *extra])
+
+
+def followup_line(record) -> str:
+    """The follow-up notes; for a task, first when it is due and who has it."""
+    line = "{label} {notes}".format(label=_("Follow-up:"), notes=record.followup_notes or "…")
+    if not record.is_task:
+        return line
+    task = _("Task due {date} for {assignee}").format(date=format_date(record.due_date),
+                                                      assignee=record.assignee_name)
+    return f"{task} · {line}"
+
+
+def day_word(day: dt.date, today: dt.date) -> str:
+    if day == today:
+        return _("today")
+    if day == today + dt.timedelta(days=1):
+        return _("tomorrow")
+    return format_date(day)
+
+
+class FollowupTable(RecordTable):
+    """The list of the home screen: Enter opens the activity (and says so in the footer)."""
+
+    BINDINGS = [Binding("enter", "select_cursor", N_("Open record"), id="followup_open",
+                        tooltip=N_("Open the selected activity"))]
+
+
+class FollowupScreen(Screen):
+    """The home screen: what the user has to follow up, live."""
+
+    BINDINGS = [
+        Binding("o", "mark_done", N_("Ok"), id="followup_ok", tooltip=N_("Mark the selected one done")),
+        Binding("p", "mark_pending", N_("Pend"), id="followup_pend",
+                tooltip=N_("Put the selected one back to pending")),
+        Binding("c", "copy", N_("Copy"), id="followup_copy",
+                tooltip=N_("Copy the selected activity to the clipboard")),
+        Binding("l", "load", N_("Load activities"), show=False, id="followup_load"),
+        Binding("f2,m", "crm_menu", N_("Menu"), show=False, id="crm_menu", tooltip=N_("The CRM menu")),
+        Binding("escape", "leave", N_("Quit"), show=False, id="leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.menu_item_id = MENU_ITEM_ID
+        self.filters = FollowupFilter()
+        self.filter_names: dict[str, str] = {}
+        self.card = None  # the selected activity's ContactCard, once read
+        self.appointment_orders: list = []
+        self._watch = None
+        self._stale = False
+
+    # --- layout --------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Before the list mounts: its first read is already the user's.
+        self.filters = FollowupFilter(person_id=self.app.actor.id)
+        self.filter_names = {"person": self.app.actor.full_name or self.app.actor.username}
+        yield StatusLine()
+        # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
+        yield Horizontal(id="opportunity-status")
+        with Horizontal(id="followup-bar"):
+            yield Button(plain(_("Load activities")), id="load", compact=True)
+            yield Button(plain(_("New activity")), id="new", compact=True)
+            yield Button(plain(_("Ok")), id="ok", compact=True)
+            yield Button(plain(_("Pend")), id="pend", compact=True)
+            yield Button(plain(_("Menu F2")), id="menu", compact=True)
+        yield FollowupTable(COLUMNS, self._fetch, id="followup")
+        with Vertical(id="activity-card"):
+            yield Static("", id="card-contact")
+            yield Static("", id="card-detail")
+            yield Static("", id="card-followup")
+        with Horizontal(id="appointments-row"):
+            yield Static(plain(_("Appointments:")), id="appointments-label")
+            yield OptionList(id="appointments", compact=True)
+        yield CrmFooter(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._show_title()
+        self.query_one("#followup", RecordTable).focus()
+        self._load_appointments()
+        self._start_watching()
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one("#followup", RecordTable)
+
+    def _fetch(self, request: PageRequest):
+        return _followup().list_followup(self.filters, request)
+
+    @property
+    def list_title(self) -> str:
+        """What the list holds, on its top border ("Pendientes de Ana Ruiz")."""
+        return describe_filter(self.filters, self.filter_names)
+
+    def _show_title(self) -> None:
+        self.table.border_title = plain(self.list_title, one_line=True)
+
+    # --- the selected activity -------------------------------------------------------
+
+    @property
+    def selected(self):
+        return self.table.current_record
+
+    @on(DataTable.RowHighlighted, "#followup")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_card()
+
+    @on(RecordTable.Loaded, "#followup")
+    def _loaded(self, event: RecordTable.Loaded) -> None:
+        self._show_card()
+
+    def _show_card(self) -> None:
+        record = self.selected
+        detail = self.query_one("#card-detail", Static)
+        notes = self.query_one("#card-followup", Static)
+        if record is None:
+            self.card = None
+            self.query_one("#card-contact", Static).update(plain(_("Nothing to follow up here.")))
+            detail.update("")
+            notes.update("")
+            return
+        if self.card is None or self.card.id != record.contact_id:
+            self._show_contact(record.contact_name, None)
+            self._read_card(record.contact_id)
+        else:
+            self._show_contact(record.contact_name, self.card)
+        detail.update(plain(record.detail))
+        notes.update(plain(followup_line(record), one_line=True))
+
+    def _show_contact(self, name: str, card) -> None:
+        parts = [name]
+        if card is not None:
+            parts += [card.phone, card.mobile, card.email]
+        self.query_one("#card-contact", Static).update(
+            plain(" · ".join(part for part in parts if part), one_line=True))
+
+    @work(thread=True, exclusive=True, group="followup-card")
+    def _read_card(self, contact_id: int) -> None:
+        worker = get_current_worker()
+        try:
+            card = _followup().contact_card(contact_id)
+        except Exception:  # noqa: BLE001 - the name stays; the list says what is wrong
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._card_read, card)
+
+    def _card_read(self, card) -> None:
+        self.card = card
+        record = self.selected
+        if record is not None and record.contact_id == card.id:
+            self._show_contact(record.contact_name, card)
+
+    # --- appointments ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="followup-appointments")
+    def _load_appointments(self) -> None:
+        worker = get_current_worker()
+        try:
+            found = _followup().appointments(self.app.actor.id)
+        except Exception as exc:  # noqa: BLE001 - shown, the rest of the screen works
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self.app.notify, user_message(exc), severity="error", markup=False)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_appointments, found)
+
+    def _show_appointments(self, found: list) -> None:
+        self.appointment_orders = found
+        options = self.query_one("#appointments", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        today = self.app.today()
+        if not found:
+            options.add_option(Option(plain(_("None in the coming days.")), disabled=True))
+            return
+        options.add_options([Option(plain("{day} {time} #{number} {client}".format(
+            day=day_word(order.appointment_at.date(), today), time=order.appointment_at.strftime("%H:%M"),
+            number=order.number, client=order.client_name), one_line=True)) for order in found])
+        options.highlighted = min(highlighted or 0, len(found) - 1)
+
+    @on(OptionList.OptionSelected, "#appointments")
+    def _appointment_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if 0 <= event.option_index < len(self.appointment_orders):
+            self.app.open_order(self.appointment_orders[event.option_index].number)
+
+    # --- other users' changes ------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="followup-watch")
+    def _start_watching(self) -> None:
+        from crm_tui.services.changes import watch_changes
+
+        try:
+            watch = watch_changes()
+        except Exception:  # noqa: BLE001 - without it the screen still works, only not live
+            return
+        self.app.call_from_thread(self._watching, watch)
+
+    def _watching(self, watch) -> None:
+        if not self.is_attached:
+            watch.close()
+            return
+        self._watch = watch
+        self.set_interval(CHANGE_CHECK_SECONDS, self._check_changes)
+
+    def _check_changes(self) -> None:
+        if self._watch is not None:
+            self._poll_changes(self._watch)
+
+    @work(thread=True, exclusive=True, group="followup-watch")
+    def _poll_changes(self, watch) -> None:
+        try:
+            changed = watch.changed()
+        except Exception:  # noqa: BLE001 - the next look tries again
+            return
+        if changed:
+            self.app.call_from_thread(self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        if self.is_current:
+            self.refresh_everything()
+        else:  # under another screen: read it again when it shows
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self.refresh_everything()
+
+    def refresh_everything(self) -> None:
+        """Read the list, the selected contact and the appointments again, keeping the
+        user's place (same record under the cursor, on the same line)."""
+        if not self.is_attached:
+            return
+        self._stale = False
+        self.card = None
+        self.table.reload(keep_position=True)
+        self._load_appointments()
+
+    # --- actions -------------------------------------------------------------------------
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        event.stop()
+        actions = {"load": self.action_load, "new": self.action_new_activity, "ok": self.action_mark_done,
+                   "pend": self.action_mark_pending, "menu": self.action_crm_menu}
+        if event.button.id in actions:
+            actions[event.button.id]()
+
+    @on(RecordTable.RecordSelected, "#followup")
+    def _open(self, event: RecordTable.RecordSelected) -> None:
+        event.stop()
+        self.app.open_activity(event.record.id)
+
+    def action_new_activity(self) -> None:
+        self.app.open_menu("add_activity")
+
+    def action_crm_menu(self) -> None:
+        self.app.show_crm_menu()
+
+    def action_leave(self) -> None:
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.exit(0)
+
+        self.app.push_screen(ConfirmDialog(_("Leave the CRM?")), answered)
+
+    def action_copy(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        card = self.card if self.card is not None and self.card.id == record.contact_id else None
+        self.app.copy_to_clipboard(_followup().clipboard_text(record, card))
+        self.notify(_("Activity {folio} copied to the clipboard.").format(folio=record.folio), markup=False)
+
+    def action_load(self) -> None:
+        from crm_tui.screens.followup_dialogs import LoadActivitiesDialog
+
+        def chosen(answer: tuple[FollowupFilter, dict[str, str]] | None) -> None:
+            if answer is None:
+                return
+            self.filters, self.filter_names = answer
+            self._show_title()
+            self.card = None
+            self.table.reload()
+            self.table.focus()
+
+        self.app.push_screen(LoadActivitiesDialog(self.filters, self.filter_names), chosen)
+
+    def action_mark_done(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        if record.status == DONE:
+            self.notify(_("Activity {folio} is already done; p puts it back to pending.").format(
+                folio=record.folio), severity="warning", markup=False)
+            return
+        self._ask_note(record, _("Ok: activity {folio} is done. How was it followed up?").format(
+            folio=record.folio), _followup().mark_done_with_notes,
+            _("Activity {folio} is done.").format(folio=record.folio))
+
+    def action_mark_pending(self) -> None:
+        record = self.selected
+        if record is None:
+            return
+        if record.status != DONE:
+            self.notify(_("Activity {folio} is pending already.").format(folio=record.folio),
+                        severity="warning", markup=False)
+            return
+        self._ask_note(record, _("Pend: activity {folio} is pending again. Why?").format(folio=record.folio),
+                       _followup().mark_pending_with_notes,
+                       _("Activity {folio} is pending again.").format(folio=record.folio))
+
+    def _ask_note(self, record, question: str, change, done_message: str) -> None:
+        from crm_tui.screens.followup_dialogs import NoteDialog
+
+        def save(notes: str) -> Any:
+            return change(self.app.actor, record.id, record.version, notes)
+
+        def saved(result: Any) -> None:
+            if result is None:
+                return
+            self.notify(done_message, markup=False)
+            self.refresh_everything()
+
+        self.app.push_screen(NoteDialog(question, record.followup_notes, save), saved)

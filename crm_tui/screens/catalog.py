@@ -100,6 +100,10 @@ class EditScreen(Screen):
     def on_mount(self) -> None:
         # At once, not after a refresh: keys typed right after the one that opened the
         # form go to its first field.
+        self.focus_start()
+
+    def focus_start(self) -> None:
+        """Where typing starts when the screen opens."""
         self._focus_first()
 
     def _focus_first(self) -> None:
@@ -126,8 +130,23 @@ class EditScreen(Screen):
     @on(Form.Saved)
     def _saved(self, event: Form.Saved) -> None:
         event.stop()
+        if self.form.dirty:  # typed while the save was on its way: that stays, unsaved
+            self.saved_while_typing(event.result)
+            return
+        self.saved(event.result)
+
+    def saved(self, result: Any) -> None:
+        """The form is stored as it stands: say so and go back."""
         self.app.notify(_("Saved."), markup=False)
-        self.dismiss(event.result)
+        self.dismiss(result)
+
+    def saved_while_typing(self, result: Any) -> None:
+        """Stored what the form held at F8; what was typed since stays in the form, and the
+        next F8 saves it over the record just stored (its version)."""
+        if getattr(result, "version", None) is not None:
+            self.record = result
+        self.app.notify(_("Saved. What you typed while it was being saved is still in the form: "
+                          "F8 saves it too."), markup=False)
 
     @on(Form.SaveRefused)
     def _save_refused(self, event: Form.SaveRefused) -> None:
@@ -311,11 +330,15 @@ class CatalogScreen(ListScreen):
         """The screen that adds (record None, starting from `initial` or new_values())
         or modifies a record."""
         if record is None:
-            return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), lambda _seen, values: self.add(values),
+            # Once stored (text typed during a slow save keeps the form open), it is modified.
+            return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), self._add_or_modify,
                                     initial=initial if initial is not None else self.new_values(),
-                                    info=self.editor_info(None))
+                                    info=self.editor_info(None), reload=self.fresh)
         return self.EDIT_SCREEN(self.record_title(record), self.form_fields(record), self.modify, record,
                                 info=self.editor_info(record), reload=self.fresh)
+
+    def _add_or_modify(self, stored: Any, values: dict[str, Any]) -> Any:
+        return self.add(values) if stored is None else self.modify(stored, values)
 
     def refusal(self, record: Any, error: Exception) -> str:
         """Why a change from the list was refused, naming the record as the user knows it."""

@@ -1,4 +1,5 @@
-"""The dashboard: the CRM menu, one item per line, Enter opens it."""
+"""The CRM menu (F2 from the home screen): one item per line, a number or the arrows
+choose, Enter opens it; Esc or F2 goes back."""
 from __future__ import annotations
 
 from textual import events
@@ -14,8 +15,8 @@ from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.safe import plain
 
 
-class HomeScreen(Screen):
-    BINDINGS = [Binding("escape", "leave", N_("Quit"), id="leave")]
+class MenuScreen(Screen):
+    BINDINGS = [Binding("escape,f2", "back", N_("Back"), id="back")]
     # Digits typed within this time make one number (1 then 7 is item 17).
     NUMBER_PAUSE_SECONDS = 1.0
 
@@ -58,14 +59,10 @@ class HomeScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option.id:
-            self.app.open_menu(event.option.id)
+        item_id = event.option.id
+        if item_id:
+            self.dismiss()
+            self.app.call_later(self.app.open_menu, item_id)
 
-    def action_leave(self) -> None:
-        from crm_tui.widgets.dialogs import ConfirmDialog
-
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self.app.exit(0)
-
-        self.app.push_screen(ConfirmDialog(_("Leave the CRM?")), answered)
+    def action_back(self) -> None:
+        self.dismiss()

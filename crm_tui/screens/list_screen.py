@@ -23,6 +23,8 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable
 
 from crm_tui.i18n import N_, _
+from crm_tui.screens.help import key_name
+from crm_tui.screens.lookups import LOOKUPS
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
@@ -51,8 +53,6 @@ class ListAction:
 
 def key_label(key: str) -> str:
     """f2 -> F2, ctrl+o -> Ctrl+O: the key as a button shows it."""
-    from crm_tui.screens.help import key_name
-
     return key_name(key.split(",")[0])
 
 
@@ -82,9 +82,8 @@ class ListScreen(Screen):
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 
-    _last_input = 0.0
-
     BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
+    _last_input = 0.0
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,8 +130,6 @@ class ListScreen(Screen):
 
     def filter_lookups(self) -> dict[str, Callable[..., list]]:
         """What each lookup of the filter bar looks records up with, by lookup source."""
-        from crm_tui.screens.lookups import LOOKUPS
-
         return LOOKUPS
 
     @property

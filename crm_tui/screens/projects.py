@@ -10,9 +10,8 @@ from textual.widgets import TabbedContent, TabPane
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import KEY_ORDER, NAME_ORDER, CatalogScreen, EditScreen, order_of
 from crm_tui.services import catalogs, orders
-from crm_tui.services.base import PageRequest, format_date, format_datetime
+from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.filters import NameFilter
-from crm_tui.widgets.dialogs import MessageDialog
 from crm_tui.widgets.record_table import ColumnSpec, Sort, RecordTable
 
 STATUS_LABELS = {"open": N_("Open"), "finished": N_("Finished"), "closed": N_("Closed")}
@@ -31,24 +30,6 @@ def client_of(record: Any) -> str:
 
 
 FIELDS = list(catalogs.PROJECT.fields)
-
-
-def order_summary(order: Any) -> str:
-    """A read-only summary of a service order (its own screen comes in a later version)."""
-    lines = [
-        _("Service order {number}").format(number=order.number),
-        "{label}: {value}".format(label=_("Status"), value=_(STATUS_LABELS.get(order.status, order.status))),
-        "{label}: {value}".format(label=_("Created"), value=format_datetime(order.created_at)),
-        "{label}: {value} ({client})".format(label=_("Contact"), value=order.contact_name,
-                                             client=order.client_name),
-        "{label}: {value}".format(label=_("Category"), value=order.category_name),
-        "{label}: {value}".format(label=_("Assigned to"), value=order.assigned_user_name or "—"),
-        "",
-        order.detail,
-        "",
-        _("The order screen comes in a later version of the CRM."),
-    ]
-    return "\n".join(lines)
 
 
 class ProjectEditScreen(EditScreen):
@@ -89,8 +70,16 @@ class ProjectEditScreen(EditScreen):
             self.query_one(f"#{following} RecordTable", RecordTable).focus()
 
     def on_record_table_record_selected(self, event: RecordTable.RecordSelected) -> None:
+        """Enter or a double click on an order opens it whole (Single order inquiry)."""
         event.stop()
-        self.app.push_screen(MessageDialog(order_summary(event.record)))
+        from crm_tui.screens.order_inquiry import OrderInquiryScreen
+
+        self.app.push_screen(OrderInquiryScreen(event.record.number), self._order_closed)
+
+    def _order_closed(self, _result: Any) -> None:
+        # The order may have moved between the pending and the completed list meanwhile.
+        for table in self.query(RecordTable):
+            table.reload(keep_position=True)
 
 
 class ProjectsScreen(CatalogScreen):

@@ -32,6 +32,7 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services import clock
 from crm_tui.services.errors import ServiceError
 from crm_tui.services.failures import DATABASE_ERRORS  # noqa: F401 - callers found it here first
+from crm_tui.services.opening import database_exists, newer_schema_message, open_existing  # noqa: F401
 
 
 PG_DUMP_TIMEOUT_SECONDS = 3600
@@ -60,36 +61,7 @@ class CheckResult:
     detail: str
 
 
-# --- opening ------------------------------------------------------------------------
-
-
-def database_exists(url: str) -> bool:
-    """False only for a SQLite file that is not there (a server database is asked instead)."""
-    kind, target = parse_url(url)
-    return kind != "sqlite" or target == ":memory:" or Path(target).expanduser().exists()
-
-
-def open_existing(url: str, allow_older: bool = False, read_only: bool = False):
-    """Open a database that `crm init` made, refusing a missing or out-of-date one;
-    `read_only` for a command that only reads (the file is then never changed)."""
-    kind, target = parse_url(url)
-    if not database_exists(url):
-        raise DatabaseOpenError(
-            _("No database at {path}: create it with crm init --db {path}").format(
-                path=Path(target).expanduser()))
-    db = open_database(url, read_only=read_only)
-    version = migrations.schema_version(db)
-    if version == 0:
-        raise DatabaseOpenError(
-            _("The database {url} is not initialised: run crm init --db {url}").format(url=describe_url(url)))
-    if version > migrations.LATEST_VERSION:
-        raise DatabaseOpenError(_newer_schema_message(version))
-    if version < migrations.LATEST_VERSION and not allow_older:
-        raise DatabaseOpenError(
-            _("The database {url} has schema version {version} and this program needs {latest}: "
-              "run crm init --db {url} to upgrade it").format(
-                url=describe_url(url), version=version, latest=migrations.LATEST_VERSION))
-    return db
+# --- opening (in services/opening.py, which `crm` loads without the rest of this module) --
 
 
 def initialise_database(url: str, share: bool = True) -> UpgradeResult:
@@ -101,7 +73,7 @@ def initialise_database(url: str, share: bool = True) -> UpgradeResult:
     db = open_database(url, create=True)
     before = migrations.schema_version(db)
     if before > migrations.LATEST_VERSION:
-        raise DatabaseOpenError(_newer_schema_message(before))
+        raise DatabaseOpenError(newer_schema_message(before))
     before, after = migrations.upgrade(db)
     shared = None
     keeps_group = False
@@ -121,11 +93,6 @@ def _check_folder_for(file: Path) -> None:
         raise DatabaseOpenError(_("The folder {path} does not exist.").format(path=folder))
     if not os.access(folder, os.W_OK):
         raise DatabaseOpenError(_("Cannot create a database in {path}: permission denied.").format(path=folder))
-
-
-def _newer_schema_message(version: int) -> str:
-    return _("This database has schema version {version}, newer than this program knows "
-             "({latest}): upgrade crm_tui").format(version=version, latest=migrations.LATEST_VERSION)
 
 
 # --- backup -------------------------------------------------------------------------

@@ -29,9 +29,8 @@ from crm_tui.services import address_book
 from crm_tui.services.base import Actor, writing
 from crm_tui.services.errors import DatabaseUnavailable, NotFound, ServiceError, ValidationError
 from crm_tui.services.failures import user_message
+from crm_tui.services.import_kinds import FILE_SUFFIXES, IMPORT_KINDS  # noqa: F401 - named here first
 
-IMPORT_KINDS = ("contacts", "clients")
-FILE_SUFFIXES = (".xlsx", ".csv", ".vcf")
 VCARD_SUFFIX = ".vcf"
 
 # A dry run undoes its rows this many at a time, so that other users' saves wait little.

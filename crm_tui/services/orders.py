@@ -36,6 +36,7 @@ from crm_tui.services.base import (
     choice_from_word,
     clean_text,
     display_name_sql,
+    format_datetime,
     iter_keyset,
     keyset_page,
     parse_datetime,
@@ -47,6 +48,7 @@ from crm_tui.services.base import (
 from crm_tui.services.clock import now
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
+from crm_tui.services.fields import BOOL, CHOICE, DATETIME, LOOKUP, MULTILINE, WHOLE, Entity, Field
 
 T = TypeVar("T")
 
@@ -84,6 +86,39 @@ LABELS = {
     "finished": N_("Finished on"),
     "source_activity_id": N_("Source activity"),
 }
+
+
+# --- field declarations (forms, columns and exports are made from these) ---------------
+
+ORDER = Entity("service_order", N_("Service order"), (
+    Field("project_id", LABELS["project_id"], LOOKUP, lookup="project",
+          help=N_("Optional; it narrows the contacts to its client")),
+    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
+    Field("priority", LABELS["priority"], CHOICE, required=True, choices=tuple(PRIORITY_LABELS.items())),
+    Field("assigned_user_id", LABELS["assigned_user_id"], LOOKUP, lookup="user"),
+    Field("appointment_at", LABELS["appointment_at"], DATETIME),
+    Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
+    Field("detail", LABELS["detail"], MULTILINE, required=True),
+    Field("equipment", LABELS["equipment"], MULTILINE),
+))
+
+SERVICE_ENTRY = Entity("service_entry", N_("Service entry"), (
+    Field("order_id", LABELS["number"], LOOKUP, required=True, lookup="order"),
+    Field("work_done", LABELS["work_done"], MULTILINE, required=True),
+    Field("minutes", LABELS["minutes"], WHOLE, minimum=0, maximum=MAX_MINUTES),
+    Field("service_finished", N_("Service finished"), BOOL),
+))
+
+VERIFICATION = Entity("order_verification", N_("Verification"), (
+    Field("customer_comments", LABELS["customer_comments"], MULTILINE),
+    Field("closed", N_("Service finished (closes the order)"), BOOL),
+    Field("rating", LABELS["rating"], WHOLE, minimum=MIN_RATING, maximum=MAX_RATING, shown_when="closed",
+          help=N_("1 (poor) to 5 (excellent)")),
+))
+
+REOPENING = Entity("order_reopening", N_("Reopening"), (
+    Field("customer_comments", LABELS["customer_comments"], MULTILINE),
+))
 
 
 def label(field_name: str) -> str:
@@ -141,6 +176,14 @@ class OrderRecord:
     @property
     def is_open(self) -> bool:
         return self.status == OPEN
+
+    @property
+    def label(self) -> str:
+        """The order in a look-up list: number, status, contact and client, the detail's start."""
+        first_line = self.detail.splitlines()[0] if self.detail else ""
+        return "{number} · {status} · {contact} ({client}) · {detail}".format(
+            number=self.number, status=status_label(self.status), contact=self.contact_name,
+            client=self.client_name, detail=first_line)
 
 
 @dataclass(frozen=True)
@@ -301,6 +344,59 @@ def get_order_by_number(number: int | str) -> OrderDetail:
     if row is None:
         raise NotFound(_("There is no service order number {number}.").format(number=wanted))
     return get_order(row.id)
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """One line of an order's history: when, who, and what happened to its status."""
+
+    when: dt.datetime
+    user_name: str
+    what: str
+
+
+def order_history(detail: OrderDetail) -> list[OrderEvent]:
+    """The order's life in time order: created, each finishing entry, each verification
+    (closed, or back to open) and each reopening."""
+    order = detail.order
+    events = [OrderEvent(order.created_at, order.created_by, _("Created"))]
+    events.extend(OrderEvent(entry.when, entry.user_name, _("Finished (service entry)"))
+                  for entry in detail.entries if entry.service_finished)
+    for review in detail.reviews:
+        events.append(OrderEvent(review.when, review.user_name, _review_outcome(review)))
+    return sorted(events, key=lambda event: event.when)
+
+
+def _review_outcome(review: ReviewRecord) -> str:
+    if review.action == OrderReview.REOPEN:
+        return _("Reopened: back to open")
+    if review.closed:
+        return _("Verified and closed, rating {rating}").format(rating=review.rating)
+    return _("Verified, not closed: back to open")
+
+
+def closed_for_work_message(order: OrderRecord) -> str:
+    """Why no work can be logged on `order` now, and what to do about it ("" when open)."""
+    if order.status == OPEN:
+        return ""
+    if order.status == CLOSED:
+        return _("Order {number} is closed: work can only be logged on open orders. "
+                 "Reopen it first (Single order inquiry, Reopen).").format(number=order.number)
+    return _("Order {number} is finished: work can only be logged on open orders. "
+             "Verify it as not closed, or reopen it (Single order inquiry).").format(number=order.number)
+
+
+def order_for_work(number: int | str) -> OrderDetail:
+    """The open order with that number, to log work on; a number that names no order, or
+    an order that is not open, is refused at the order number field."""
+    try:
+        detail = get_order_by_number(number)
+    except NotFound as error:
+        raise ValidationError(error.message, "number") from None
+    refusal = closed_for_work_message(detail.order)
+    if refusal:
+        raise ValidationError(refusal, "number")
+    return detail
 
 
 def _order_number(value: int | str) -> int:
@@ -522,6 +618,16 @@ def _current(order_id: int) -> ServiceOrder:
     return row
 
 
+def _refuse_if_changed(row: ServiceOrder, version: int | None) -> None:
+    """A status action on a copy older than the stored order is a conflict, whatever the
+    status now: the user decided on what they saw."""
+    if version is not None and row.version != version:
+        raise ConflictError(
+            _("{user} changed this record at {time} while you were editing it; "
+              "reload it and make your change again.").format(
+                user=row.updated_by or "?", time=format_datetime(row.updated_at)))
+
+
 def _refuse_status(row: ServiceOrder, message: str) -> None:
     raise ConflictError(message.format(number=row.number, status=status_label(row.status).lower()))
 
@@ -530,6 +636,7 @@ def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) ->
     """Change an open order's data (refused once finished or closed)."""
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
             _refuse_status(row, _("Order {number} is {status}: only open orders can be changed."))
         update_versioned(ServiceOrder, order_id, version, actor, _order_values(data, row))
@@ -565,8 +672,9 @@ def register_service(actor: Actor, order_id: int, version: int, *, when: dt.date
     spent = _minutes(minutes)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != OPEN:
-            _refuse_status(row, _("Order {number} is {status}: work can only be logged on open orders."))
+            raise ConflictError(closed_for_work_message(_read_order(row.id)))
         technician = active_record(User, user_id if user_id is not None else actor.id, "user_id",
                                    label("user_id"), required=True)
         changes: dict[str, Any] = {}
@@ -612,6 +720,7 @@ def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rat
         score = None
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status != FINISHED:
             _refuse_status(row, _("Order {number} is {status}: only finished orders can be verified."))
         moment = now()
@@ -637,6 +746,7 @@ def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments
     comments = clean_text(customer_comments)
     with writing():
         row = _current(order_id)
+        _refuse_if_changed(row, version)
         if row.status not in (FINISHED, CLOSED):
             _refuse_status(row, _("Order {number} is {status}: only finished or closed orders can be reopened."))
         update_versioned(ServiceOrder, order_id, version, actor, _reopening(row, comments))

@@ -1,9 +1,11 @@
 """What frames every screen: the status line at the top and the translated footer."""
 from __future__ import annotations
 
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from crm_tui.i18n import _
 from crm_tui.widgets.safe import clean_display, plain
@@ -41,44 +43,63 @@ class StatusLine(Static):
     def __init__(self, title: str = "", *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.title_text = title
-
-    def on_mount(self) -> None:
+        # Filled now (screens are composed inside the running app), so that the screen's
+        # first frame already shows it: a text set on mount waits for the next frame.
         self.refresh_text()
 
     def on_resize(self) -> None:
         self.refresh_text()
 
     def refresh_text(self) -> None:
-        provider = getattr(self.app, "status_line_parts", None)
+        try:
+            app = self.app
+        except NoActiveAppError:  # made outside an app
+            app = None
+        provider = getattr(app, "status_line_parts", None)
         parts = list(provider()) if callable(provider) else ["CRM"]
         if self.title_text:
             parts.append(self.title_text)
-        width = self.size.width or self.app.size.width
+        # Before its first layout the line has no size yet: the screen's width is the terminal's.
+        width = self.size.width or (app.size.width if app is not None else 80)
         self.update(plain(fitted([clean_display(part, one_line=True) for part in parts], width), one_line=True))
 
 
 class CrmFooter(Footer):
     """The footer, with every binding description in the user's language."""
 
-    def __init__(self) -> None:
-        super().__init__(compact=True, show_command_palette=True)
+    def __init__(self, show_command_palette: bool = True) -> None:
+        # A screen whose own keys fill the line may leave Ctrl+P out (it works all the same).
+        super().__init__(compact=True, show_command_palette=show_command_palette)
         self._shown_bindings: tuple | None = None
+        # Textual's Footer shows its keys only from the refresh after the screen's first
+        # bindings update; composed with the screen, they are in its first frame.
+        self.set_reactive(Footer._bindings_ready, True)
+
+    @staticmethod
+    def _keys_shown(screen: Screen) -> tuple:
+        return tuple((key, binding.description, enabled)
+                     for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
+                     if binding.show)
 
     def bindings_changed(self, screen: Screen) -> None:
         # Textual rebuilds the footer on every focus move; rebuild only when the keys it
         # shows change (opening a list screen otherwise pays for ~20 rebuilds).
-        shown = tuple((key, binding.description, enabled)
-                      for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
-                      if binding.show)
+        shown = self._keys_shown(screen)
         will_rebuild = screen.app.app_focus and self.is_attached and screen is self.screen
         if will_rebuild and shown == self._shown_bindings:
-            return  # Footer already drew these keys (it was built by super() below once)
+            return  # these keys are drawn already (by compose, or by super() below once)
         if will_rebuild:
             self._shown_bindings = shown
         super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
+        self._shown_bindings = self._keys_shown(self.screen)
         for widget in super().compose():
+            if isinstance(widget, FooterKey) and self.compact:
+                # What the key's own compact watcher adds when it starts; added before, that
+                # watcher has nothing to change, which spares a restyle of the key (each one
+                # re-matches the whole stylesheet: a third of the first screen's CPU).
+                widget.add_class("-compact", update=False)
             description = getattr(widget, "description", None)  # a key of the footer
             if isinstance(description, str) and description:
                 widget.description = clean_display(_(description), one_line=True)

@@ -48,12 +48,19 @@ class FilterBar(Vertical):
         def control(self) -> "FilterBar":
             return self.bar
 
+    # More filters than this go two to a line, so that a list keeps room for its rows at 80x24.
+    ONE_COLUMN_MOST = 3
+
     def __init__(self, filter_class: type, lookups: dict[str, Callable[..., list]], *,
                  id: str | None = None) -> None:
         super().__init__(id=id, classes="filter-bar")
         self.filter_class = filter_class
         self.specs = filter_fields(filter_class)
         self.lookups = lookups
+        if self.has_query_button:
+            self.add_class("-query")
+            if len(self.specs) > self.ONE_COLUMN_MOST:
+                self.add_class("-grid")
 
     @property
     def has_query_button(self) -> bool:
@@ -65,7 +72,7 @@ class FilterBar(Vertical):
                 yield Label(plain(_(spec.label)), classes="filter-label")
                 yield from self._inputs(spec)
         if self.has_query_button:
-            with Horizontal(classes="search-row filter-row"):
+            with Horizontal(classes="search-row filter-row query-row"):
                 yield Static(id="filter-error", classes="filter-error")
                 yield Button(plain(_("F7 Query")), id="query", compact=True)
 
@@ -78,7 +85,7 @@ class FilterBar(Vertical):
                          id=widget_id(spec), compact=True)
         elif spec.kind == DATE_RANGE:
             yield DateInput(id=f"{widget_id(spec)}-start", compact=True)
-            yield Label(plain(_("to")), classes="filter-label")
+            yield Label(plain(_("to")), classes="filter-label range-to")
             yield DateInput(id=f"{widget_id(spec)}-end", compact=True)
         elif spec.kind == LOOKUP:
             yield LookupField(self.lookups[spec.lookup], placeholder=placeholder, id=widget_id(spec))

@@ -18,8 +18,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.content import Content
-from textual.widgets import Input, TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets import Input
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _LINE_END = re.compile(r"\r\n?")
@@ -85,23 +84,6 @@ class SafeInput(Input):
         return clean_display(value, one_line=True)
 
 
-class SafeTextArea(TextArea):
-    """A TextArea that shows control characters as visible signs, whether the text is
-    loaded from a record or pasted; tabs and line breaks stay what they are."""
-
-    def __init__(self, text: str = "", **options: Any) -> None:
-        super().__init__(clean_display(text, keep_tabs=True), **options)
-
-    def load_text(self, text: str) -> None:
-        super().load_text(clean_display(text, keep_tabs=True))
-
-    def edit(self, edit: Edit) -> EditResult:
-        shown = clean_display(edit.text, keep_tabs=True)
-        if shown != edit.text:
-            edit = Edit(shown, edit.from_location, edit.to_location, edit.maintain_selection_offset)
-        return super().edit(edit)
-
-
 class SafeOutput:
     """For the App (list it before App): every notification and title is shown with
     visible signs for control characters, whichever screen or worker sends it."""
@@ -116,3 +98,13 @@ class SafeOutput:
 
     def validate_sub_title(self, sub_title: Any) -> str:
         return clean_display(sub_title, one_line=True)
+
+
+def __getattr__(name: str) -> Any:
+    # SafeTextArea lives in its own module: Textual's TextArea is slow to import and the
+    # first screen has none, so it loads with the first form that has one.
+    if name == "SafeTextArea":
+        from crm_tui.widgets.safe_text_area import SafeTextArea
+
+        return SafeTextArea
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

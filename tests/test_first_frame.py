@@ -1,0 +1,128 @@
+"""The start-up benchmark's clock stops at the first frame on the terminal: the app writes
+one mark right behind that frame, and only when asked (CRM_EXIT_AFTER_FIRST_FRAME)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pyte
+import pytest
+
+from crm_tui.db import close_database, migrations, open_database
+from crm_tui.services import users
+from crm_tui.widgets.first_frame import EXIT_AFTER_FIRST_FRAME, FIRST_FRAME_MARK, WRITTEN_MARK
+from terminal_support import Terminal, crm_command, terminal_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+LOGIN = users.system_login()
+MARK = FIRST_FRAME_MARK.encode()
+
+pytestmark = pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a pseudo-terminal")
+
+
+@pytest.fixture
+def crm_database(tmp_path):
+    path = tmp_path / "crm.db"
+    database = open_database(str(path), create=True)
+    migrations.upgrade(database)
+    users.bootstrap_first_admin(LOGIN, "Tess Tester")
+    close_database()
+    return path
+
+
+def seen(written: bytes, columns: int = 80, rows: int = 24) -> str:
+    screen = pyte.Screen(columns, rows)
+    pyte.ByteStream(screen).feed(written)
+    return "\n".join(screen.display)
+
+
+def test_the_crm_marks_its_first_frame_once_right_after_painting_it_and_leaves(crm_database, tmp_path):
+    env = terminal_environment(tmp_path, LOGIN, **{EXIT_AFTER_FIRST_FRAME: "1"})
+    terminal = Terminal([*crm_command(), "--db", str(crm_database), "--lang", "en"], env, columns=80, rows=24)
+    code = terminal.process.wait(timeout=90)  # it leaves by itself
+    terminal.close()
+    written = terminal.bytes_written()
+    assert code == 0
+    assert written.count(MARK) == 1
+    mark = WRITTEN_MARK.search(written)
+    assert float(mark.group(1)) > 0  # the CPU time it took
+    first_frame = seen(written[:mark.start()])
+    # The whole first screen is there when the mark arrives, its status line included.
+    assert "CRM │ Tess Tester" in first_frame.splitlines()[0]
+    assert "f1 Help" in first_frame
+
+
+def test_without_the_variable_the_crm_writes_no_mark(crm_database, tmp_path):
+    env = terminal_environment(tmp_path, LOGIN)
+    terminal = Terminal([*crm_command(), "--db", str(crm_database), "--lang", "en"], env, columns=80, rows=24)
+    try:
+        terminal.wait_for("Tess Tester")
+        terminal.wait_for("f1 Help")
+    finally:
+        terminal.close()
+    assert MARK not in terminal.bytes_written()
+
+
+def test_the_benchmark_times_both_apps_to_the_frame_they_drew(crm_database, tmp_path, monkeypatch):
+    import run
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    crm = run.crm_command() + ["--db", str(crm_database), "--lang", "en"]
+    for command, shown in ((crm, "CRM │ Tess Tester"), ([sys.executable, "-c", run.ONE_WIDGET_APP], "CRM menu")):
+        frame = run.run_to_first_frame(command)
+        assert frame.seconds > 0 and frame.cpu_seconds > 0 and frame.peak_kib > 0
+        assert MARK not in frame.drawn
+        assert shown in seen(frame.drawn)
+
+
+# What `crm` must not load before its first frame: what only commands or later screens use.
+NOT_BEFORE_THE_FIRST_FRAME = ("crm_tui.cli.export", "crm_tui.cli.importing", "crm_tui.cli.check",
+                              "crm_tui.services.admin", "crm_tui.services.importing", "crm_tui.db.search",
+                              "textual.widgets._text_area", "openpyxl", "psycopg")
+MODULES_AT_FIRST_FRAME = """
+import os, sys
+import crm_tui.widgets.first_frame as first_frame
+marked = first_frame.FirstFrameMark._display
+def display(self, screen, renderable):
+    before = self._first_frame_marked
+    marked(self, screen, renderable)
+    if self._first_frame_marked and not before:
+        with open(os.environ["MODULES_FILE"], "w") as out:
+            out.write("\\n".join(sorted(sys.modules)))
+first_frame.FirstFrameMark._display = display
+sys.argv = ["crm", *sys.argv[1:]]
+from crm_tui.cli import main
+sys.exit(main())
+"""
+
+
+def test_the_crm_loads_only_what_its_first_screen_needs_before_the_first_frame(crm_database, tmp_path):
+    listing = tmp_path / "modules.txt"
+    env = terminal_environment(tmp_path, LOGIN, **{EXIT_AFTER_FIRST_FRAME: "1", "MODULES_FILE": str(listing)})
+    terminal = Terminal([sys.executable, "-c", MODULES_AT_FIRST_FRAME, "--db", str(crm_database), "--lang", "en"],
+                        env, columns=80, rows=24)
+    code = terminal.process.wait(timeout=90)
+    terminal.close()
+    assert code == 0
+    loaded = set(listing.read_text().split())
+    assert "crm_tui.app" in loaded  # the listing is from the app
+    assert [name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded] == []
+
+
+def test_the_app_goes_on_with_the_database_crm_opened_and_checked(crm_database):
+    from crm_tui.app import _open
+
+    url = str(crm_database)
+    opened = open_database(url)
+    try:
+        assert _open(url) is opened  # not closed (checkpoint, WAL removed) and opened again
+    finally:
+        close_database()
+    reopened = _open(url)  # closed meanwhile: opened anew
+    try:
+        assert reopened is not opened and not reopened.is_closed()
+    finally:
+        close_database()
