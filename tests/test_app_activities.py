@@ -347,3 +347,25 @@ async def test_the_sheet_can_be_stopped_and_leaves_no_file(logged, tmp_path, mon
         assert not screen.query_one("#sheet-progress").display
         assert "stopped" in [n.message for n in app._notifications][-1]
     assert not target.exists()
+
+
+async def test_the_home_screen_opens_an_activity_on_its_form(logged):
+    app = make_app(logged["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_activity(logged["made"][2].id)
+        await settle(pilot)
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.form.raw_value("detail") == "Actividad del día 3"
+        await burst(pilot, "<escape>")
+        assert isinstance(app.screen, QueryActivityScreen)
+
+
+@pytest.mark.parametrize("item_id", ["clients", "query_activity", "projects"])
+async def test_ctrl_d_opens_the_add_form_from_a_list_while_typing_in_its_filter(office, item_id):
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, item_id)
+        await burst(pilot, "/", "ab", "<ctrl+d>", "ruiz")
+        assert isinstance(app.screen, AddActivityScreen)
+        assert app.screen.form.shown_text("contact_id").startswith(("ruiz", "1 Ana Ruiz"))

@@ -113,13 +113,20 @@ class QueryActivityScreen(ListScreen):
 
     def action_modify(self) -> None:
         record = self._selected()
-        if record is None:
-            return
+        if record is not None:
+            self._open_editor(record.id)
+
+    def show_activity(self, activity_id: int) -> None:
+        """Opened on one activity (Enter on the home screen): its form, over this list."""
+        self._open_editor(activity_id)
+
+    def _open_editor(self, activity_id: int) -> None:
         try:
-            stored = activities.get_activity(record.id)
+            stored = activities.get_activity(activity_id)
         except FAILURES as error:
-            self.app.push_screen(MessageDialog(self._refusal(record, error)))
-            self.table.reload(keep_position=True)
+            self.app.push_screen(MessageDialog(self._refusal(error)))
+            if self.is_mounted:
+                self.table.reload(keep_position=True)
             return
         editor = ChangeActivityScreen(activity_title(stored), form_fields(activities.ACTIVITY_CHANGE),
                                       self._modify, stored, reload=lambda seen: activities.get_activity(seen.id))
@@ -134,7 +141,7 @@ class QueryActivityScreen(ListScreen):
     def _modify(self, record: ActivityRecord, values: dict[str, Any]) -> ActivityRecord:
         return activities.change_entry(self.app.actor, record, values)
 
-    def _refusal(self, record: ActivityRecord, error: Exception) -> str:
+    def _refusal(self, error: Exception) -> str:
         if not isinstance(error, ServiceError):
             return user_message(error)
         return error.message
@@ -162,7 +169,7 @@ class QueryActivityScreen(ListScreen):
             self.app.call_from_thread(self._change_refused, error.message)
             return
         except FAILURES as error:
-            self.app.call_from_thread(self._change_refused, self._refusal(record, error))
+            self.app.call_from_thread(self._change_refused, self._refusal(error))
             return
         self.app.call_from_thread(self._deleted, record)
 
