@@ -369,3 +369,30 @@ async def test_ctrl_d_opens_the_add_form_from_a_list_while_typing_in_its_filter(
         await burst(pilot, "/", "ab", "<ctrl+d>", "ruiz")
         assert isinstance(app.screen, AddActivityScreen)
         assert app.screen.form.shown_text("contact_id").startswith(("ruiz", "1 Ana Ruiz"))
+
+
+async def test_text_typed_while_a_save_waits_stays_in_the_form(office, monkeypatch):
+    import threading
+
+    release = threading.Event()
+    original = activities.record_entry
+
+    def waiting_for_another_users_write(actor, values):
+        release.wait(10)
+        return original(actor, values)
+
+    monkeypatch.setattr(activities, "record_entry", waiting_for_another_users_write)
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, "<ctrl+d>", "ruiz", "<tab>", "llam", "<tab>", "<tab>", "Primera")
+        screen = app.screen
+        await pilot.press("f8")
+        await pilot.pause()
+        screen.form.widget_for("detail").focus()
+        await pilot.press("end", "space", "m", "a", "s")
+        release.set()
+        await settle(pilot)
+        assert shown(screen, "#last-saved") == "Activity saved: folio 1."
+        assert screen.form.raw_value("detail") == "Primera mas"
+        assert "stays in the form" in str(screen.form.query_one("#form-error").render())
+    assert activities.get_activity_by_folio(1).detail == "Primera"
