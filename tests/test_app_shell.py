@@ -259,7 +259,7 @@ async def test_a_long_database_path_leaves_the_screen_title_on_the_status_line(u
 
 
 async def test_a_long_name_gives_way_to_the_screen_title_at_80_columns(ui_admin):
-    users.add_user(ui_admin, "iorozco", "Itzel Orozco Morales")
+    users.add_user(ui_admin, users.UserInput(username="iorozco", full_name="Itzel Orozco Morales"))
     app = make_app(users.identify("iorozco"))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -91,3 +91,40 @@ def test_help_of_the_category_list(filled, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)
+
+
+def test_add_activity_with_a_service_order_in_spanish(filled, snap_compare):
+    import datetime as dt
+
+    from crm_tui.services.clock import frozen
+
+    i18n.set_language("es")
+
+    async def ready(pilot):
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        chosen = pilot.app.screen.form.widget_for("pending")
+        chosen.focus()  # as after choosing it (and no blinking cursor in the picture)
+        chosen.value = "order"
+        await settle(pilot)
+
+    with frozen(dt.datetime(2026, 11, 27, 10, 30)):
+        assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)
+
+
+def test_query_activity_in_spanish(filled, snap_compare):
+    import datetime as dt
+
+    from crm_tui.services import activities
+
+    i18n.set_language("es")
+    contact = catalogs.lookup_contacts("", 1)[0]
+    category = catalogs.lookup_categories("", 1)[0]
+    for day in range(1, 4):
+        activities.record_activity(filled, when=dt.datetime(2026, 11, day, 9, 30), contact_id=contact.id,
+                                   category_id=category.id, detail=HOSTILE)
+
+    async def ready(pilot):
+        await open_item(pilot, "query_activity")
+
+    assert snap_compare(make_app(filled), terminal_size=SIZE, run_before=ready)

@@ -139,26 +139,3 @@ def test_a_user_is_shown_by_full_name_or_login(world):
         full_name="", role="agent", active=True))
     assert display_name(users.get_user(world["agent"].id)) == "tecnico"
     assert display_name(None) == ""
-
-
-def test_an_activity_form_with_its_task_and_order_parts_saves_all_three(world):
-    values = {"kind": "activity", "when": WHEN, "contact_id": world["contact"].id,
-              "category_id": world["category"].id, "detail": "Llamó: la impresora no toma papel",
-              "status": "pending", "followup_notes": "", "due_date": None, "assignee_id": None,
-              "with_task": True, "task_assignee_id": world["agent"].id, "task_due_date": "2026-03-05",
-              "task_detail": "Enviar la foto del error",
-              "with_order": True, "order_category_id": world["category"].id, "order_detail": "Revisar la impresora",
-              "order_priority": "high"}
-    saved = activities.add_activity(world["agent"], activities.activity_input(values))
-    task = activities.follow_ups(saved.id)[0]
-    assert (task.kind, task.detail, task.assignee_id) == ("task", "Enviar la foto del error", world["agent"].id)
-    order = orders.get_order(saved.created_order_id).order
-    assert (order.contact_id, order.priority, order.detail) == (world["contact"].id, "high", "Revisar la impresora")
-
-
-def test_an_activity_form_with_its_parts_unticked_saves_the_activity_alone(world):
-    values = {"kind": "activity", "when": WHEN, "contact_id": world["contact"].id,
-              "category_id": world["category"].id, "detail": "Solo una llamada", "status": "pending",
-              "with_task": False, "task_detail": "", "with_order": False, "order_detail": ""}
-    saved = activities.add_activity(world["agent"], activities.activity_input(values))
-    assert activities.follow_ups(saved.id) == [] and saved.created_order_id is None

@@ -1,8 +1,266 @@
-"""Menu item «Look up activities»: its screen comes in a later version."""
+"""Menu item «Look up activities» (Consultar Actividad).
+
+Ranges and filters, [Consultar] (F7), the result read a page at a time. Enter, a double
+click or [Modificar] opens the activity to change it (F8, carrying the version the user
+saw); [Eliminar] deletes one logged by mistake; [Hoja] writes exactly the listed result to
+a workbook in the background, with a progress bar and a way to stop it.
+"""
 from __future__ import annotations
 
-from crm_tui.i18n import N_
-from crm_tui.screens.later import make_later
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, ProgressBar, Static
+from textual.worker import Worker, get_current_worker
+
+from crm_tui.i18n import N_, _, ngettext
+from crm_tui.screens.add_activity import form_fields, no_invitation_to_type, show_contacts_client
+from crm_tui.screens.catalog import EditScreen
+from crm_tui.screens.list_screen import ListAction, ListScreen
+from crm_tui.services import activities
+from crm_tui.services.activities import ActivityFilter, ActivityRecord
+from crm_tui.services.base import PageRequest, format_datetime
+from crm_tui.services.errors import NotAllowed, ServiceError
+from crm_tui.services.failures import FAILURES, user_message
+from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
+from crm_tui.widgets.lookup import LookupField
+from crm_tui.widgets.record_table import ColumnSpec, Sort
+from crm_tui.widgets.safe import plain
 
 TITLE = N_("Look up activities")
-make_screen = make_later(TITLE)
+SHEET_FILE = N_("activities.xlsx")
+PROGRESS_EVERY = 200  # rows written between two updates of the progress bar
+
+
+def activity_title(record: ActivityRecord) -> str:
+    return _("{kind} {folio}").format(kind=activities.kind_label(record.kind), folio=record.folio)
+
+
+class ChangeActivityScreen(EditScreen):
+    """An activity's form (Modificar): F8 saves over the version shown, F9 reloads."""
+
+    AUTO_FOCUS = "#field-contact_id-text"  # the first field, not the form around it
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        no_invitation_to_type(self.form)
+
+    @on(LookupField.Changed, "#field-contact_id")
+    def _contact_chosen(self, event: LookupField.Changed) -> None:
+        show_contacts_client(self.form, event)
+
+
+class SheetStopped(Exception):
+    """The user stopped the sheet: the half-written file is removed."""
+
+
+class QueryActivityScreen(ListScreen):
+    TITLE_LABEL = TITLE
+    FILTER = ActivityFilter
+    BINDING_PREFIX = "activities"
+    COLUMNS = [
+        ColumnSpec(N_("Folio"), lambda r: r.folio, 6, widest=lambda: activities_widest_folio()),
+        ColumnSpec(N_("Date and time"), lambda r: format_datetime(r.when), 16),
+        ColumnSpec(N_("Contact"), lambda r: r.contact_name, 12, grow=True),
+        ColumnSpec(N_("Client"), lambda r: r.client_name, 12, grow=True),
+        ColumnSpec(N_("Category"), lambda r: r.category_name, 9, grow=True),
+        ColumnSpec(N_("Status"), lambda r: activities.status_label(r.status), 9),
+    ]
+    BINDINGS = [
+        Binding("f6", "stop_sheet", N_("Stop sheet"), id="activities_stop_sheet",
+                tooltip=N_("Stop writing the sheet (no file is left)")),
+    ]
+
+    _sheet: Worker | None = None
+
+    def declared_actions(self) -> list[ListAction]:
+        return [
+            ListAction("modify", "f3", N_("Modify"), enabled=lambda record: True),
+            ListAction("delete", "f4", N_("Delete"), enabled=self._may_delete,
+                       tooltip=N_("Delete an activity logged by mistake (its author or an administrator)")),
+            ListAction("sheet", "f5", N_("Sheet"), tooltip=N_("Write the listed activities to an .xlsx sheet")),
+        ]
+
+    def _may_delete(self, record: ActivityRecord) -> bool:
+        return activities.may_delete(self.app.actor, record)
+
+    def compose_below_table(self) -> ComposeResult:
+        with Horizontal(id="sheet-progress", classes="search-row"):
+            yield Static("", id="sheet-status")
+            yield ProgressBar(id="sheet-bar", show_eta=False)
+            yield Button(plain(_("F6 Stop")), id="stop-sheet", compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#sheet-progress").display = False
+
+    def fetch(self, request: PageRequest, filters: ActivityFilter, sort: Sort | None):
+        return activities.list_activities(filters, request)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_sheet":
+            return self._sheet is not None
+        return super().check_action(action, parameters)
+
+    # --- modify --------------------------------------------------------------------------
+
+    def open_record(self, record: Any) -> None:
+        self.action_modify()
+
+    def action_modify(self) -> None:
+        record = self._selected()
+        if record is not None:
+            self._open_editor(record.id)
+
+    def show_activity(self, activity_id: int) -> None:
+        """Opened on one activity (Enter on the home screen): its form, over this list."""
+        self._open_editor(activity_id)
+
+    def _open_editor(self, activity_id: int) -> None:
+        try:
+            stored = activities.get_activity(activity_id)
+        except FAILURES as error:
+            self.app.push_screen(MessageDialog(self._refusal(error)))
+            if self.is_mounted:
+                self.table.reload(keep_position=True)
+            return
+        editor = ChangeActivityScreen(activity_title(stored), form_fields(activities.ACTIVITY_CHANGE),
+                                      self._modify, stored, reload=lambda seen: activities.get_activity(seen.id))
+
+        def closed(result: Any) -> None:
+            if result is not None:
+                self.table.reload(keep_position=True, follow=True)
+            self.table.focus()
+
+        self.app.push_screen(editor, closed)
+
+    def _modify(self, record: ActivityRecord, values: dict[str, Any]) -> ActivityRecord:
+        return activities.change_entry(self.app.actor, record, values)
+
+    def _refusal(self, error: Exception) -> str:
+        if not isinstance(error, ServiceError):
+            return user_message(error)
+        return error.message
+
+    # --- delete --------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        record = self._selected()
+        if record is None:
+            return
+        question = _("Delete activity {folio} ({contact}, {when})? Only for one logged by mistake.").format(
+            folio=record.folio, contact=record.contact_name, when=format_datetime(record.when))
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(record)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete"), no=_("Keep it")), answered)
+
+    @work(thread=True, group="activity-delete")
+    def _delete(self, record: ActivityRecord) -> None:
+        try:
+            activities.delete_activity(self.app.actor, record.id, record.version)
+        except NotAllowed as error:
+            self.app.call_from_thread(self._change_refused, error.message)
+            return
+        except FAILURES as error:
+            self.app.call_from_thread(self._change_refused, self._refusal(error))
+            return
+        self.app.call_from_thread(self._deleted, record)
+
+    def _deleted(self, record: ActivityRecord) -> None:
+        self.app.notify(_("Activity {folio} was deleted.").format(folio=record.folio), markup=False)
+        self.table.reload(keep_position=True)
+
+    def _change_refused(self, message: str) -> None:
+        self.app.push_screen(MessageDialog(message))
+        self.table.reload(keep_position=True)
+
+    # --- sheet ---------------------------------------------------------------------------
+
+    def action_sheet(self) -> None:
+        if self._sheet is not None:
+            self.app.notify(_("A sheet is already being written (F6 stops it)."), markup=False)
+            return
+        filters = self.filters  # exactly what the list shows now
+
+        def answered(path: str | None) -> None:
+            if path:
+                self._start_sheet(Path(path).expanduser(), filters)
+
+        self.app.push_screen(AskTextDialog(_("Save the sheet as:"), "~/" + _(SHEET_FILE)), answered)
+
+    def _start_sheet(self, target: Path, filters: ActivityFilter) -> None:
+        self.query_one("#sheet-progress").display = True
+        self.query_one("#sheet-status", Static).update(plain(_("Writing {path}…").format(path=target)))
+        self.query_one("#sheet-bar", ProgressBar).update(total=None, progress=0)
+        self._sheet = self._write_sheet(target, filters)
+        self.refresh_bindings()
+
+    def action_stop_sheet(self) -> None:
+        if self._sheet is not None:
+            self._sheet.cancel()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "stop-sheet":
+            event.stop()
+            self.action_stop_sheet()
+            return
+        super().on_button_pressed(event)
+
+    @work(thread=True, exclusive=True, group="activity-sheet")
+    def _write_sheet(self, target: Path, filters: ActivityFilter) -> None:
+        from crm_tui.export.xlsx import ExportError, write_xlsx
+
+        worker = get_current_worker()
+        try:
+            total = activities.count_activity_rows(filters)
+            self.app.call_from_thread(self._sheet_progress, 0, total)
+            rows = self._watched(activities.iter_activity_rows(filters, newest_first=True), total, worker)
+            count = write_xlsx(target, activities.ACTIVITY_COLUMNS, rows, sheet_title=_(TITLE))
+        except SheetStopped:
+            self.app.call_from_thread(self._sheet_ended, _("The sheet was stopped; no file was written."),
+                                      "warning")
+            return
+        except ExportError as error:
+            self.app.call_from_thread(self._sheet_ended, str(error), "error")
+            return
+        except FAILURES as error:
+            self.app.call_from_thread(self._sheet_ended, user_message(error), "error")
+            return
+        message = ngettext("{count} activity written to {path}", "{count} activities written to {path}",
+                           count).format(count=count, path=target)
+        self.app.call_from_thread(self._sheet_ended, message, "information")
+
+    def _watched(self, rows: Iterable[tuple], total: int, worker: Worker) -> Iterator[tuple]:
+        """The rows, telling the progress bar as they go, stopping when the user asks."""
+        for written, row in enumerate(rows, 1):
+            if worker.is_cancelled:
+                raise SheetStopped()
+            yield row
+            if written % PROGRESS_EVERY == 0:
+                self.app.call_from_thread(self._sheet_progress, written, total)
+        if worker.is_cancelled:
+            raise SheetStopped()
+
+    def _sheet_progress(self, written: int, total: int) -> None:
+        self.query_one("#sheet-bar", ProgressBar).update(total=max(total, 1), progress=written)
+
+    def _sheet_ended(self, message: str, severity: str) -> None:
+        self._sheet = None
+        self.query_one("#sheet-progress").display = False
+        self.refresh_bindings()
+        self.app.notify(message, severity=severity, markup=False, timeout=10)
+
+
+def activities_widest_folio() -> int:
+    return activities.largest_folio()
+
+
+def make_screen(app) -> QueryActivityScreen:
+    return QueryActivityScreen()

@@ -6,7 +6,8 @@ the same transaction as the activity, so either everything is saved or nothing i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 import peewee as pw
@@ -28,6 +29,7 @@ from crm_tui.services.base import (
     choice_from_word,
     chosen_id,
     clean_text,
+    delete_versioned,
     display_name_sql,
     iter_keyset,
     parse_date,
@@ -37,10 +39,12 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
-from crm_tui.services.filters import filter_field
-from crm_tui.services.errors import NotFound, ValidationError
-from crm_tui.services.fields import BOOL, CHOICE, DATETIME as DATETIME_KIND, LOOKUP, MULTILINE, Entity, Field, part
+from crm_tui.services.clock import now
+from crm_tui.services.fields import CHOICE, LOOKUP, MULTILINE, Entity, Field
 from crm_tui.services.fields import DATE as DATE_KIND
+from crm_tui.services.fields import DATETIME as DATETIME_KIND
+from crm_tui.services.filters import filter_field
+from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 from crm_tui.services.orders import OrderInput, check_in_list
 
 ACTIVITY, TASK = Activity.ACTIVITY, Activity.TASK
@@ -67,38 +71,62 @@ LABELS = {
 
 # --- the activity's fields, declared once ----------------------------------------------
 
-# The record itself: a task also has its due date and assignee. (ACTIVITY is the kind.)
-ACTIVITY_FIELDS = Entity("activity", N_("Activity"), (
-    Field("kind", LABELS["kind"], CHOICE, required=True, choices=tuple(KIND_LABELS.items())),
-    Field("when", LABELS["when"], DATETIME_KIND, required=True),
-    Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
-    Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
-    Field("detail", LABELS["detail"], MULTILINE, required=True),
-    Field("due_date", LABELS["due_date"], DATE_KIND, required=True, shown_when="kind", shown_for=(TASK,)),
+PENDING_NOTHING, PENDING_TASK, PENDING_ORDER = "none", TASK, "order"
+PENDING_LABELS = {PENDING_NOTHING: N_("Nothing"), PENDING_TASK: N_("A task"),
+                  PENDING_ORDER: N_("A service order")}
+TASK_FIELD_PREFIX, ORDER_FIELD_PREFIX = "task_", "order_"
+EMPTY_TAKES_DETAIL = N_("Empty: the activity's detail")
+
+_CONTACT = Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact")
+# The contact's client: shown, never typed (the forms show it read-only).
+_CLIENT = Field("client_id", N_("Client"), LOOKUP, lookup="client")
+_CATEGORY = Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category")
+_WHEN = Field("when", LABELS["when"], DATETIME_KIND, required=True)
+_DETAIL = Field("detail", LABELS["detail"], MULTILINE, required=True)
+
+
+def _pending_part(choice: str, *fields: Field) -> tuple[Field, ...]:
+    return tuple(replace(field, shown_when="pending", shown_for=(choice,)) for field in fields)
+
+
+# Agregar Actividad: what the user did and what remained pending (a task or an order,
+# their fields shown only once chosen). record_activity takes what it holds.
+ACTIVITY_ENTRY = Entity("activity_entry", N_("Activity"), (
+    _CONTACT, _CLIENT, _CATEGORY, _WHEN, _DETAIL,
+    Field("pending", N_("Left pending"), CHOICE, required=True, choices=tuple(PENDING_LABELS.items())),
+    *_pending_part(
+        PENDING_TASK,
+        Field(TASK_FIELD_PREFIX + "assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user"),
+        Field(TASK_FIELD_PREFIX + "due_date", LABELS["due_date"], DATE_KIND, required=True),
+        Field(TASK_FIELD_PREFIX + "detail", N_("Task detail"), MULTILINE, help=EMPTY_TAKES_DETAIL)),
+    *_pending_part(
+        PENDING_ORDER,
+        Field(ORDER_FIELD_PREFIX + "project_id", orders.LABELS["project_id"], LOOKUP, lookup="project",
+              lookup_filter=(("client_id", "client_id"),)),
+        Field(ORDER_FIELD_PREFIX + "priority", orders.LABELS["priority"], CHOICE, required=True,
+              choices=tuple(orders.PRIORITY_LABELS.items())),
+        Field(ORDER_FIELD_PREFIX + "assigned_user_id", orders.LABELS["assigned_user_id"], LOOKUP, lookup="user"),
+        Field(ORDER_FIELD_PREFIX + "appointment_at", orders.LABELS["appointment_at"], DATETIME_KIND),
+        Field(ORDER_FIELD_PREFIX + "category_id", orders.LABELS["category_id"], LOOKUP, lookup="category",
+              help=N_("Empty: the activity's category")),
+        Field(ORDER_FIELD_PREFIX + "detail", N_("Order detail"), MULTILINE, help=EMPTY_TAKES_DETAIL),
+        Field(ORDER_FIELD_PREFIX + "equipment", orders.LABELS["equipment"], MULTILINE)),
+))
+
+# Modificar (Consultar Actividad): the activity as stored; a task's assignee and due date
+# show only for tasks.
+ACTIVITY_CHANGE = Entity("activity", N_("Activity"), (
+    Field("kind", LABELS["kind"], CHOICE, choices=tuple(KIND_LABELS.items())),
+    _CONTACT, _CLIENT, _CATEGORY, _WHEN, _DETAIL,
     Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user", shown_when="kind",
           shown_for=(TASK,)),
+    Field("due_date", LABELS["due_date"], DATE_KIND, required=True, shown_when="kind", shown_for=(TASK,)),
     Field("status", LABELS["status"], CHOICE, required=True, choices=tuple(STATUS_LABELS.items())),
     Field("followup_notes", LABELS["followup_notes"], MULTILINE),
 ))
-
-# What remained pending, in the same form as the activity: a task for someone (TaskInput)...
-WITH_TASK = Field("with_task", N_("Leave a task"), BOOL)
-TASK_PART = (WITH_TASK, *part((
-    Field("assignee_id", LABELS["assignee_id"], LOOKUP, required=True, lookup="user"),
-    Field("due_date", LABELS["due_date"], DATE_KIND, required=True),
-    Field("detail", N_("What remains to do"), MULTILINE, required=True),
-), shown_when=WITH_TASK.name, prefix="task_"))
-
-# ... or a service order: its fields (declared with the orders) shown while this is ticked.
-WITH_ORDER = Field("with_order", N_("Open a service order"), BOOL)
-ORDER_PART_PREFIX = "order_"
-
-
-def order_part(order_fields: tuple[Field, ...] | list[Field]) -> tuple[Field, ...]:
-    """The order's declared fields as the optional order part of the activity's form
-    (named order_<field>); the order's contact is the activity's."""
-    own = tuple(field for field in order_fields if field.name != "contact_id")
-    return (WITH_ORDER, *part(own, shown_when=WITH_ORDER.name, prefix=ORDER_PART_PREFIX))
+SHOWN_NOT_TYPED = ("kind", "client_id")  # read-only in the forms
+# The activity's fields as a record (export columns read their labels here).
+ACTIVITY_FIELDS = ACTIVITY_CHANGE
 
 
 EDITABLE_FIELDS = ("when", "contact_id", "category_id", "detail", "kind", "status", "followup_notes",
@@ -303,8 +331,9 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[tuple]:
-    """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest first."""
+def iter_activity_rows(filters: ActivityFilter = ActivityFilter(), *, newest_first: bool = False) -> Iterator[tuple]:
+    """Every activity matching `filters` as a tuple in ACTIVITY_COLUMNS order, oldest
+    first (or, with newest_first, in the order list_activities shows them)."""
     query = _joined(Activity.select(
         Activity.folio, Activity.kind, Activity.when, Activity.status, Client.name, Contact.name,
         Category.name, display_name_sql(User), Activity.detail, Activity.followup_notes,
@@ -315,7 +344,7 @@ def iter_activity_rows(filters: ActivityFilter = ActivityFilter()) -> Iterator[t
     query = _filtered(query, filters)
     kinds = {code: _(text) for code, text in KIND_LABELS.items()}
     statuses = {code: _(text) for code, text in STATUS_LABELS.items()}
-    for row in iter_keyset(query, [Activity.when, Activity.id]):
+    for row in iter_keyset(query, [Activity.when, Activity.id], descending=newest_first):
         yield (row[0], kinds.get(row[1], row[1]), row[2], statuses.get(row[3], row[3]), *row[4:-2])
 
 
@@ -389,23 +418,6 @@ class ActivityInput(WriteInput):
     def given(self) -> dict[str, Any]:
         return {name: value for name, value in super().given().items()
                 if name not in ("create_task", "create_order")}
-
-
-def activity_input(values: dict[str, Any]) -> ActivityInput:
-    """What a form of ACTIVITY_FIELDS + TASK_PART + order_part() holds, as the input of
-    add_activity: the task and the order only when their box is ticked; the order is
-    for the activity's contact."""
-    own = {name: value for name, value in values.items() if name in ACTIVITY_FIELDS.names()}
-    task = None
-    if values.get(WITH_TASK.name):
-        task = TaskInput(due_date=values.get("task_due_date"), assignee_id=values.get("task_assignee_id"),
-                         detail=values.get("task_detail") or "")
-    order = None
-    if values.get(WITH_ORDER.name):
-        given = {name.removeprefix(ORDER_PART_PREFIX): value for name, value in values.items()
-                 if name.startswith(ORDER_PART_PREFIX)}
-        order = OrderInput(**{**given, "contact_id": values.get("contact_id")})
-    return ActivityInput(**own, create_task=task, create_order=order)
 
 
 def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
@@ -488,3 +500,136 @@ def mark_done(actor: Actor, activity_id: int, version: int, followup_notes: str 
 def mark_pending(actor: Actor, activity_id: int, version: int, followup_notes: str = "") -> ActivityRecord:
     """Put a done activity back to pending, with the note on why."""
     return _set_status(actor, activity_id, version, PENDING, followup_notes)
+
+
+# --- the activity screens: an activity with what remained pending; deleting one ----------
+# (kept apart from the functions above: the screens' own entry points)
+
+
+
+def new_entry_values() -> dict[str, Any]:
+    """What Agregar Actividad starts with: now, nothing pending, a normal priority."""
+    return {"when": now(), "pending": PENDING_NOTHING, ORDER_FIELD_PREFIX + "priority": "normal"}
+
+
+def record_entry(actor: Actor, values: dict[str, Any]) -> ActivityRecord:
+    """Save what an ACTIVITY_ENTRY form holds (record_activity, one transaction)."""
+    pending = values.get("pending")
+    task = order = None
+    if pending == PENDING_TASK:
+        prefix = TASK_FIELD_PREFIX
+        task = TaskInput(due_date=values.get(prefix + "due_date"), assignee_id=values.get(prefix + "assignee_id"),
+                         detail=values.get(prefix + "detail") or "")
+    elif pending == PENDING_ORDER:
+        prefix = ORDER_FIELD_PREFIX
+        order = OrderInput(contact_id=None, category_id=values.get(prefix + "category_id"),
+                           detail=values.get(prefix + "detail") or "",
+                           priority=values.get(prefix + "priority") or "normal",
+                           assigned_user_id=values.get(prefix + "assigned_user_id"),
+                           appointment_at=values.get(prefix + "appointment_at"),
+                           project_id=values.get(prefix + "project_id"),
+                           equipment=values.get(prefix + "equipment") or "")
+    return record_activity(actor, when=values.get("when"), contact_id=values.get("contact_id"),
+                           category_id=values.get("category_id"), detail=values.get("detail") or "",
+                           task=task, order=order)
+
+
+def change_entry(actor: Actor, seen: ActivityRecord, values: dict[str, Any]) -> ActivityRecord:
+    """Save what an ACTIVITY_CHANGE form holds over the activity as the user saw it."""
+    changes = {name: value for name, value in values.items()
+               if name in EDITABLE_FIELDS and name not in SHOWN_NOT_TYPED}
+    if seen.kind != TASK:
+        changes.pop("assignee_id", None)
+        changes.pop("due_date", None)
+    return modify_activity(actor, seen.id, seen.version, ActivityInput(**changes))
+
+
+@contextmanager
+def _part_of_form(prefix: str) -> Iterator[None]:
+    """A refusal of the task or order part names that part's field (task_due_date,
+    order_detail), not the activity's field of the same name."""
+    try:
+        yield
+    except ValidationError as error:
+        raise ValidationError(error.message, f"{prefix}{error.field}" if error.field else None) from None
+
+
+def record_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
+                    category_id: int | None, detail: str, task: TaskInput | None = None,
+                    order: OrderInput | None = None) -> ActivityRecord:
+    """Save what the user did and, in the same transaction, what remained pending: a task
+    or a service order (not both). Nothing is saved when any part is refused.
+
+    A task without its own detail carries the activity's; an order without its own
+    contact, category or detail takes the activity's. Refusals of the task's fields name
+    them with TASK_FIELD_PREFIX, the order's with ORDER_FIELD_PREFIX."""
+    if task is not None and order is not None:
+        raise ValidationError(_("Choose a task or a service order for what remained pending, not both."),
+                              "pending")
+    values = _activity_values({"when": when, "contact_id": contact_id, "category_id": category_id,
+                               "detail": detail, "user_id": actor.id})
+    with writing():
+        activity_id = _insert_activity(actor, values, None)
+        if task is not None:
+            with _part_of_form(TASK_FIELD_PREFIX):
+                _insert_task(actor, values, activity_id, _task_with_defaults(task, values))
+        if order is not None:
+            with _part_of_form(ORDER_FIELD_PREFIX):
+                order_id = orders.insert_order(actor, _order_with_defaults(order, values),
+                                               source_activity_id=activity_id)
+            Activity.update(created_order_id=order_id).where(Activity.id == activity_id).execute()
+    return get_activity(activity_id)
+
+
+def _task_with_defaults(task: TaskInput, activity: dict[str, Any]) -> TaskInput:
+    detail = task.detail if clean_text(task.detail) else activity["detail"]
+    return replace(task, detail=detail)
+
+
+def _order_with_defaults(order: OrderInput, activity: dict[str, Any]) -> OrderInput:
+    return replace(order,
+                   contact_id=order.contact_id if order.contact_id is not None else activity["contact"],
+                   category_id=order.category_id if order.category_id is not None else activity["category"],
+                   detail=order.detail if clean_text(order.detail) else activity["detail"])
+
+
+def may_delete(actor: Actor, activity: ActivityRecord) -> bool:
+    """Whether `actor` may delete the activity: its author (who logged it, or whose it
+    is) or an administrator."""
+    return actor.is_admin or actor.id == activity.user_id or actor.username == activity.created_by
+
+
+def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
+    """Delete an activity logged by mistake, as read at `version`.
+
+    Only its author or an administrator may; an activity that opened a service order or
+    has follow-up tasks is refused, saying why (the order or tasks would lose their origin)."""
+    with writing():
+        _current(activity_id)
+        activity = get_activity(activity_id)
+        if not may_delete(actor, activity):
+            raise NotAllowed(_("Only {author} (who logged activity {folio}) or an administrator can delete it.")
+                             .format(author=activity.user_name or activity.created_by, folio=activity.folio))
+        _refuse_if_it_has_consequences(activity)
+        delete_versioned(Activity, activity_id, version)
+
+
+def _refuse_if_it_has_consequences(activity: ActivityRecord) -> None:
+    order = (ServiceOrder.select(ServiceOrder.number)
+             .where((ServiceOrder.source_activity == activity.id)
+                    | (ServiceOrder.id == (activity.created_order_id or 0)))
+             .order_by(ServiceOrder.number).first())
+    if order is not None:
+        raise NotAllowed(_("Activity {folio} opened service order {number}, so it is not deleted: "
+                           "the order keeps it as its origin. Change its detail instead.").format(
+            folio=activity.folio, number=order.number))
+    tasks = [str(row.folio) for row in Activity.select(Activity.folio)
+             .where(Activity.source_activity == activity.id).order_by(Activity.folio).limit(5)]
+    if tasks:
+        raise NotAllowed(_("Activity {folio} has follow-ups (folios {folios}): delete those first.").format(
+            folio=activity.folio, folios=", ".join(tasks)))
+
+
+def largest_folio() -> int:
+    """The largest folio given so far (how wide a folio column must be)."""
+    return counters.peek_next(counters.ACTIVITY_FOLIO) - 1

@@ -461,6 +461,14 @@ class Form(VerticalScroll):
             return False
         return True
 
+    def forget_checks(self) -> None:
+        """Start afresh (a form cleared for the next record): no field shows an error
+        until it is typed in or saved again."""
+        for name, state in self._states.items():
+            state.touched = False
+            self.show_field_error(name, "")
+        self.show_form_error("")
+
     def errors(self) -> dict[str, str]:
         return {name: state.error for name, state in self._states.items() if state.error}
 
