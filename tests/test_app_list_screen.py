@@ -189,7 +189,7 @@ def open_and_finished_orders(actor) -> tuple:
     category = catalogs.add_category(actor, name="Soporte")
     opened = orders.add_order(actor, OrderInput(contact.id, category.id, "No enciende"))
     finished = orders.add_order(actor, OrderInput(contact.id, category.id, "No imprime"))
-    orders.register_service(actor, finished.id, when=dt.datetime(2026, 11, 27, 10, 0), work_done="Listo",
+    orders.register_service(actor, finished.id, finished.version, when=dt.datetime(2026, 11, 27, 10, 0), work_done="Listo",
                             service_finished=True)
     return opened, finished
 

@@ -117,6 +117,7 @@ class ListScreen(Screen):
         with Vertical(classes="catalog"):
             if self.FILTER is not None:
                 yield FilterBar(self.FILTER, self.filter_lookups(), id="filter-bar")
+            yield from self.compose_below_filters()
             yield RecordTable(self.COLUMNS, None, id="records", sort=self.sort)
             yield from self.compose_below_table()
             with Horizontal(classes="buttons"):
@@ -124,6 +125,10 @@ class ListScreen(Screen):
                     yield Button(plain("{key} {label}".format(key=key_label(action.key), label=_(action.label))),
                                  id=action.name, compact=True, tooltip=_(action.tooltip) if action.tooltip else None)
         yield CrmFooter()
+
+    def compose_below_filters(self) -> ComposeResult:
+        """What a list shows between its filter bar and its rows (a search box of its own)."""
+        yield from ()
 
     def compose_below_table(self) -> ComposeResult:
         """What a list shows between its rows and its buttons (the selected row's detail)."""

@@ -1,0 +1,144 @@
+"""The general order inquiry: orders by filters, or by concept search within the filters,
+a page at a time, and the same list as export rows.
+
+A concept search reads the search index page by page (newest first) and keeps the orders
+that also meet the filters; activities that match are left out. Each listed order keeps
+the snippet where its words were found and where they are in it, to highlight them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from crm_tui.db.models import ServiceOrder
+from crm_tui.services import orders
+from crm_tui.services import search as concept
+from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
+
+# Search hits read per index page, and at most how many one page of the list looks
+# through before it shows what it found (the next page goes on from there).
+HITS_PER_READ = 200
+MOST_HITS_PER_PAGE = 4000
+
+
+@dataclass(frozen=True)
+class ListedOrder:
+    """One row of the general order inquiry: the order, and for a search, where it matched."""
+
+    order: orders.OrderRecord
+    snippet: str = ""
+    highlights: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def id(self) -> int:
+        return self.order.id
+
+    @property
+    def detail_line(self) -> str:
+        """What the detail column shows: the matching snippet, else the detail's start."""
+        if self.snippet:
+            return self.snippet
+        return self.order.detail.splitlines()[0] if self.order.detail else ""
+
+    @property
+    def detail_highlights(self) -> tuple[tuple[int, int], ...]:
+        return self.highlights if self.snippet else ()
+
+
+def list_page(filters: orders.OrderFilter = orders.OrderFilter(), search_text: str = "",
+              request: PageRequest = FIRST_PAGE) -> Page[ListedOrder]:
+    """One page of the general order inquiry: by the filters (newest first), or the orders
+    whose detail or service entries hold `search_text` and that meet the filters."""
+    if search_text.strip():
+        return _search_page(filters, search_text, request)
+    page = orders.list_orders(filters, request)
+    return Page([ListedOrder(record) for record in page.rows], page.cursors, page.has_before,
+                page.has_after, page.offset)
+
+
+def _search_page(filters: orders.OrderFilter, text: str, request: PageRequest) -> Page[ListedOrder]:
+    limit = request.clamped_limit()
+    backward = request.before is not None or request.last
+    cursor_request = PageRequest(after=request.after, before=request.before, last=request.last,
+                                 limit=HITS_PER_READ)
+    kept: list[tuple[ListedOrder, tuple]] = []
+    looked = 0
+    more = False
+    while True:
+        hits = concept.search_page(text, cursor_request)
+        looked += len(hits.rows)
+        found = _meeting_filters(hits.rows, filters)
+        pairs = [(found[result.id], cursor) for result, cursor in zip(hits.rows, hits.cursors)
+                 if result.kind == concept.ORDER and result.id in found]
+        beyond = hits.has_before if backward else hits.has_after
+        if backward:
+            kept = pairs + kept
+        else:
+            kept = kept + pairs
+        if len(kept) > limit:
+            more = True
+            break
+        if not beyond or not hits.rows or looked >= MOST_HITS_PER_PAGE:
+            more = beyond and bool(hits.rows)
+            break
+        cursor_request = (PageRequest(before=hits.first_cursor, limit=HITS_PER_READ) if backward
+                          else PageRequest(after=hits.last_cursor, limit=HITS_PER_READ))
+    if backward:
+        more = more or len(kept) > limit
+        kept = kept[-limit:]
+        has_before, has_after = more, not request.last
+    else:
+        more = more or len(kept) > limit
+        kept = kept[:limit]
+        has_before, has_after = request.after is not None, more
+    return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept], has_before, has_after)
+
+
+def _meeting_filters(results: list[concept.SearchResult], filters: orders.OrderFilter) -> dict[int, ListedOrder]:
+    """The orders among `results` that meet `filters`, by id, each with its snippet."""
+    ids = [result.id for result in results if result.kind == concept.ORDER]
+    if not ids:
+        return {}
+    query = orders._filtered(orders._order_ids(), filters).where(ServiceOrder.id.in_(ids))
+    wanted = {row.id for row in query}
+    records = orders._orders_by_id(sorted(wanted)) if wanted else {}
+    return {result.id: ListedOrder(records[result.id], result.snippet, tuple(result.highlights))
+            for result in results if result.kind == concept.ORDER and result.id in records}
+
+
+def has_filters(filters: orders.OrderFilter) -> bool:
+    return filters != orders.OrderFilter()
+
+
+# --- export: the listed result ------------------------------------------------------------
+
+
+def iter_listed_rows(filters: orders.OrderFilter, search_text: str = "") -> Iterator[tuple]:
+    """Every order the inquiry lists for `filters` and `search_text`, as rows in
+    orders.ORDER_COLUMNS order (a search: newest match first; else by number)."""
+    if not search_text.strip():
+        yield from orders.iter_order_rows(filters)
+        return
+    request = PageRequest(limit=200)
+    while True:
+        page = _search_page(filters, search_text, request)
+        for listed in page.rows:
+            yield _export_row(listed.order)
+        if not page.has_after or not page.cursors:
+            return
+        request = PageRequest(after=page.last_cursor, limit=200)
+
+
+def count_listed_rows(filters: orders.OrderFilter, search_text: str = "") -> int | None:
+    """How many rows iter_listed_rows gives, when that is cheap to know (None for a search)."""
+    if search_text.strip():
+        return None
+    return orders.count_order_rows(filters)
+
+
+def _export_row(order: orders.OrderRecord) -> tuple:
+    return (order.number, orders.status_label(order.status), orders.priority_label(order.priority),
+            order.created_at, order.client_name, order.contact_name, order.project_name,
+            order.category_name, order.assigned_user_name, order.appointment_at, order.detail,
+            order.equipment, order.finished_at, order.closed_at, order.rating, order.customer_comments,
+            order.times_reopened, order.created_by)
