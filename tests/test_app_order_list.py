@@ -256,3 +256,14 @@ async def test_a_cancelled_sheet_leaves_no_file_and_the_list_stays_usable(office
         assert not screen.writing_sheet and not screen.query_one("#export-row").display
         await pilot.press("down")
         assert screen.table.cursor_row == 1
+
+
+def test_a_match_far_into_its_snippet_is_shown_from_a_little_before_it_highlighted():
+    order = orders.OrderRecord(**{name: None for name in orders.OrderRecord.__dataclass_fields__})
+    snippet = "…Se cambió la fuente de alimentación y se limpió el lente de la cámara del pasillo"
+    start = snippet.index("cámara")
+    listed = order_query.ListedOrder(order, snippet, ((start, start + 6),))
+    shown = listed.detail_line
+    (begin, end), = listed.detail_highlights
+    assert shown[begin:end] == "cámara" and begin <= order_query.LEAD_BEFORE_MATCH + 1
+    assert shown.startswith("…") and shown.endswith("cámara del pasillo")

@@ -19,7 +19,7 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.screens.list_screen import ListAction, ListScreen, key_label
 from crm_tui.screens.order_inquiry import ReviewDialog
 from crm_tui.services import order_query, orders
-from crm_tui.services.base import PageRequest, format_datetime
+from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dialogs import AskTextDialog
 from crm_tui.widgets.record_table import ColumnSpec, Sort
@@ -51,9 +51,9 @@ class OrderListScreen(ListScreen):
     FILTER = orders.OrderFilter
     BINDING_PREFIX = "orders"
     COLUMNS = [
-        ColumnSpec(N_("Number"), lambda r: r.order.number, 7),
-        ColumnSpec(N_("Status"), lambda r: orders.status_label(r.order.status), 10),
-        ColumnSpec(N_("Created on"), lambda r: format_datetime(r.order.created_at), 16),
+        ColumnSpec(N_("Number"), lambda r: r.order.number, 6),
+        ColumnSpec(N_("Status"), lambda r: orders.status_label(r.order.status), 9),
+        ColumnSpec(N_("Created"), lambda r: format_date(r.order.created_at), 10),
         ColumnSpec(N_("Client"), lambda r: r.order.client_name, 14),
         ColumnSpec(N_("Detail"), lambda r: r.detail_line, 30, grow=True,
                    highlights=lambda r: r.detail_highlights),
@@ -124,6 +124,14 @@ class OrderListScreen(ListScreen):
         return self.query_one("#concept", Input)
 
     def action_search(self) -> None:
+        """F2: with words in the box, search; with none, go to the box to type them."""
+        box = self.concept_box
+        if not box.value.strip() and self.focused is not box:
+            box.focus()
+            return
+        self.run_search()
+
+    def run_search(self) -> None:
         """[Search]: the orders whose words match the box, within the filters; an empty box
         lists by the filters alone."""
         bar = self.filter_bar
@@ -140,13 +148,13 @@ class OrderListScreen(ListScreen):
     @on(Input.Submitted, "#concept")
     def _concept_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_search()
+        self.run_search()
 
     @on(Button.Pressed, "#concept-search")
     def _search_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         event.prevent_default()
-        self.action_search()
+        self.run_search()
 
     # --- verify and reopen: the dialogs of the single order inquiry, with the listed version
 

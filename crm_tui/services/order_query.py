@@ -19,6 +19,9 @@ from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 # through before it shows what it found (the next page goes on from there).
 HITS_PER_READ = 200
 MOST_HITS_PER_PAGE = 4000
+# A snippet is shown from this many characters before its first word found.
+LEAD_BEFORE_MATCH = 14
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -35,14 +38,25 @@ class ListedOrder:
 
     @property
     def detail_line(self) -> str:
-        """What the detail column shows: the matching snippet, else the detail's start."""
+        """What the detail column shows: the matching snippet from a little before its first
+        word found (so that a narrow column shows it), else the detail's start."""
         if self.snippet:
-            return self.snippet
+            return self._snippet_shown()[0]
         return self.order.detail.splitlines()[0] if self.order.detail else ""
 
     @property
     def detail_highlights(self) -> tuple[tuple[int, int], ...]:
-        return self.highlights if self.snippet else ()
+        return self._snippet_shown()[1] if self.snippet else ()
+
+    def _snippet_shown(self) -> tuple[str, tuple[tuple[int, int], ...]]:
+        first = self.highlights[0][0] if self.highlights else 0
+        if first <= LEAD_BEFORE_MATCH:
+            return self.snippet, self.highlights
+        # From the start of a word, when one starts close enough before the match.
+        space = self.snippet.rfind(" ", first - LEAD_BEFORE_MATCH, first - 1)
+        cut = space + 1 if space >= 0 else first - LEAD_BEFORE_MATCH
+        shifted = tuple((start - cut + 1, end - cut + 1) for start, end in self.highlights if start >= cut)
+        return ELLIPSIS + self.snippet[cut:], shifted
 
 
 def list_page(filters: orders.OrderFilter = orders.OrderFilter(), search_text: str = "",
