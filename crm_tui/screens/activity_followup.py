@@ -8,6 +8,7 @@ over SSH), and everything follows other users' changes within about a second.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from textual import on, work
@@ -190,6 +191,8 @@ class FollowupScreen(Screen):
     @on(RecordTable.Loaded, "#followup")
     def _loaded(self, event: RecordTable.Loaded) -> None:
         self._show_card()
+        if os.environ.get("CRM_EXIT_AFTER_FIRST_FRAME") == "rows":  # the start-up benchmark's mark
+            self.app.call_after_refresh(self.app.exit, 0)
 
     def _show_card(self) -> None:
         record = self.selected
