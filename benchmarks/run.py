@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from crm_tui.db import close_database, database, migrations, open_database  # noqa: E402
 from crm_tui.services.demo import DemoSize, fill_demo  # noqa: E402
 from kills import measure_kills  # noqa: E402
+from order_query_measures import measure_home_pending, measure_order_query  # noqa: E402
 from search_measures import measure_catalog_box, measure_search  # noqa: E402
 
 DATA = HERE / "data"
@@ -590,6 +591,8 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_contact_catalog,
     measure_catalog_box,
     measure_kills,
+    measure_order_query,
+    measure_home_pending,
 ]
 
 
