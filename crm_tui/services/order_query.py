@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from crm_tui.db import database
+from crm_tui.db import search as index
 from crm_tui.db.models import ServiceOrder
 from crm_tui.services import orders
 from crm_tui.services import search as concept
@@ -79,11 +81,12 @@ def _search_page(filters: orders.OrderFilter, text: str, request: PageRequest) -
     looked = 0
     more = False
     while True:
-        hits = concept.search_page(text, cursor_request)
-        looked += len(hits.rows)
-        found = _meeting_filters(hits.rows, filters)
-        pairs = [(found[result.id], cursor) for result, cursor in zip(hits.rows, hits.cursors)
-                 if result.kind == concept.ORDER and result.id in found]
+        hits = index.search_page(database, text, after=cursor_request.after, before=cursor_request.before,
+                                 last=cursor_request.last, limit=HITS_PER_READ)
+        looked += len(hits.hits)
+        found = _meeting_filters(hits.hits, filters)
+        pairs = [(found[hit.target_id], cursor) for hit, cursor in zip(hits.hits, hits.cursors)
+                 if hit.target_kind == index.ORDER and hit.target_id in found]
         beyond = hits.has_before if backward else hits.has_after
         if backward:
             kept = pairs + kept
@@ -92,11 +95,11 @@ def _search_page(filters: orders.OrderFilter, text: str, request: PageRequest) -
         if len(kept) > limit:
             more = True
             break
-        if not beyond or not hits.rows or looked >= MOST_HITS_PER_PAGE:
-            more = beyond and bool(hits.rows)
+        if not beyond or not hits.hits or looked >= MOST_HITS_PER_PAGE:
+            more = beyond and bool(hits.hits)
             break
-        cursor_request = (PageRequest(before=hits.first_cursor, limit=HITS_PER_READ) if backward
-                          else PageRequest(after=hits.last_cursor, limit=HITS_PER_READ))
+        cursor_request = (PageRequest(before=hits.cursors[0], limit=HITS_PER_READ) if backward
+                          else PageRequest(after=hits.cursors[-1], limit=HITS_PER_READ))
     if backward:
         more = more or len(kept) > limit
         kept = kept[-limit:]
@@ -108,16 +111,22 @@ def _search_page(filters: orders.OrderFilter, text: str, request: PageRequest) -
     return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept], has_before, has_after)
 
 
-def _meeting_filters(results: list[concept.SearchResult], filters: orders.OrderFilter) -> dict[int, ListedOrder]:
-    """The orders among `results` that meet `filters`, by id, each with its snippet."""
-    ids = [result.id for result in results if result.kind == concept.ORDER]
+def _meeting_filters(hits: list[index.SearchHit], filters: orders.OrderFilter) -> dict[int, ListedOrder]:
+    """The orders among `hits` that meet `filters`, by id, each with its snippet (the
+    activities that matched are left out, unread)."""
+    ids = [hit.target_id for hit in hits if hit.target_kind == index.ORDER]
     if not ids:
         return {}
-    query = orders._filtered(orders._order_ids(), filters).where(ServiceOrder.id.in_(ids))
-    wanted = {row.id for row in query}
-    records = orders._orders_by_id(sorted(wanted)) if wanted else {}
-    return {result.id: ListedOrder(records[result.id], result.snippet, tuple(result.highlights))
-            for result in results if result.kind == concept.ORDER and result.id in records}
+    if has_filters(filters):
+        query = orders._filtered(orders._order_ids(), filters).where(ServiceOrder.id.in_(ids))
+        ids = [row.id for row in query]
+    records = orders._orders_by_id(sorted(ids)) if ids else {}
+    listed = {}
+    for hit in hits:
+        if hit.target_kind == index.ORDER and hit.target_id in records:
+            snippet, highlights = concept.split_snippet(hit.snippet)
+            listed[hit.target_id] = ListedOrder(records[hit.target_id], snippet, tuple(highlights))
+    return listed
 
 
 def has_filters(filters: orders.OrderFilter) -> bool:
