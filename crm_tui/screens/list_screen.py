@@ -83,6 +83,8 @@ class ListScreen(Screen):
     ]
 
     _last_input = 0.0
+    _table_found: RecordTable | None = None
+    _action_buttons: dict[str, list[Button]] | None = None
 
     BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
 
@@ -174,14 +176,24 @@ class ListScreen(Screen):
         return True
 
     def _selected(self) -> Any | None:
-        tables = self.query(RecordTable)
-        return tables.first().current_record if tables else None
+        # Found once: a query walks the whole screen, and this runs on every row the cursor meets.
+        if self._table_found is None:
+            tables = self.query(RecordTable)
+            if not tables:
+                return None
+            self._table_found = tables.first()
+        return self._table_found.current_record
 
     def _update_actions(self) -> None:
         record = self._selected()
+        if self._action_buttons is None:
+            self._action_buttons = {action.name: list(self.query(f"Button#{action.name}"))
+                                    for action in self.list_actions}
         for action in self.list_actions:
-            for button in self.query(f"Button#{action.name}"):
-                button.disabled = not action.applies_to(record)
+            disabled = not action.applies_to(record)
+            for button in self._action_buttons[action.name]:
+                if button.disabled != disabled:
+                    button.disabled = disabled
         self.refresh_bindings()
 
     @on(DataTable.RowHighlighted)
