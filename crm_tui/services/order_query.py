@@ -15,11 +15,13 @@ from crm_tui.db import search as index
 from crm_tui.db.models import ServiceOrder
 from crm_tui.services import orders
 from crm_tui.services import search as concept
-from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
+from crm_tui.services.base import DEFAULT_PAGE_SIZE, FIRST_PAGE, Page, PageRequest
 
 # Search hits read per index page, and at most how many one page of the list looks
 # through before it shows what it found (the next page goes on from there).
-HITS_PER_READ = 200
+# About half the hits are activities: twice a page of orders, read at once, fills a page
+# mostly in one read, and makes fewer snippets than a larger read.
+HITS_PER_READ = 2 * DEFAULT_PAGE_SIZE + 10
 MOST_HITS_PER_PAGE = 4000
 # A snippet is shown from this many characters before its first word found.
 LEAD_BEFORE_MATCH = 14
