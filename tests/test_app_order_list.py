@@ -267,3 +267,22 @@ def test_a_match_far_into_its_snippet_is_shown_from_a_little_before_it_highlight
     (begin, end), = listed.detail_highlights
     assert shown[begin:end] == "cámara" and begin <= order_query.LEAD_BEFORE_MATCH + 1
     assert shown.startswith("…") and shown.endswith("cámara del pasillo")
+
+
+async def test_a_click_selects_a_row_a_second_click_opens_it_and_verify_is_clickable(office):
+    older = finish(office, new_order(office, "ana", "La impresora no toma papel"))
+    new_order(office, "rosa", "Revisar la cámara")
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_list(pilot)
+        await pilot.click(RecordTable, offset=(12, 3))  # the second row: selects it
+        await settle(pilot)
+        assert app.screen is screen and screen.table.current_record.order.number == older.number
+        await pilot.click("#verify")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click(RecordTable, offset=(12, 3), times=2)  # a double click opens it
+        await settle(pilot)
+        assert isinstance(app.screen, OrderInquiryScreen) and app.screen.record.number == older.number
