@@ -248,12 +248,15 @@ async def test_a_cancelled_sheet_leaves_no_file_and_the_list_stays_usable(office
                 yield row
 
         monkeypatch.setattr(order_query, "iter_listed_rows", rows_then_cancel)
+        assert screen.query_one("#cancel_sheet").disabled  # nothing to cancel yet
         screen._start_sheet(str(target), screen.filters, "")
+        assert not screen.query_one("#cancel_sheet").disabled
         assert screen.query_one("#export-row").display
         assert isinstance(screen.query_one("#export-progress"), ProgressBar)
         await settle(pilot)
         assert not target.exists()
         assert not screen.writing_sheet and not screen.query_one("#export-row").display
+        assert screen.query_one("#cancel_sheet").disabled
         await pilot.press("down")
         assert screen.table.cursor_row == 1
 

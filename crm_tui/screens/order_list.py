@@ -76,13 +76,30 @@ class OrderListScreen(ListScreen):
             ListAction("verify", "f5", N_("Verify"), enabled=can_verify),
             ListAction("reopen", "f6", N_("Reopen"), enabled=can_reopen),
             ListAction("sheet", "f4", N_("Sheet"), tooltip=N_("Write the listed orders to an Excel sheet")),
-            ListAction("cancel_sheet", "f10", N_("Cancel sheet"), enabled=lambda record: self.writing_sheet,
-                       tooltip=N_("Stop writing the sheet")),
+            ListAction("cancel_sheet", "f10", N_("Cancel sheet"), tooltip=N_("Stop writing the sheet")),
         ]
 
     @property
     def writing_sheet(self) -> bool:
         return self._export_cancel is not None
+
+    # Cancel sheet follows the sheet being written, not the selected row (the list may be empty).
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_sheet":
+            return True if self.writing_sheet else None
+        return super().check_action(action, parameters)
+
+    def run_list_action(self, declared: ListAction) -> None:
+        if declared.name == "cancel_sheet":
+            self.action_cancel_sheet()
+            return
+        super().run_list_action(declared)
+
+    def _update_actions(self) -> None:
+        super()._update_actions()
+        for button in (self._action_buttons or {}).get("cancel_sheet", []):
+            button.disabled = not self.writing_sheet
 
     # --- layout --------------------------------------------------------------------
 
