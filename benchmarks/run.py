@@ -35,6 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 from crm_tui.db import close_database, database, migrations, open_database  # noqa: E402
 from crm_tui.services.demo import DemoSize, fill_demo  # noqa: E402
 from kills import measure_kills  # noqa: E402
+from order_query_measures import measure_home_pending, measure_order_query  # noqa: E402
 from report_measures import measure_reports  # noqa: E402
 from search_measures import measure_catalog_box, measure_search  # noqa: E402
 
@@ -421,7 +422,7 @@ class FirstFrame:
     drawn: bytes  # what it wrote to the terminal up to then
 
 
-def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -> FirstFrame:
+def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24, until: str = "1") -> FirstFrame:
     """Run `command` on a pseudo-terminal of columns x lines with CRM_EXIT_AFTER_FIRST_FRAME
     set, until it leaves.
 
@@ -439,7 +440,7 @@ def run_to_first_frame(command: list[str], columns: int = 80, lines: int = 24) -
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     environment = dict(os.environ, TERM="xterm-256color")
-    environment[EXIT_AFTER_FIRST_FRAME] = "1"
+    environment[EXIT_AFTER_FIRST_FRAME] = until  # "rows": the home screen's first rows
     report = Path(tempfile.mkstemp(prefix="crm-bench-")[1])
     launcher = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(report), *command], stdin=slave,
                                 stdout=slave, stderr=slave, env=environment, start_new_session=True)
@@ -674,6 +675,8 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_catalog_box,
     measure_kills,
     measure_reports,
+    measure_order_query,
+    measure_home_pending,
 ]
 
 

@@ -190,6 +190,9 @@ class FollowupScreen(Screen):
     @on(RecordTable.Loaded, "#followup")
     def _loaded(self, event: RecordTable.Loaded) -> None:
         self._show_card()
+        mark_frame = getattr(self.app, "mark_frame", None)
+        if mark_frame is not None:  # the start-up benchmark of the home screen's rows
+            self.call_after_refresh(mark_frame)
 
     def _show_card(self) -> None:
         record = self.selected

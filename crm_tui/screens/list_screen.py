@@ -82,8 +82,11 @@ class ListScreen(Screen):
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 
-    BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
     _last_input = 0.0
+    _table_found: RecordTable | None = None
+    _action_buttons: dict[str, list[Button]] | None = None
+
+    BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
 
     def __init__(self) -> None:
         super().__init__()
@@ -116,6 +119,7 @@ class ListScreen(Screen):
         with Vertical(classes="catalog"):
             if self.FILTER is not None:
                 yield FilterBar(self.FILTER, self.filter_lookups(), id="filter-bar")
+            yield from self.compose_below_filters()
             yield RecordTable(self.COLUMNS, None, id="records", sort=self.sort)
             yield from self.compose_below_table()
             with Horizontal(classes="buttons"):
@@ -123,6 +127,10 @@ class ListScreen(Screen):
                     yield Button(plain("{key} {label}".format(key=key_label(action.key), label=_(action.label))),
                                  id=action.name, compact=True, tooltip=_(action.tooltip) if action.tooltip else None)
         yield CrmFooter()
+
+    def compose_below_filters(self) -> ComposeResult:
+        """What a list shows between its filter bar and its rows (a search box of its own)."""
+        yield from ()
 
     def compose_below_table(self) -> ComposeResult:
         """What a list shows between its rows and its buttons (the selected row's detail)."""
@@ -166,14 +174,24 @@ class ListScreen(Screen):
         return True
 
     def _selected(self) -> Any | None:
-        tables = self.query(RecordTable)
-        return tables.first().current_record if tables else None
+        # Found once: a query walks the whole screen, and this runs on every row the cursor meets.
+        if self._table_found is None:
+            tables = self.query(RecordTable)
+            if not tables:
+                return None
+            self._table_found = tables.first()
+        return self._table_found.current_record
 
     def _update_actions(self) -> None:
         record = self._selected()
+        if self._action_buttons is None:
+            self._action_buttons = {action.name: list(self.query(f"Button#{action.name}"))
+                                    for action in self.list_actions}
         for action in self.list_actions:
-            for button in self.query(f"Button#{action.name}"):
-                button.disabled = not action.applies_to(record)
+            disabled = not action.applies_to(record)
+            for button in self._action_buttons[action.name]:
+                if button.disabled != disabled:
+                    button.disabled = disabled
         self.refresh_bindings()
 
     @on(DataTable.RowHighlighted)

@@ -159,6 +159,13 @@ class OrderInquiryScreen(EditScreen):
         if self.initial_number is not None:
             self._load_number(self.initial_number)
 
+    def show_order(self, number: int) -> None:
+        """Show order `number` (app.open_order: a list's Enter, a project's order)."""
+        if not self.is_mounted:
+            self.initial_number = number  # on_mount loads it
+            return
+        self._open(lambda: self._load_number(number))
+
     def focus_start(self) -> None:
         if self.initial_number is None:
             self.number_field.focus()

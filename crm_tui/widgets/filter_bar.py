@@ -111,7 +111,7 @@ class FilterBar(Vertical):
             return self.query_one(f"#{widget_id(spec)}", Input).value.strip()
         if spec.kind == CHOICE:
             value = self.query_one(f"#{widget_id(spec)}", Select).value
-            return None if value in (Select.BLANK, Select.NULL) else value
+            return None if value is Select.NULL else value
         if spec.kind == DATE_RANGE:
             start = self.query_one(f"#{widget_id(spec)}-start", DateInput).parsed(label)
             end = self.query_one(f"#{widget_id(spec)}-end", DateInput).parsed(label)

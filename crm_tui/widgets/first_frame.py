@@ -27,8 +27,17 @@ def first_frame_mark(cpu_seconds: float) -> str:
     return f"{FIRST_FRAME_MARK} cpu={cpu_seconds:.6f}{MARK_END}"
 
 
+# Its value for "the first frame that shows the home screen's rows": the home screen
+# calls `mark_frame()` once the refresh that draws its first page is on the terminal.
+AFTER_ROWS = "rows"
+
+
 def first_frame_wanted() -> bool:
-    return os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0")
+    return os.environ.get(EXIT_AFTER_FIRST_FRAME, "") not in ("", "0", AFTER_ROWS)
+
+
+def rows_frame_wanted() -> bool:
+    return os.environ.get(EXIT_AFTER_FIRST_FRAME, "") == AFTER_ROWS
 
 
 class FirstFrameMark:
@@ -42,6 +51,15 @@ class FirstFrameMark:
             return
         if not self._frame_was_written():
             return
+        self._mark_and_leave()
+
+    def mark_frame(self) -> None:
+        """The frame just written is the one the benchmark waits for (the home screen's
+        rows): mark it and leave."""
+        if not self._first_frame_marked and rows_frame_wanted() and self._frame_was_written():
+            self._mark_and_leave()
+
+    def _mark_and_leave(self) -> None:
         self._first_frame_marked = True
         self._driver.write(first_frame_mark(time.process_time()))  # type: ignore[attr-defined]
         self.exit(0)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ pages in that order from the service, which pages it on an index.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 from textual import work
 from textual.binding import Binding
@@ -48,6 +48,8 @@ class ColumnSpec:
     # The order the list's service reads by when the user sorts on this column (None: the
     # column does not sort, as no index serves it).
     sort: str | None = None
+    # The parts of the value to highlight (offsets, as the words a search found), if any.
+    highlights: Callable[[Any], Sequence[tuple[int, int]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -544,7 +546,8 @@ class RecordTable(DataTable, Generic[R]):
     def _show(self, window: _Window, target_row: int) -> None:
         self.clear()
         for row_index, record in enumerate(window.rows):
-            self.add_row(*(cell(spec.value(record)) for spec in self.specs), key=str(row_index))
+            self.add_row(*(cell(spec.value(record), spec.highlights(record) if spec.highlights else ())
+                           for spec in self.specs), key=str(row_index))
         if self.row_count:
             self.move_cursor(row=max(0, min(target_row, self.row_count - 1)), animate=False)
         self.position = self._describe(window)

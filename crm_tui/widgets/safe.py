@@ -14,7 +14,7 @@ titles.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from rich.text import Text
 from textual.content import Content
@@ -62,9 +62,16 @@ def plain(value: Any, one_line: bool = False) -> Content:
     return Content(clean_display(value, one_line))
 
 
-def cell(value: Any) -> Text:
-    """A table cell: one line, shown literally."""
-    return Text(clean_display(value, one_line=True), no_wrap=True, overflow="ellipsis")
+HIGHLIGHT_STYLE = "bold underline"  # holds in every colour mode, NO_COLOR included
+
+
+def cell(value: Any, highlights: Sequence[tuple[int, int]] = ()) -> Text:
+    """A table cell: one line, shown literally; `highlights` ([start, end) offsets in the
+    text) are the parts to stand out (the words a search found)."""
+    text = Text(clean_display(value, one_line=True), no_wrap=True, overflow="ellipsis")
+    for start, end in highlights:
+        text.stylize(HIGHLIGHT_STYLE, start, end)
+    return text
 
 
 def shorten(value: Any, width: int) -> str:
