@@ -48,7 +48,8 @@ from crm_tui.services.base import (
 from crm_tui.services.clock import now
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
-from crm_tui.services.fields import BOOL, CHOICE, DATETIME, LOOKUP, MULTILINE, WHOLE, Entity, Field
+from crm_tui.services.fields import BOOL, CHOICE, LOOKUP, MULTILINE, WHOLE, Entity, Field
+from crm_tui.services.fields import DATETIME as DATETIME_KIND
 
 T = TypeVar("T")
 
@@ -96,7 +97,7 @@ ORDER = Entity("service_order", N_("Service order"), (
     Field("contact_id", LABELS["contact_id"], LOOKUP, required=True, lookup="contact"),
     Field("priority", LABELS["priority"], CHOICE, required=True, choices=tuple(PRIORITY_LABELS.items())),
     Field("assigned_user_id", LABELS["assigned_user_id"], LOOKUP, lookup="user"),
-    Field("appointment_at", LABELS["appointment_at"], DATETIME),
+    Field("appointment_at", LABELS["appointment_at"], DATETIME_KIND),
     Field("category_id", LABELS["category_id"], LOOKUP, required=True, lookup="category"),
     Field("detail", LABELS["detail"], MULTILINE, required=True),
     Field("equipment", LABELS["equipment"], MULTILINE),
