@@ -208,7 +208,9 @@ def test_the_bulk_path_rebuilds_indexes_and_search_triggers(db, monkeypatch):
     check_opportunities()
     for model in (ServiceOrder, ServiceEntry, Activity, Contact, OrderReview, Opportunity, OpportunityEvent):
         present = {(i.name, tuple(i.columns), i.unique) for i in database.get_indexes(model._meta.table_name)}
-        declared = {(i._name, tuple(getattr(e, "column_name", None) for e in i._expressions), i._unique)
+        # PostgreSQL keeps 63 characters of a name (peewee may give 64).
+        longest = 63 if not is_sqlite() else None
+        declared = {(i._name[:longest], tuple(getattr(e, "column_name", None) for e in i._expressions), i._unique)
                     for i in model._meta.fields_to_index()}
         assert declared <= present, model
     if is_sqlite():

@@ -66,13 +66,17 @@ def test_every_declared_text_field_has_the_models_length(entity, model):
             assert field.max_length == model_length(model, field.name), field.name
 
 
-def test_the_activity_form_parts():
-    assert [field.name for field in activities.TASK_PART] == [
-        "with_task", "task_assignee_id", "task_due_date", "task_detail"]
-    order = activities.order_part((Field("contact_id", "Contact", LOOKUP, lookup="contact"),
-                                   Field("detail", "Detail", TEXT, required=True)))
-    assert [(field.name, field.shown_when) for field in order] == [("with_order", None),
-                                                                   ("order_detail", "with_order")]
+def test_the_activity_form_shows_the_task_or_the_order_part_that_was_chosen():
+    fields = {field.name: field for field in activities.ACTIVITY_ENTRY.fields}
+
+    def shown(pending: str) -> list[str]:
+        return [name for name, field in fields.items()
+                if name.startswith(("task_", "order_")) and is_shown(field, {"pending": pending}, fields)]
+
+    assert shown(activities.PENDING_NOTHING) == []
+    assert shown(activities.PENDING_TASK) == ["task_assignee_id", "task_due_date", "task_detail"]
+    assert shown(activities.PENDING_ORDER)[:2] == ["order_project_id", "order_priority"]
+    assert all(name.startswith("order_") for name in shown(activities.PENDING_ORDER))
 
 
 def test_the_opportunity_status_fields_follow_what_each_status_needs():
