@@ -190,7 +190,7 @@ class FollowupScreen(Screen):
                          BarButton("ok", _("Ok"), "o"),
                          BarButton("pend", _("Pend"), "p"),
                          BarButton("menu", _("Menu"), "f2")], id="followup-bar")
-        yield FollowupTable(COLUMNS, self._fetch, id="followup")
+        yield FollowupTable(COLUMNS, self._fetch, id="followup", read_on_mount=False)
         yield ActivityCard(id="activity-card")
         with Horizontal(id="appointments-row"):
             yield Static(plain(_("Appointments:")), id="appointments-label")
@@ -199,7 +199,15 @@ class FollowupScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_title()
-        self.query_one("#followup", RecordTable).focus()
+        self.table.focus()
+        # The reads start once the screen is on the terminal: their threads would
+        # otherwise take turns with the one drawing it, and the rows arrive just after.
+        self.call_after_refresh(self._start_reading)
+
+    def _start_reading(self) -> None:
+        if not self.is_attached:
+            return
+        self.table.reload()
         self._load_appointments()
         self._start_watching()
 
