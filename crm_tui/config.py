@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +67,8 @@ def load_config() -> dict[str, Any]:
 
 def save_config(values: dict[str, Any]) -> Path:
     """Replace the config file with `values` (scalars and one level of tables)."""
+    import tempfile  # only to write: not a start-up cost
+
     path = config_path()
     text = to_toml(values)
     try:

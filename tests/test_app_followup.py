@@ -359,3 +359,18 @@ async def test_every_button_of_the_row_shows_its_key_and_answers_a_click(day):
         await pilot.click("#followup-bar", offset=(79, 0))  # beyond the last button: nothing happens
         await settle(pilot)
         assert isinstance(app.screen, FollowupScreen)
+
+
+async def test_a_click_on_a_key_of_the_footer_presses_it(day):
+    from crm_tui.widgets.chrome import CrmFooter
+
+    app = make_app(day["admin"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(CrmFooter)
+        line = str(footer.render())
+        assert "o Ok" in line and "p Pend" in line and "f1 Help" in line
+        column = next(start for start, _end, key in footer.spans if key.key == "f1")
+        await pilot.click(CrmFooter, offset=(column, 0))
+        await settle(pilot)
+        assert not isinstance(app.screen, FollowupScreen)  # the help of the home screen's keys
