@@ -20,7 +20,10 @@ from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
 from crm_tui.widgets.unsaved import HoldsUnsavedWork
 
-STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"
+STYLESHEET = Path(__file__).resolve().parent / "crm.tcss"  # what the first screen needs
+# The other screens' styles: parsing them is a good part of the first frame's CPU time,
+# so they are read just after it (or before any other screen opens, if sooner).
+SCREENS_STYLESHEET = Path(__file__).resolve().parent / "crm_screens.tcss"
 MENU_ACTIONS = ("open_menu",)
 HOME_ITEM_ID = "activity_followup"  # the screen the CRM opens on
 
@@ -118,12 +121,26 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
         return FollowupScreen()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self.read_screens_stylesheet)
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self.load_sample))
+
+    def read_screens_stylesheet(self) -> None:
+        """Add the other screens' styles (once)."""
+        path = str(SCREENS_STYLESHEET)
+        if self.stylesheet.has_source(path):
+            return
+        self.stylesheet.read(SCREENS_STYLESHEET)
+        self.stylesheet.reparse()
+        self.stylesheet.update_nodes(self.walk_children(with_self=True))
+
+    def push_screen(self, screen, *args, **kwargs):
+        self.read_screens_stylesheet()
+        return super().push_screen(screen, *args, **kwargs)
 
     def _load_config(self) -> dict:
         if self._config is None:

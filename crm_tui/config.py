@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +50,25 @@ def load_config() -> dict[str, Any]:
     path = config_path()
     try:
         with path.open("rb") as stream:
-            return tomllib.load(stream)
+            text = stream.read()
     except FileNotFoundError:
         return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_("The config file {path} is not valid TOML: {detail}").format(
-            path=path, detail=str(exc).splitlines()[0])) from exc
     except OSError as exc:
         raise ConfigError(_("Cannot read the config file {path}: {detail}").format(
             path=path, detail=exc.strerror or exc)) from exc
+    import tomllib  # only when there is a file: the parser is a start-up cost otherwise
+
+    try:
+        return tomllib.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(_("The config file {path} is not valid TOML: {detail}").format(
+            path=path, detail=str(exc).splitlines()[0])) from exc
 
 
 def save_config(values: dict[str, Any]) -> Path:
     """Replace the config file with `values` (scalars and one level of tables)."""
+    import tempfile  # only to write: not a start-up cost
+
     path = config_path()
     text = to_toml(values)
     try:

@@ -448,7 +448,7 @@ async def test_every_key_of_the_footer_fits_at_80_columns(ui_admin, language):
 
     def footer_fits() -> bool:
         footer = app.screen.query_one(CrmFooter)
-        return footer.virtual_size.width <= footer.size.width
+        return footer.line_width <= footer.size.width
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -17,6 +17,7 @@ from crm_tui.services import clock, followup, users
 from crm_tui.services.activities import ActivityInput, add_activity, get_activity, modify_activity
 from crm_tui.services.catalogs import CategoryInput, ClientInput, ContactInput, add_category, add_client, add_contact
 from crm_tui.services.orders import OrderInput, add_order
+from crm_tui.widgets.button_bar import ButtonBar
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import SafeTextArea
 from test_app_support import HOSTILE, SIZE, TODAY, make_app, settle, type_text, ui_admin, ui_db  # noqa: F401
@@ -61,6 +62,12 @@ def screen_text(app) -> str:
     """The texts of the screen, and the list's title (what it holds)."""
     texts = [str(widget.render()) for widget in app.screen.query(Static)]
     return "\n".join([app.screen.list_title, *texts])
+
+
+async def click_button(pilot, name: str) -> None:
+    """A click on one button of the row over the list."""
+    bar = pilot.app.screen.query_one("#followup-bar", ButtonBar)
+    await pilot.click("#followup-bar", offset=(bar.column_of(name), 0))
 
 
 def listed(app) -> list[str]:
@@ -127,7 +134,7 @@ async def test_load_done_ones_and_pend_puts_one_back_to_pending(day):
     app = make_app(day["admin"])
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.click("#load")
+        await click_button(pilot, "load")
         await settle(pilot)
         assert isinstance(app.screen, LoadActivitiesDialog)
         app.screen.query_one("#load-status", Select).value = "done"
@@ -236,7 +243,7 @@ async def test_enter_opens_the_activity_and_new_activity_opens_the_form(day):
             await pilot.press("escape")
             await settle(pilot)
         assert isinstance(app.screen, FollowupScreen)
-        await pilot.click("#new")
+        await click_button(pilot, "new")
         await settle(pilot)
         assert app.screen.menu_item_id == "add_activity"
         await pilot.press("escape", "ctrl+d")
@@ -333,3 +340,44 @@ async def test_the_home_screen_in_spanish(day):
         assert "Pendientes de Ana Admin" in text
         appointments = app.screen.query_one("#appointments", OptionList)
         assert str(appointments.get_option_at_index(0).prompt).startswith("hoy 11:00")
+
+
+async def test_every_button_of_the_row_shows_its_key_and_answers_a_click(day):
+    app = make_app(day["admin"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = str(app.screen.query_one("#followup-bar", ButtonBar).render())
+        for label, key in (("Load activities", "l"), ("New activity", "^d"), ("Ok", "o"), ("Pend", "p"),
+                           ("Menu", "f2")):
+            assert f" {label}  {key}" in row, row
+        await click_button(pilot, "ok")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        await click_button(pilot, "pend")  # the selected one is pending: it says so, nothing opens
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupScreen)
+        await click_button(pilot, "menu")
+        await settle(pilot)
+        assert not isinstance(app.screen, FollowupScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#followup-bar", offset=(79, 0))  # beyond the last button: nothing happens
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupScreen)
+
+
+async def test_a_click_on_a_key_of_the_footer_presses_it(day):
+    from crm_tui.widgets.chrome import CrmFooter
+
+    app = make_app(day["admin"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one(CrmFooter)
+        line = str(footer.render())
+        assert "o Ok" in line and "p Pend" in line and "f1 Help" in line
+        column = next(start for start, _end, key in footer.spans if key.key == "f1")
+        await pilot.click(CrmFooter, offset=(column, 0))
+        await settle(pilot)
+        assert not isinstance(app.screen, FollowupScreen)  # the help of the home screen's keys

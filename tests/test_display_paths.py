@@ -20,7 +20,7 @@ TEXT_WIDGETS = {"Static", "Label", "Button", "Checkbox", "RadioButton", "Option"
 # Fields that write their value raw to the terminal: widgets/safe.py has the safe kinds.
 RAW_FIELDS = {"Input", "TextArea", "MaskedInput"}
 SHOWN_ATTRIBUTES = {"border_title", "border_subtitle", "tooltip", "title", "sub_title", "description"}
-SAFE_FUNCTIONS = {"plain", "cell", "clean_display", "shorten"}
+SAFE_FUNCTIONS = {"plain", "plain_parts", "cell", "clean_display", "shorten"}
 TRANSLATIONS = {"_", "N_"}
 
 

@@ -13,7 +13,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from typing import Any, Sequence
 
 from crm_tui import __version__, config, i18n
@@ -81,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place where failures become a message
         message, code = describe_failure(exc)
         if debug:
+            import traceback
+
             traceback.print_exc()
         print_error(message)
         return code

@@ -8,14 +8,15 @@ over SSH), and everything follows other users' changes within about a second.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -23,9 +24,10 @@ from crm_tui.i18n import N_, _
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import user_message
 from crm_tui.services.followup_filter import DONE, PENDING, FollowupFilter
+from crm_tui.widgets.button_bar import BarButton, ButtonBar
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.record_table import ColumnSpec, RecordTable
-from crm_tui.widgets.safe import plain
+from crm_tui.widgets.safe import clean_display, plain, plain_parts
 
 MENU_ITEM_ID = "activity_followup"
 # How often the screen asks whether someone else changed the database (a cheap check).
@@ -87,12 +89,60 @@ def followup_line(record) -> str:
     return f"{task} · {line}"
 
 
+def contact_line(name: str, card) -> str:
+    """The contact's name, then their phone, mobile and e-mail once read."""
+    parts = [name]
+    if card is not None:
+        parts += [card.phone, card.mobile, card.email]
+    return " · ".join(part for part in parts if part)
+
+
 def day_word(day: dt.date, today: dt.date) -> str:
     if day == today:
         return _("today")
     if day == today + dt.timedelta(days=1):
         return _("tomorrow")
     return format_date(day)
+
+
+DETAIL_LINES = 2  # the card's lines for the activity's detail
+
+
+def detail_lines(detail: str, width: int) -> list[str]:
+    """The detail wrapped to the card's width, at most DETAIL_LINES lines ("…" when cut)."""
+    text = clean_display(detail, one_line=True).strip()
+    lines = textwrap.wrap(text, max(width, 10)) or [""]
+    if len(lines) > DETAIL_LINES:
+        lines = lines[:DETAIL_LINES]
+        lines[-1] = lines[-1][: max(width - 1, 9)] + "…"
+    return lines
+
+
+class ActivityCard(Static):
+    """The selected activity in one widget: its contact (bold), its detail (up to two
+    lines) and its follow-up (dimmed)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.contact = ""
+        self.detail = ""
+        self.followup = ""
+
+    def show(self, contact: str, detail: str = "", followup: str = "") -> None:
+        self.contact, self.detail, self.followup = contact, detail, followup
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        width = self.content_size.width or max(self.app.size.width - 2, 10)
+        parts: list = [(clean_display(self.contact, one_line=True), "bold")]
+        for line in detail_lines(self.detail, width) if self.detail else []:
+            parts.append("\n" + line)
+        if self.followup:
+            parts += ["\n", (clean_display(self.followup, one_line=True), "dim")]
+        self.update(plain_parts(*parts))
 
 
 class FollowupTable(RecordTable):
@@ -135,17 +185,13 @@ class FollowupScreen(Screen):
         yield StatusLine()
         # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
         yield Horizontal(id="opportunity-status")
-        with Horizontal(id="followup-bar"):
-            yield Button(plain(_("Load activities")), id="load", compact=True)
-            yield Button(plain(_("New activity")), id="new", compact=True)
-            yield Button(plain(_("Ok")), id="ok", compact=True)
-            yield Button(plain(_("Pend")), id="pend", compact=True)
-            yield Button(plain(_("Menu F2")), id="menu", compact=True)
-        yield FollowupTable(COLUMNS, self._fetch, id="followup")
-        with Vertical(id="activity-card"):
-            yield Static("", id="card-contact")
-            yield Static("", id="card-detail")
-            yield Static("", id="card-followup")
+        yield ButtonBar([BarButton("load", _("Load activities"), "l"),
+                         BarButton("new", _("New activity"), "ctrl+d"),
+                         BarButton("ok", _("Ok"), "o"),
+                         BarButton("pend", _("Pend"), "p"),
+                         BarButton("menu", _("Menu"), "f2")], id="followup-bar")
+        yield FollowupTable(COLUMNS, self._fetch, id="followup", read_on_mount=False)
+        yield ActivityCard(id="activity-card")
         with Horizontal(id="appointments-row"):
             yield Static(plain(_("Appointments:")), id="appointments-label")
             yield OptionList(id="appointments", compact=True)
@@ -153,7 +199,15 @@ class FollowupScreen(Screen):
 
     def on_mount(self) -> None:
         self._show_title()
-        self.query_one("#followup", RecordTable).focus()
+        self.table.focus()
+        # The reads start once the screen is on the terminal: their threads would
+        # otherwise take turns with the one drawing it, and the rows arrive just after.
+        self.call_after_refresh(self._start_reading)
+
+    def _start_reading(self) -> None:
+        if not self.is_attached:
+            return
+        self.table.reload()
         self._load_appointments()
         self._start_watching()
 
@@ -196,28 +250,19 @@ class FollowupScreen(Screen):
 
     def _show_card(self) -> None:
         record = self.selected
-        detail = self.query_one("#card-detail", Static)
-        notes = self.query_one("#card-followup", Static)
+        view = self.query_one("#activity-card", ActivityCard)
         if record is None:
             self.card = None
-            self.query_one("#card-contact", Static).update(plain(_("Nothing to follow up here.")))
-            detail.update("")
-            notes.update("")
+            view.show(_("Nothing to follow up here."))
             return
-        if self.card is None or self.card.id != record.contact_id:
-            self._show_contact(record.contact_name, None)
+        card = self.card if self.card is not None and self.card.id == record.contact_id else None
+        if card is None:
             self._read_card(record.contact_id)
-        else:
-            self._show_contact(record.contact_name, self.card)
-        detail.update(plain(record.detail))
-        notes.update(plain(followup_line(record), one_line=True))
+        view.show(contact_line(record.contact_name, card), record.detail or "", followup_line(record))
 
     def _show_contact(self, name: str, card) -> None:
-        parts = [name]
-        if card is not None:
-            parts += [card.phone, card.mobile, card.email]
-        self.query_one("#card-contact", Static).update(
-            plain(" · ".join(part for part in parts if part), one_line=True))
+        view = self.query_one("#activity-card", ActivityCard)
+        view.show(contact_line(name, card), view.detail, view.followup)
 
     @work(thread=True, exclusive=True, group="followup-card")
     def _read_card(self, contact_id: int) -> None:
@@ -323,13 +368,13 @@ class FollowupScreen(Screen):
 
     # --- actions -------------------------------------------------------------------------
 
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
+    @on(ButtonBar.Pressed, "#followup-bar")
+    def _button(self, event: ButtonBar.Pressed) -> None:
         event.stop()
         actions = {"load": self.action_load, "new": self.action_new_activity, "ok": self.action_mark_done,
                    "pend": self.action_mark_pending, "menu": self.action_crm_menu}
-        if event.button.id in actions:
-            actions[event.button.id]()
+        if event.name in actions:
+            actions[event.name]()
 
     @on(RecordTable.RecordSelected, "#followup")
     def _open(self, event: RecordTable.RecordSelected) -> None:

@@ -1,14 +1,16 @@
 """What frames every screen: the status line at the top and the translated footer."""
 from __future__ import annotations
 
-from textual._context import NoActiveAppError
-from textual.app import ComposeResult
+from dataclasses import dataclass
+
+from textual import events
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
+from textual.widgets import Static
 
 from crm_tui.i18n import _
-from crm_tui.widgets.safe import clean_display, plain
+from crm_tui.widgets.safe import clean_display, plain, plain_parts
 
 
 SEPARATOR = " │ "
@@ -66,7 +68,7 @@ class StatusLine(Static):
     def refresh_text(self) -> None:
         try:
             app = self.app
-        except NoActiveAppError:  # made outside an app
+        except Exception:  # noqa: BLE001 - made outside an app (Textual's NoActiveAppError)
             app = None
         provider = getattr(app, "status_line_parts", None)
         parts = list(provider()) if callable(provider) else [("CRM",)]
@@ -78,43 +80,121 @@ class StatusLine(Static):
         self.update(plain(fitted(clean, width), one_line=True))
 
 
-class CrmFooter(Footer):
-    """The footer, with every binding description in the user's language."""
+@dataclass(frozen=True)
+class FooterKey:
+    key: str  # as the binding spells it: what a click presses
+    display: str  # as the user reads it ("^p", "f8")
+    description: str  # translated
+    enabled: bool
+    tooltip: str = ""
+
+
+class CrmFooter(Widget, can_focus=False):
+    """The screen's keys on one line, each described in the user's language; a click on
+    one presses it, a disabled one is dimmed (and rings the bell when clicked).
+
+    One widget drawing one line, where Textual's Footer makes a widget per key: every
+    screen, the home screen's first frame included, is faster to build and style.
+    """
+
+    DEFAULT_CSS = """
+    CrmFooter { dock: bottom; height: 1; text-wrap: nowrap; text-overflow: ellipsis;
+                color: $footer-foreground; background: $footer-background; }
+    """
+    ALLOW_SELECT = False
 
     def __init__(self, show_command_palette: bool = True) -> None:
         # A screen whose own keys fill the line may leave Ctrl+P out (it works all the same).
-        super().__init__(compact=True, show_command_palette=show_command_palette)
-        self._shown_bindings: tuple | None = None
-        # Textual's Footer shows its keys only from the refresh after the screen's first
-        # bindings update; composed with the screen, they are in its first frame.
-        self.set_reactive(Footer._bindings_ready, True)
+        super().__init__()
+        self.show_command_palette = show_command_palette
+        self.spans: list[tuple[int, int, FooterKey]] = []  # [start, end) columns of each key
+        self._drawn: tuple | None = None
 
-    @staticmethod
-    def _keys_shown(screen: Screen) -> tuple:
-        return tuple((key, binding.description, enabled)
-                     for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items()
-                     if binding.show)
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        # Textual rebuilds the footer on every focus move; rebuild only when the keys it
-        # shows change (opening a list screen otherwise pays for ~20 rebuilds).
-        shown = self._keys_shown(screen)
-        will_rebuild = screen.app.app_focus and self.is_attached and screen is self.screen
-        if will_rebuild and shown == self._shown_bindings:
-            return  # these keys are drawn already (by compose, or by super() below once)
-        if will_rebuild:
-            self._shown_bindings = shown
-        super().bindings_changed(screen)
+        # Textual signals on every focus move; draw again only when the keys shown change.
+        if self.is_attached and screen is self.screen and self.keys() != self._drawn:
+            self.refresh()
 
-    def compose(self) -> ComposeResult:
-        self._shown_bindings = self._keys_shown(self.screen)
-        for widget in super().compose():
-            if isinstance(widget, FooterKey) and self.compact:
-                # What the key's own compact watcher adds when it starts; added before, that
-                # watcher has nothing to change, which spares a restyle of the key (each one
-                # re-matches the whole stylesheet: a third of the first screen's CPU).
-                widget.add_class("-compact", update=False)
-            description = getattr(widget, "description", None)  # a key of the footer
-            if isinstance(description, str) and description:
-                widget.description = clean_display(_(description), one_line=True)
-            yield widget
+    def keys(self) -> tuple[tuple[FooterKey, ...], FooterKey | None]:
+        """The keys of the line (one per action, in the screen's order) and the palette's."""
+        app = self.app
+        active = self.screen.active_bindings
+        shown: dict[str, FooterKey] = {}
+        for _node, binding, enabled, tooltip in active.values():
+            if binding.show and binding.action not in shown:
+                shown[binding.action] = self._footer_key(binding, enabled, tooltip)
+        palette = None
+        if self.show_command_palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+            _node, binding, enabled, tooltip = active[app.COMMAND_PALETTE_BINDING]
+            palette = self._footer_key(binding, enabled, binding.tooltip or tooltip)
+        return tuple(shown.values()), palette
+
+    def _footer_key(self, binding, enabled: bool, tooltip: str) -> FooterKey:
+        return FooterKey(binding.key, self.app.get_key_display(binding),
+                         clean_display(_(binding.description), one_line=True), enabled,
+                         _(tooltip) if tooltip else "")
+
+    @property
+    def line_width(self) -> int:
+        """The cells the keys need (the palette's key included)."""
+        keys, palette = self.keys()
+        return len(self._line(keys, palette, 0).plain)
+
+    def render(self) -> Content:
+        keys, palette = self.keys()
+        self._drawn = (keys, palette)
+        return self._line(keys, palette, self.size.width)
+
+    def _line(self, keys: tuple[FooterKey, ...], palette: FooterKey | None, width: int) -> Content:
+        parts: list = []
+        spans: list[tuple[int, int, FooterKey]] = []
+        column = 0
+        for key in keys:
+            if parts:
+                parts.append(" ")
+                column += 1
+            column = self._add_key(parts, spans, key, column)
+        if palette is not None:
+            palette_text = f"{palette.display} {palette.description}"
+            gap = max(width - column - len(palette_text) - 1, 1)
+            parts.append(" " * gap + "│")
+            column = self._add_key(parts, spans, palette, column + gap + 1)
+        self.spans = spans
+        return plain_parts(*parts)
+
+    @staticmethod
+    def _add_key(parts: list, spans: list, key: FooterKey, column: int) -> int:
+        dim = "" if key.enabled else " dim"
+        text = f"{key.display} {key.description}" if key.description else key.display
+        parts.append((key.display, "bold $footer-key-foreground" + dim))
+        if key.description:
+            parts.append((" " + key.description, "dim" if dim else ""))
+        spans.append((column, column + len(text), key))
+        return column + len(text)
+
+    def key_at(self, column: int) -> FooterKey | None:
+        for start, end, key in self.spans:
+            if start <= column < end:
+                return key
+        return None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        offset = event.get_content_offset(self)
+        key = self.key_at(offset.x) if offset is not None else None
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        offset = event.get_content_offset(self)
+        key = self.key_at(offset.x) if offset is not None else None
+        self.tooltip = plain(key.tooltip) if key is not None and key.tooltip else None

@@ -156,9 +156,11 @@ class RecordTable(DataTable, Generic[R]):
 
     def __init__(self, columns: list[ColumnSpec], fetch: Callable[[PageRequest], Page] | None = None,
                  page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None,
-                 identity: Callable[[Any], Any] | None = None, sort: Sort | None = None) -> None:
+                 identity: Callable[[Any], Any] | None = None, sort: Sort | None = None,
+                 read_on_mount: bool = True) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.specs = columns
+        self.read_on_mount = read_on_mount  # False: the screen calls reload() when it wants the rows
         self.sort = sort
         self.chosen_column = 0
         self._identity = identity or (lambda record: getattr(record, "id", None))
@@ -174,7 +176,7 @@ class RecordTable(DataTable, Generic[R]):
 
     def on_mount(self) -> None:
         self._add_columns()
-        if self.fetch is not None:
+        if self.fetch is not None and self.read_on_mount:
             self.reload()
 
     @staticmethod

@@ -62,6 +62,13 @@ def plain(value: Any, one_line: bool = False) -> Content:
     return Content(clean_display(value, one_line))
 
 
+def plain_parts(*parts: str | tuple[str, str]) -> Content:
+    """Content of several texts, each shown literally, some styled: `("Ana", "bold")`."""
+    cleaned = [(clean_display(part[0]), part[1]) if isinstance(part, tuple) else clean_display(part)
+               for part in parts]
+    return Content.assemble(*cleaned)
+
+
 HIGHLIGHT_STYLE = "bold underline"  # holds in every colour mode, NO_COLOR included
 
 
