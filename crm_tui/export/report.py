@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from crm_tui.export.table import DATE, DATETIME, INTEGER, NUMBER, Column
-from crm_tui.export.text import ELLIPSIS, display_width, format_value
+from crm_tui.export.text import display_width, fit, format_value, pad
 from crm_tui.i18n import _, current_language, ngettext
 
 PAGE_WIDTH = 80
@@ -97,24 +97,6 @@ def _one_line(text: Any) -> str:
 
 def _cell(value: Any, kind: str | None) -> str:
     return _one_line(format_value(value, kind))
-
-
-def _fit(text: str, width: int) -> str:
-    if display_width(text) <= width:
-        return text
-    kept, used = [], 0
-    for char in text:
-        char_width = display_width(char)
-        if used + char_width > width - 1:
-            break
-        kept.append(char)
-        used += char_width
-    return "".join(kept) + ELLIPSIS
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    space = " " * max(0, width - display_width(text))
-    return space + text if right else text + space
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -211,7 +193,7 @@ def _table_lines(report: Report, rows, page_width: int) -> Iterator[str]:
     right = [column.kind in NUMERIC_KINDS for column in columns]
 
     def line(values: Sequence[str]) -> str:
-        return GAP.join(_pad(_fit(value, width), width, is_right)
+        return GAP.join(pad(fit(value, width), width, is_right)
                         for value, width, is_right in zip(values, widths, right)).rstrip()
 
     rule = GAP.join("-" * width for width in widths)
@@ -237,12 +219,12 @@ def _sheet_lines(report: Report, rows, page_width: int) -> Iterator[str]:
     shown = False
     for label, value in rows:
         shown = True
-        label_text = _fit(_cell(label, None), label_width)
+        label_text = fit(_cell(label, None), label_width)
         value_text = format_value(value) if value is not None else ""
         paragraphs = [_one_line(part) for part in str(value_text).split("\n")] or [""]
         wrapped = [piece for paragraph in paragraphs
                    for piece in (wrap(paragraph, page_width - label_width - 2) or [""])]
-        yield (_pad(label_text, label_width, False) + GAP + wrapped[0]).rstrip()
+        yield (pad(label_text, label_width, False) + GAP + wrapped[0]).rstrip()
         for piece in wrapped[1:]:
             yield " " * (label_width + 2) + piece
     if not shown:
@@ -258,7 +240,7 @@ def _sheet_lines(report: Report, rows, page_width: int) -> Iterator[str]:
         yield ""
     yield "_" * (page_width // 2 - 2) + "    " + "_" * (page_width // 2 - 2)
     name, signed = _("Name"), _("Signature and date")
-    yield _pad(name, page_width // 2 + 2, False) + signed
+    yield pad(name, page_width // 2 + 2, False) + signed
 
 
 def _route_lines(report: Report, rows, page_width: int) -> Iterator[str]:
@@ -267,12 +249,12 @@ def _route_lines(report: Report, rows, page_width: int) -> Iterator[str]:
     label_width = max(display_width(_one_line(_(column.label))) for column in details) if details else 0
     indent = " " * 4
     for row in rows:
-        yield _fit(GAP.join(_cell(value, column.kind) for column, value in zip(heading, row)), page_width)
+        yield fit(GAP.join(_cell(value, column.kind) for column, value in zip(heading, row)), page_width)
         for column, value in zip(details, row[ROUTE_HEADING_COLUMNS:]):
             text = _cell(value, column.kind)
             if not text:
                 continue
-            label = _pad(_one_line(_(column.label)), label_width, False)
+            label = pad(_one_line(_(column.label)), label_width, False)
             room = page_width - len(indent) - label_width - len(GAP)
             pieces = wrap(text, room) or [""]
             yield indent + label + GAP + pieces[0]
@@ -302,8 +284,8 @@ def chart_lines(title: str, bars: list[tuple[str, float]], page_width: int = PAG
     for label, value_text, (_raw, value) in zip(labels, values, bars):
         length = round(room * float(value) / largest)
         bar = BAR * length
-        yield (_pad(_fit(label, label_width), label_width, False) + GAP + _pad(bar, room, False) + GAP
-               + _pad(value_text, value_width, True)).rstrip()
+        yield (pad(fit(label, label_width), label_width, False) + GAP + pad(bar, room, False) + GAP
+               + pad(value_text, value_width, True)).rstrip()
 
 
 def render_text(report: Report, restrictions: Sequence[str], rows: Iterable[Sequence],

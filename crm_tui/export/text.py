@@ -52,7 +52,7 @@ def display_width(text: str) -> int:
     return width
 
 
-def _fit(text: str, width: int) -> str:
+def fit(text: str, width: int) -> str:
     """`text` cut to at most `width` columns, ending in an ellipsis when cut."""
     if display_width(text) <= width:
         return text
@@ -67,7 +67,7 @@ def _fit(text: str, width: int) -> str:
     return "".join(kept) + ELLIPSIS
 
 
-def _pad(text: str, width: int, right: bool) -> str:
+def pad(text: str, width: int, right: bool) -> str:
     space = " " * max(0, width - display_width(text))
     return space + text if right else text + space
 
@@ -94,7 +94,7 @@ def render_text(title: str, columns: Sequence[Column], rows: Iterable[Sequence])
     numeric = [column.kind in NUMERIC_KINDS for column in columns]
 
     def line(values: Sequence[str]) -> str:
-        parts = [_pad(_fit(value, width), width, right)
+        parts = [pad(fit(value, width), width, right)
                  for value, width, right in zip(values, widths, numeric)]
         return COLUMN_GAP.join(parts).rstrip()
 

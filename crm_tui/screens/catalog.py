@@ -47,6 +47,24 @@ def yes_no(value: Any) -> str:
     return _("Yes") if value else _("No")
 
 
+def close_asking_first(screen: Screen, form: Form) -> None:
+    """Close a form's screen; changes not saved yet are discarded only if the user says so,
+    and a save on its way is waited for (its result comes back to the screen)."""
+    if form.saving:
+        screen.app.notify(_("The record is still being saved."), markup=False)
+        return
+    if not form.dirty:
+        screen.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            screen.dismiss(None)
+
+    screen.app.push_screen(ConfirmDialog(_("Discard the changes?"), yes=_("Discard"), no=_("Keep editing")),
+                           answered)
+
+
 class EditScreen(Screen):
     """A record's form on its own screen: F8 saves, Esc goes back (asking if changed).
 
@@ -207,19 +225,7 @@ class EditScreen(Screen):
         return self.title_text if self.form.saving or self.form.dirty else None
 
     def action_back(self) -> None:
-        if self.form.saving:  # its result comes back to this screen
-            self.app.notify(_("The record is still being saved."), markup=False)
-            return
-        if not self.form.dirty:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(_("Discard the changes?"), yes=_("Discard"), no=_("Keep editing")),
-                             answered)
+        close_asking_first(self, self.form)
 
 
 class CatalogScreen(ListScreen):

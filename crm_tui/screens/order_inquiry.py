@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
-from crm_tui.screens.catalog import EditScreen
+from crm_tui.screens.catalog import EditScreen, close_asking_first
 from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_input, order_lines, review_lines
 from crm_tui.services import orders
 from crm_tui.services.errors import ServiceError
@@ -81,19 +81,7 @@ class ReviewDialog(ModalScreen):
         return self.title_text if self.form.saving or self.form.dirty else None
 
     def action_cancel(self) -> None:
-        if self.form.saving:
-            self.app.notify(_("The record is still being saved."), markup=False)
-            return
-        if not self.form.dirty:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog(_("Discard the changes?"), yes=_("Discard"), no=_("Keep editing")),
-                             answered)
+        close_asking_first(self, self.form)
 
 
 class OrderInquiryScreen(EditScreen):
