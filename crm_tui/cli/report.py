@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from crm_tui.cli.common import (
+    EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
@@ -34,8 +31,6 @@ OPTION_OF_RESTRICTION = {"dates": "--from/--to", "user": "--user", "client": "--
 METAVAR_OF_RESTRICTION = {"dates": "", "user": "USER", "client": "CLIENT", "contact": "CONTACT",
                           "project": "PROJECT", "status": "STATUS", "day": "DATE", "order": "NUMBER"}
 TEXT_FORMATS = (".txt", ".html")
-# Seconds `lp` and `lpstat` may take before the printing system counts as not answering.
-PRINT_TIMEOUT = 30
 
 
 def register(commands) -> None:
@@ -187,19 +182,20 @@ def _write_sheet(output: Path, report, filters, rows) -> int:
 
 def _write_calendar(output: Path, report, filters) -> int:
     from crm_tui.export.ics import calendar_lines
+    from crm_tui.export.report import write_atomically
     from crm_tui.services.clock import now
 
     events = list(report.events(filters))  # one technician's day: a handful
-    _write_atomically(output, calendar_lines(events, now(), _(report.title)), newline="")
+    write_atomically(output, calendar_lines(events, now(), _(report.title)), newline="")
     return len(events)
 
 
 def _write_page(output: Path, suffix: str, report, restrictions, rows, chart) -> int:
-    from crm_tui.export.report import html_lines, text_lines
+    from crm_tui.export.report import html_lines, text_lines, write_atomically
 
     counted = _Counted(rows)
     writer = html_lines if suffix == ".html" else text_lines
-    _write_atomically(output, (line + "\n" for line in writer(report, restrictions, counted, chart)))
+    write_atomically(output, (line + "\n" for line in writer(report, restrictions, counted, chart)))
     return counted.count
 
 
@@ -213,79 +209,16 @@ class _Counted:
             yield row
 
 
-def _write_atomically(output: Path, pieces: Iterable[str], newline: str | None = None) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
-    try:
-        with open(handle, "w", encoding="utf-8", newline=newline) as file:
-            for piece in pieces:
-                file.write(piece)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)
-        os.replace(temporary, output)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-
-
 # --- the printer ----------------------------------------------------------------------
 
 
-def printers() -> list[str]:
-    """The printers the system knows (lpstat -e); none when lpstat is missing."""
-    if shutil.which("lpstat") is None:
-        return []
-    found = _run(["lpstat", "-e"])
-    return [line.strip() for line in found.stdout.splitlines() if line.strip()] if found.returncode == 0 else []
-
-
-def default_printer() -> str | None:
-    found = _run(["lpstat", "-d"])
-    text = found.stdout.strip() if found.returncode == 0 else ""
-    return text.rsplit(":", 1)[1].strip() or None if ":" in text else None
-
-
-def _run(command: list[str], text_in: str | None = None) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(command, input=text_in, capture_output=True, text=True, timeout=PRINT_TIMEOUT,
-                              env={**os.environ, "LC_ALL": "C"} if command[0] == "lpstat" else None)
-    except subprocess.TimeoutExpired as exc:
-        raise CliError(_("The printing system did not answer ({command}).").format(command=command[0])) from exc
-    except OSError as exc:
-        raise CliError(_("Cannot run {command}: {reason}").format(command=command[0],
-                                                                 reason=exc.strerror or exc)) from exc
-
-
-def choose_printer(requested: str | None) -> str:
-    if shutil.which("lp") is None:
-        raise CliError(_("Cannot print: the lp command is missing (install the CUPS client, cups-client)."))
-    known = printers()
-    if not known:
-        raise CliError(_("Cannot print: no printer is set up on this system (lpstat lists none)."))
-    if requested:
-        if requested not in known:
-            raise CliError(_("There is no printer {name}; the printers are: {names}.").format(
-                name=requested, names=", ".join(known)), EXIT_USAGE)
-        return requested
-    chosen = default_printer()
-    if chosen in known:
-        return chosen
-    if len(known) == 1:
-        return known[0]
-    raise CliError(_("There is no default printer: choose one with --printer ({names}).").format(
-        names=", ".join(known)), EXIT_USAGE)
-
-
 def _to_printer(requested: str | None, title: str, lines: Iterable[str]) -> int:
-    printer = choose_printer(requested)
-    text = "".join(printable(line) + "\n" for line in lines)
-    done = _run(["lp", "-d", printer, "-t", title, "-o", "cpi=12", "-o", "lpi=7", "-"], text)
-    if done.returncode != 0:
-        reason = (done.stderr or done.stdout).strip().splitlines()
-        raise CliError(_("The printer refused the report: {reason}").format(
-            reason=reason[0] if reason else done.returncode))
+    from crm_tui.export.printing import PrintError, choose_printer, send_to_printer
+
+    try:
+        printer = choose_printer(requested)
+        send_to_printer(printer, title, (printable(line) for line in lines))
+    except PrintError as exc:
+        raise CliError(str(exc), EXIT_USAGE if exc.usage else EXIT_FAILURE) from exc
     say(_("Sent to the printer {name}.").format(name=printer))
     return EXIT_OK

@@ -7,7 +7,10 @@ line, so the first screen is there as soon as the first rows are read.
 from __future__ import annotations
 
 import html
+import os
 import re
+import tempfile
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 from crm_tui.export.table import DATE, DATETIME, INTEGER, NUMBER, Column
@@ -413,3 +416,26 @@ def write_report_xlsx(path: str, report: Report, rows: Iterable[Sequence],
 
     write_xlsx(path, report.columns, with_totals(), sheet_title=_(report.title))
     return streamed.count
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+def write_atomically(output: Path, pieces: Iterable[str], newline: str | None = None) -> None:
+    """Write `pieces` beside `output` and rename at the end: an interruption leaves no
+    half-written file (an older file there stays as it was)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
+    try:
+        with open(handle, "w", encoding="utf-8", newline=newline) as file:
+            for piece in pieces:
+                file.write(piece)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, output)
+    except BaseException:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise

@@ -4,11 +4,13 @@ Each field of a filter dataclass becomes one filter of the bar. Its kind comes f
 field's type and name: a `DateRange` is a date range, an `..._id` names a record looked
 up in its catalog (user, client, contact, project, category; `assignee_id` is a user), a
 `str` is text. A field may say more with `metadata=filter_field(...)`: its label, its
-choices (a status), that it applies as it is typed (a catalog's search box).
+choices (a status), that it applies as it is typed (a catalog's search box). A `date`
+is one day.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from crm_tui.services.base import DateRange
 TEXT = "text"
 CHOICE = "choice"
 DATE_RANGE = "date_range"
+DATE = "date"
 LOOKUP = "lookup"
 
 # The catalog an `..._id` filter looks its record up in, when its name does not say it.
@@ -78,6 +81,8 @@ def _filter_of(field: dataclasses.Field, hint: Any) -> FilterField:
     lookup = said.get("lookup")
     if hint is DateRange:
         kind = DATE_RANGE
+    elif hint in (dt.date, dt.date | None):
+        kind = DATE
     elif choices:
         kind = CHOICE
     elif lookup or field.name.endswith("_id"):

@@ -1,11 +1,12 @@
-"""Small modal questions: yes/no, one line of text, a message to acknowledge."""
+"""Small modal questions: yes/no, one line of text, one of a list, a message to acknowledge."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from crm_tui.i18n import _, N_
 from crm_tui.widgets.one_line import OneLineInput
@@ -107,6 +108,48 @@ class AskTextDialog(ModalScreen[str | None]):
     def _finish(self) -> None:
         answer = self.query_one("#answer", Input).value.strip()
         self.dismiss(answer or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChooseDialog(ModalScreen[str | None]):
+    """Choose one of a few names (a printer, say) with the arrows and Enter; None when
+    cancelled. `selected` starts highlighted."""
+
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), id="dialog_choose_cancel")]
+
+    def __init__(self, question: str, names: list[str], selected: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.names = names
+        self.selected = selected
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.question), classes="dialog-question")
+            yield OptionList(*[Option(plain(name, one_line=True)) for name in self.names], id="choices",
+                             classes="dialog-choices")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(plain(_("OK")), variant="primary", id="ok")
+                yield Button(plain(_("Cancel")), id="cancel")
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#choices", OptionList)
+        choices.highlighted = self.names.index(self.selected) if self.selected in self.names else 0
+        choices.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.names[event.option_index])
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        highlighted = self.query_one("#choices", OptionList).highlighted
+        if event.button.id == "ok" and highlighted is not None:
+            self.dismiss(self.names[highlighted])
+        else:
+            self.dismiss(None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,9 +1,9 @@
 """A list's filter bar, built from the service's filter dataclass (see services/filters.py).
 
 Text filters are inputs, a choice (a status) is a drop-down with «any», a date range is two
-dates, a record (user, client, contact, project) is a lookup. Filters marked live apply as
-they are typed (the catalogs' search box); the others apply with Enter in any of them or
-[Query] (F7 on the list), so a half-typed date never reads the list.
+dates, a day is one date, a record (user, client, contact, project) is a lookup. Filters
+marked live apply as they are typed (the catalogs' search box); the others apply with Enter
+in any of them or [Query] (F7 on the list), so a half-typed date never reads the list.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from crm_tui.i18n import _
 from crm_tui.services.base import DateRange
 from crm_tui.services.errors import ValidationError
-from crm_tui.services.filters import CHOICE, DATE_RANGE, LOOKUP, TEXT, FilterField, filter_fields
+from crm_tui.services.filters import CHOICE, DATE, DATE_RANGE, LOOKUP, TEXT, FilterField, filter_fields
 from crm_tui.widgets.dates import DateInput
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.one_line import OneLineInput
@@ -87,6 +87,8 @@ class FilterBar(Vertical):
             yield DateInput(id=f"{widget_id(spec)}-start", compact=True)
             yield Label(plain(_("to")), classes="filter-label range-to")
             yield DateInput(id=f"{widget_id(spec)}-end", compact=True)
+        elif spec.kind == DATE:
+            yield DateInput(id=widget_id(spec), compact=True)
         elif spec.kind == LOOKUP:
             yield LookupField(self.lookups[spec.lookup], placeholder=placeholder, id=widget_id(spec))
 
@@ -116,6 +118,8 @@ class FilterBar(Vertical):
             start = self.query_one(f"#{widget_id(spec)}-start", DateInput).parsed(label)
             end = self.query_one(f"#{widget_id(spec)}-end", DateInput).parsed(label)
             return DateRange(start, end).check(spec.name, label)
+        if spec.kind == DATE:
+            return self.query_one(f"#{widget_id(spec)}", DateInput).parsed(label)
         lookup = self.query_one(f"#{widget_id(spec)}", LookupField)
         if lookup.value is None and lookup.text.strip():
             raise ValidationError(_("{field}: choose a record from the list.").format(field=label), spec.name)
@@ -124,6 +128,16 @@ class FilterBar(Vertical):
     def _show_error(self, message: str) -> None:
         for line in self.query("#filter-error"):
             line.update(plain("✗ " + message if message else ""))
+
+    def show_error(self, message: str, field: str | None = None) -> None:
+        """A refusal of what the bar holds, shown under it, the cursor on the field it names
+        (a filter's name or its input's id)."""
+        self._show_error(message)
+        for candidate in (field, f"filter-{field}", f"filter-{field}-start"):
+            found = self.query(f"#{candidate}") if candidate else None
+            if found:
+                found.first().focus()
+                return
 
     def apply(self, live: bool = False) -> bool:
         """Post the filters as the bar holds them; False (the error shown) when one is wrong."""

@@ -1,9 +1,12 @@
 """Restrictions typed by a person (the command line, the report screen) read into a
 ReportFilter: dates in the interface's format, statuses in either language, a user,
-client, contact or project by key or by name."""
+client, contact or project by key or by name. The report screen's filter bar is built
+from a dataclass of each report's restrictions (restriction_filter) and read back with
+read_bar."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any, Callable
 
 import peewee as pw
@@ -13,6 +16,7 @@ from crm_tui.db.text import fold
 from crm_tui.i18n import _
 from crm_tui.services.base import DateRange, clean_line, parse_date
 from crm_tui.services.errors import ValidationError
+from crm_tui.services.filters import filter_field
 from crm_tui.services.reports import (
     CLIENT,
     CONTACT,
@@ -154,3 +158,58 @@ def user_id(text: str) -> int:
         raise ValidationError(_("There is no user {name}.").format(name=value[:40]), "user")
     raise ValidationError(_("{field}: {name!r} names several ({names}…): give the login.").format(
         field=_("User"), name=value[:40], names=", ".join(name for _id, name in users[:SHOWN_MATCHES])), "user")
+
+
+# --- the report screen's filter bar ------------------------------------------------------
+
+# Each restriction as a field of the filter bar's dataclass: its name, type and default.
+_BAR_FIELDS = {
+    DATES: ("dates", DateRange, DateRange()),
+    USER: ("user_id", int | None, None),
+    CLIENT: ("client_id", int | None, None),
+    CONTACT: ("contact_id", int | None, None),
+    PROJECT: ("project_id", int | None, None),
+    STATUS: ("status", str | None, None),
+    DAY: ("day", dt.date | None, None),
+    ORDER: ("order_number", str, ""),
+}
+_bar_classes: dict[str, type] = {}
+
+
+def bar_field(restriction: str) -> str:
+    """The filter bar's field of a restriction (what a refusal names)."""
+    return _BAR_FIELDS[restriction][0]
+
+
+def restriction_filter(report: Report) -> type:
+    """The report's restrictions as a filter dataclass, for a filter bar (services/filters.py):
+    dates a range, a day a date, a user, client, contact or project a lookup, a status a
+    choice among the report's statuses, an order number typed."""
+    if report.name not in _bar_classes:
+        fields = []
+        for restriction in report.restrictions:
+            name, kind, default = _BAR_FIELDS[restriction]
+            choices = report.statuses()[0] if restriction == STATUS and report.statuses else None
+            fields.append((name, kind, field(default=default, metadata=filter_field(
+                RESTRICTION_LABELS[restriction], choices=choices))))
+        _bar_classes[report.name] = make_dataclass(f"{report.name.title().replace('-', '')}Restrictions",
+                                                   fields, frozen=True)
+    return _bar_classes[report.name]
+
+
+def read_bar(report: Report, chosen: Any) -> ReportFilter:
+    """The ReportFilter of what the filter bar holds (`chosen`: an instance of
+    restriction_filter(report)), with the report's defaults; a ValidationError names the
+    bar's field it is about."""
+    values = {name: getattr(chosen, name) for name in (bar_field(restriction) for restriction in report.restrictions)}
+    order = values.pop("order_number", "")
+    if order.strip():
+        try:
+            values["order_number"] = _key(order, _("Order number"))
+        except ValidationError as error:
+            raise ValidationError(error.message, "order_number") from error
+    try:
+        return report.prepared(ReportFilter(**{name: value for name, value in values.items() if value is not None}))
+    except ValidationError as error:
+        raise ValidationError(error.message, bar_field(error.field) if error.field in _BAR_FIELDS else error.field) \
+            from error
