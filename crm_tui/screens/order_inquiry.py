@@ -87,6 +87,8 @@ class ReviewDialog(ModalScreen):
 class OrderInquiryScreen(EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
+    HISTORY_TABLE = "service_order"
+
     BINDINGS = [
         # F5 and F6 are on the row of buttons (and in F1); F7 has no button: it is in the footer.
         Binding("f5", "verify", N_("Verify"), show=False, id="order_verify",
