@@ -145,3 +145,21 @@ def test_a_folder_holding_other_files_is_left_alone_and_said(tmp_path, capsys):
     assert f"Not done: Left the folder {tmp_path} as it was: it holds other files" in out
     assert stat.S_IMODE((tmp_path / "crm.db").stat().st_mode) == 0o660
     assert not tmp_path.stat().st_mode & stat.S_ISGID
+
+
+def test_a_team_folder_already_shared_is_kept_whatever_else_it_holds(tmp_path, capsys):
+    group = __import__("grp").getgrgid(os.getegid()).gr_name
+    folder = tmp_path / "team"
+    folder.mkdir()
+    folder.chmod(0o2770)
+    (folder / "crm.db.before-restore").write_text("the copy replaced by a restore")
+    previous_umask = os.umask(0o022)
+    try:
+        code = main(["--lang", "en", "init", "--shared-group", group, "--db", str(folder / "crm.db")])
+        out = capsys.readouterr().out
+    finally:
+        close_database()
+        os.umask(previous_umask)
+    assert code == 0, out
+    assert f"The folder {folder} belongs to the group {group} with mode 2770" in out
+    assert stat.S_IMODE((folder / "crm.db").stat().st_mode) == 0o660

@@ -12,7 +12,7 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 import peewee as pw
 
 from crm_tui.db import write_transaction
-from crm_tui.db.connection import ConnectionLost, is_postgres
+from crm_tui.db.connection import ConnectionLost, database, is_postgres
 from crm_tui.db.models import AuditEntry
 from crm_tui.services.clock import now
 from crm_tui.db.text import fold
@@ -104,7 +104,7 @@ def update_versioned(model: type[pw.Model], record_id: int, version: int, actor:
                      changes: dict[str, Any]) -> None:
     """Save `changes` only if the record is still at `version`; otherwise refuse.
     The fields it changes go to the audit history in the same transaction."""
-    before = _locked(model.select().where((model.id == record_id) & (model.version == version)))
+    before = _row_at_version(model, record_id, version)
     if before is None:
         _refuse_stale(model, record_id)
     values = dict(changes)
@@ -117,7 +117,7 @@ def update_versioned(model: type[pw.Model], record_id: int, version: int, actor:
     differences = _differences(model, before, changes)
     if differences:
         action = AuditEntry.STATUS if _STATUS_FIELDS & differences.keys() else AuditEntry.MODIFY
-        _audit(model, record_id, _key_of(model, before.__data__), action, actor, differences)
+        _audit(model, record_id, _key_of(model, before), action, actor, differences)
 
 
 def _refuse_stale(model: type[pw.Model], record_id: int) -> None:
@@ -133,14 +133,14 @@ def _refuse_stale(model: type[pw.Model], record_id: int) -> None:
 
 def delete_versioned(model: type[pw.Model], record_id: int, version: int, actor: Actor) -> None:
     """Delete the record if it is still at `version`, keeping it as it was in the history."""
-    before = _locked(model.select().where((model.id == record_id) & (model.version == version)))
+    before = _row_at_version(model, record_id, version)
     deleted = 0
     if before is not None:
         deleted = model.delete().where((model.id == record_id) & (model.version == version)).execute()
     if deleted == 1:
-        kept = {name: [value, None] for name, value in before.__data__.items()
+        kept = {name: [value, None] for name, value in before.items()
                 if name != "id" and not name.endswith(_DERIVED)}
-        _audit(model, record_id, _key_of(model, before.__data__), AuditEntry.DELETE, actor, kept)
+        _audit(model, record_id, _key_of(model, before), AuditEntry.DELETE, actor, kept)
         return
     if model.get_or_none(model.id == record_id) is None:
         raise NotFound(_("The record no longer exists: someone deleted it."))
@@ -164,12 +164,35 @@ def _kept_in_history(name: str) -> bool:
     return name not in _STAMPS and not name.endswith(_DERIVED)
 
 
-def _locked(query: pw.ModelSelect) -> pw.Model | None:
-    # PostgreSQL: hold the row until the change commits, so the old values read are the
-    # ones replaced (SQLite's BEGIN IMMEDIATE already keeps other writers out).
+def _row_at_version(model: type[pw.Model], record_id: int, version: int) -> dict[str, Any] | None:
+    """The record's fields by name if it is at `version`, else None. On PostgreSQL the row
+    stays locked until the change commits, so the old values read are the ones replaced
+    (SQLite's BEGIN IMMEDIATE already keeps other writers out)."""
+    fields_read = model._meta.sorted_fields
+    row = database.execute_sql(_statement(("read", model), lambda: _read_statement(model)),
+                               (record_id, version)).fetchone()
+    if row is None:
+        return None
+    return {field.name: field.python_value(value) for field, value in zip(fields_read, row)}
+
+
+def _read_statement(model: type[pw.Model]) -> str:
+    query = model.select().where((model.id == 0) & (model.version == 0))
     if is_postgres():
         query = query.for_update()
-    return query.first()
+    return query.sql()[0]
+
+
+# Statements every write runs, made once per kind of database: Peewee takes longer to
+# build one than the database takes to run it.
+_STATEMENTS: dict[tuple, str] = {}
+
+
+def _statement(name: tuple, build: Callable[[], str]) -> str:
+    key = (type(database.obj), *name)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build()
+    return _STATEMENTS[key]
 
 
 def _by_field_name(model: type[pw.Model], values: dict[Any, Any]) -> dict[str, Any]:
@@ -183,10 +206,10 @@ def _by_field_name(model: type[pw.Model], values: dict[Any, Any]) -> dict[str, A
     return named
 
 
-def _differences(model: type[pw.Model], before: pw.Model, changes: dict[Any, Any]) -> dict[str, list]:
+def _differences(model: type[pw.Model], before: dict[str, Any], changes: dict[Any, Any]) -> dict[str, list]:
     differences = {}
     for name, new in _by_field_name(model, changes).items():
-        old = before.__data__.get(name)
+        old = before.get(name)
         if _kept_in_history(name) and _as_json_value(old) != _as_json_value(new):
             differences[name] = [old, new]
     return differences
@@ -209,13 +232,19 @@ def _as_json_value(value: Any) -> Any:
     return value
 
 
+_AUDIT_COLUMNS = ("table_name", "record_id", "record_key", "action", "who", "when", "changes")
+
+
 def _audit(model: type[pw.Model], record_id: int, key: str, action: str, actor: Actor,
            changes: dict[str, list]) -> None:
-    AuditEntry.insert(
-        table_name=model._meta.table_name, record_id=record_id, record_key=key[:200],
-        action=action, who=actor.username, when=now(),
-        changes=json.dumps(changes, ensure_ascii=False, default=_as_json_value),
-    ).execute()
+    values = (model._meta.table_name, record_id, key[:200], action, actor.username, now(),
+              json.dumps(changes, ensure_ascii=False, default=_as_json_value))
+    parameters = [getattr(AuditEntry, column).db_value(value) for column, value in zip(_AUDIT_COLUMNS, values)]
+    database.execute_sql(_statement(("audit",), _audit_statement), parameters)
+
+
+def _audit_statement() -> str:
+    return AuditEntry.insert({getattr(AuditEntry, column): None for column in _AUDIT_COLUMNS}).sql()[0]
 
 
 # --- what a write is given ---------------------------------------------------------------

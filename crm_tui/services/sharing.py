@@ -44,6 +44,8 @@ def prepare_folder(database_file: Path, group: str, report: SharingReport) -> No
     if not folder.exists():
         folder.mkdir(parents=True)
         report.done.append(_("Created the folder {folder}.").format(folder=folder))
+    elif _is_shared(folder, gid):
+        pass  # already the group's, as a restore or a second run finds it
     elif _holds_other_files(database_file):
         report.not_done.append(
             _("Left the folder {folder} as it was: it holds other files, which would be opened to the "
@@ -86,6 +88,11 @@ def share_files(database_file: Path, group: str, report: SharingReport) -> None:
 def keep_group_access() -> None:
     """From now on this process creates files the group may read and write, others nothing."""
     os.umask(SHARED_UMASK)
+
+
+def _is_shared(folder: Path, gid: int) -> bool:
+    details = folder.stat()
+    return details.st_gid == gid and stat.S_IMODE(details.st_mode) == FOLDER_MODE
 
 
 def _holds_other_files(database_file: Path) -> bool:
