@@ -123,12 +123,15 @@ async def test_ctrl_t_on_a_clients_form_shows_its_history_with_names_shown_liter
         assert isinstance(app.screen, HistoryScreen)
         table = app.screen.query_one("#history-table", DataTable)
         rows = [[str(value) for value in table.get_row_at(index)] for index in range(table.row_count)]
-        assert rows[0][1:5] == ["ana", "added", "Key", ""] and rows[0][5] == str(added.key)
-        assert ["", "", "Name", "", "Ferretería López"] in [row[1:] for row in rows]
-        assert rows[-1][1:5] == ["ana", "modified", "Name", "Ferretería López"]
-        # The last change is selected, its values whole below the table, markup as typed.
-        shown = str(app.screen.query_one("#history-value", Static).render())
-        assert shown == f"Name: Ferretería López → {HOSTILE}"
+        assert [row[1:3] for row in rows] == [["ana", "added"], ["ana", "modified"]]
+        assert rows[0][3] == "Key, Name, Phone, Active" and rows[1][3] == "Name"
+        # The latest change is selected, field by field below the table, markup as typed.
+        changes = app.screen.query_one("#history-changes", Static)
+        assert str(changes.render()) == f"Name: Ferretería López → {HOSTILE}"
+        await pilot.press("up")
+        await settle(pilot)
+        assert str(changes.render()).splitlines() == [
+            f"Key:  → {added.key}", "Name:  → Ferretería López", "Phone:  → 55 1234", "Active:  → yes"]
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, EditScreen)

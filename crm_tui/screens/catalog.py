@@ -232,7 +232,11 @@ class EditScreen(Screen):
             return
         from crm_tui.screens.record_history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(self.history_table, self.record.id, self.title_text))
+        self.app.push_screen(HistoryScreen(self.history_table, self.record.id, self.history_title()))
+
+    def history_title(self) -> str:
+        """The record as its history names it."""
+        return self.title_text
 
     def unsaved_work(self) -> str | None:
         """The form's title while it holds changes not saved yet (or a save on its way)."""

@@ -133,6 +133,9 @@ class OrderInquiryScreen(EditScreen):
             yield Button(plain(_("Esc Back")), id="cancel", compact=True)
         yield CrmFooter()
 
+    def history_title(self) -> str:
+        return _("Order {number}").format(number=self.record.number)
+
     def make_form(self) -> Form:
         return CheckedForm(self.specs, lambda values: self.save_callable(self.record, values), None, id="form")
 

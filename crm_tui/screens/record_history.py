@@ -1,11 +1,11 @@
-"""A record's audit history (Ctrl+T on its screen): who changed it, when, and each field's
-old and new value. The selected line's values are shown whole below the table."""
+"""A record's audit history (Ctrl+T on its screen): one line per change (when, who, what
+kind, which fields) and, below, the selected change field by field, old → new, whole."""
 from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
@@ -15,7 +15,7 @@ from crm_tui.services.base import format_datetime
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.safe import cell, plain, plain_parts, shorten
 
-VALUE_WIDTH = 16  # a value in the table; the whole value is shown below it
+FIELDS_WIDTH = 28  # the changed fields' names in the table; all of them are below it
 
 
 class HistoryScreen(ModalScreen[None]):
@@ -26,21 +26,21 @@ class HistoryScreen(ModalScreen[None]):
         self.table_name = table
         self.record_id = record_id
         self.title_text = title
-        # (field, old, new) of each line of the table, to show whole below it.
-        self.lines: list[tuple[str, str, str]] = []
+        self.entries: list[history.HistoryEntry] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog record-history"):
             yield Static(plain(_("History of {record}").format(record=self.title_text), one_line=True),
                          classes="screen-title")
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-            yield Static(plain(_("Reading the history…")), classes="history-value", id="history-value")
+            with VerticalScroll(classes="history-changes"):
+                yield Static(plain(_("Reading the history…")), id="history-changes")
             yield Static(plain(_("Esc closes the history.")), classes="hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#history-table", DataTable)
-        for label in (N_("When"), N_("Who"), N_("Change"), N_("Field"), N_("Before"), N_("After")):
-            table.add_column(plain(_(label)))
+        for label in (N_("When"), N_("Who"), N_("Change"), N_("Fields")):
+            table.add_column(cell(_(label)))
         table.focus()
         self._read()
 
@@ -53,34 +53,35 @@ class HistoryScreen(ModalScreen[None]):
             return
         self.app.call_from_thread(self._show, entries)
 
-    def _show_failure(self, message: str) -> None:
-        self.query_one("#history-value", Static).update(plain(message))
-
     def _show(self, entries: list[history.HistoryEntry]) -> None:
+        self.entries = entries
         table = self.query_one("#history-table", DataTable)
         for entry in entries:
-            heading = (format_datetime(entry.when), entry.who, entry.action)
-            changes = entry.changes or (history.FieldChange("", "", ""),)
-            for change in changes:
-                table.add_row(*(cell(text) for text in heading), cell(change.field),
-                              cell(shorten(change.old, VALUE_WIDTH)), cell(shorten(change.new, VALUE_WIDTH)))
-                self.lines.append((change.field, change.old, change.new))
-                heading = ("", "", "")
+            fields = ", ".join(change.field for change in entry.changes)
+            table.add_row(cell(format_datetime(entry.when)), cell(entry.who), cell(entry.action),
+                          cell(shorten(fields, FIELDS_WIDTH)))
         if not entries:
-            self.query_one("#history-value", Static).update(plain(_("No change of this record is recorded.")))
-        else:
-            table.move_cursor(row=table.row_count - 1)
-            self._show_whole(table.row_count - 1)
+            self._changes().update(plain(_("No change of this record is recorded.")))
+            return
+        table.move_cursor(row=len(entries) - 1)  # the latest change
+        self._show_entry(len(entries) - 1)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_whole(event.cursor_row)
+        self._show_entry(event.cursor_row)
 
-    def _show_whole(self, row: int) -> None:
-        if not 0 <= row < len(self.lines):
+    def _show_entry(self, row: int) -> None:
+        if not 0 <= row < len(self.entries):
             return
-        field, old, new = self.lines[row]
-        self.query_one("#history-value", Static).update(
-            plain_parts((field, "bold"), ": ", old, " → ", new) if field else plain(""))
+        parts: list[str | tuple[str, str]] = []
+        for change in self.entries[row].changes:
+            parts += ["\n" if parts else "", (change.field, "bold"), ": ", change.old, " → ", change.new]
+        self._changes().update(plain_parts(*parts))
+
+    def _show_failure(self, message: str) -> None:
+        self._changes().update(plain(message))
+
+    def _changes(self) -> Static:
+        return self.query_one("#history-changes", Static)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -39,7 +39,8 @@ YES, NO = N_("yes"), N_("no")
 # Labels of the fields no form declares (given by the CRM, not typed).
 OTHER_LABELS = {"key": N_("Key"), "number": N_("Number"), "folio": N_("Folio"), "user": N_("User"),
                 "source_activity": N_("Activity it came from"), "created_order": N_("Order it created"),
-                "active": N_("Active"), "status": N_("Status")}
+                "active": N_("Active"), "status": N_("Status"), "finished_at": N_("Finished on"),
+                "closed_at": N_("Closed on"), "times_reopened": N_("Times reopened")}
 
 
 @dataclass(frozen=True)
@@ -113,25 +114,40 @@ def field_label(model: type[pw.Model], name: str) -> str:
     declared = _declared(model, name)
     if declared is not None:
         return _(declared.label)
+    area_labels = _areas().get(model._meta.table_name, {}).get("labels", {})
+    for candidate in (name, f"{name}_id"):
+        if candidate in area_labels:
+            return _(area_labels[candidate])
     return _(OTHER_LABELS[name]) if name in OTHER_LABELS else name.replace("_", " ")
 
 
 def _declared(model: type[pw.Model], name: str) -> Field | None:
-    entity = _entities().get(model._meta.table_name)
-    if entity is not None:
+    for entity in _areas().get(model._meta.table_name, {}).get("entities", ()):
         for candidate in (name, f"{name}_id"):
             if candidate in entity.names():
                 return entity.field(candidate)
     return None
 
 
-def _entities() -> dict[str, Any]:
+def _areas() -> dict[str, dict[str, Any]]:
+    """Per table, what its area declares: the forms' fields, the labels of the others,
+    the words of its statuses."""
     from crm_tui.services import activities, catalogs, opportunities, orders, users
 
-    return {"client": catalogs.CLIENT, "contact": catalogs.CONTACT, "category": catalogs.CATEGORY,
-            "project": catalogs.PROJECT, "opportunity_type": catalogs.OPPORTUNITY_TYPE,
-            "user": users.USER, "activity": activities.ACTIVITY_FIELDS,
-            "opportunity": opportunities.OPPORTUNITY, "service_order": orders.ORDER}
+    return {
+        "client": {"entities": (catalogs.CLIENT,)},
+        "contact": {"entities": (catalogs.CONTACT,)},
+        "category": {"entities": (catalogs.CATEGORY,)},
+        "project": {"entities": (catalogs.PROJECT,)},
+        "opportunity_type": {"entities": (catalogs.OPPORTUNITY_TYPE,)},
+        "user": {"entities": (users.USER,)},
+        "activity": {"entities": (activities.ACTIVITY_FIELDS,), "labels": activities.LABELS,
+                     "statuses": activities.STATUS_LABELS},
+        "opportunity": {"entities": (opportunities.OPPORTUNITY, opportunities.STATUS_CHANGE),
+                        "labels": opportunities.LABELS, "statuses": opportunities.STATUS_LABELS},
+        "service_order": {"entities": (orders.ORDER, orders.VERIFICATION, orders.REOPENING),
+                          "labels": orders.LABELS, "statuses": orders.STATUS_LABELS},
+    }
 
 
 def _shown(model: type[pw.Model], name: str, declared: Field | None, value: Any) -> str:
@@ -146,6 +162,9 @@ def _shown(model: type[pw.Model], name: str, declared: Field | None, value: Any)
     for code, choice_label in declared.choices if declared is not None else ():
         if code == value:
             return _(choice_label)
+    statuses = _areas().get(model._meta.table_name, {}).get("statuses", {})
+    if name == "status" and value in statuses:
+        return _(statuses[value])
     if isinstance(field, pw.DateTimeField):
         return _moment(value, format_datetime)
     if isinstance(field, pw.DateField):
