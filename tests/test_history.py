@@ -135,3 +135,28 @@ async def test_ctrl_t_on_a_clients_form_shows_its_history_with_names_shown_liter
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, EditScreen)
+
+
+def test_two_users_editing_one_order_both_changes_are_in_its_history(db, agent, admin, client):
+    from crm_tui.services import orders
+
+    contact = catalogs.add_contact(agent, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))
+    category = catalogs.add_category(agent, catalogs.CategoryInput(name="Soporte"))
+    def typed(**changes):
+        values = {"contact_id": contact.id, "category_id": category.id, "detail": "La cámara no graba"}
+        return orders.OrderInput(**{**values, **changes})
+
+    order = orders.add_order(agent, typed())
+    # Both read version 1; the agent saves first, the admin's stale save is refused, and
+    # after reloading the admin knowingly replaces the detail.
+    orders.modify_order(agent, order.id, 1, typed(priority="high"))
+    with pytest.raises(ConflictError):
+        orders.modify_order(admin, order.id, 1, typed(detail="La cámara 2 no graba"))
+    orders.modify_order(admin, order.id, 2, typed(detail="La cámara 2 no graba", priority="high"))
+
+    entries = history.history_by_key("order", str(order.number))
+    assert [(entry.who, entry.action) for entry in entries] == [
+        ("tecnico", "added"), ("tecnico", "modified"), ("admin", "modified")]
+    assert [(c.field, c.old, c.new) for c in entries[1].changes] == [("Priority", "Normal", "High")]
+    assert [(c.field, c.old, c.new) for c in entries[2].changes] == [
+        ("Detail", "La cámara no graba", "La cámara 2 no graba")]
