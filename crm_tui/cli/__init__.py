@@ -1,6 +1,7 @@
 """The `crm` command: open the full-screen CRM, or run an admin task from the shell.
 
-One module per command (init, demo, user, import, export, search, report, backup, check), each
+One module per command (init, demo, user, import, export, search, report, backup, check,
+history), each
 with a `register(commands)` that adds its parser and the function that runs it. Every
 failure ends as one translated line on stderr and a non-zero exit code (2 for bad input,
 1 for everything else); `--debug` or CRM_DEBUG=1 also shows the traceback. Textual and
@@ -39,7 +40,8 @@ __all__ = ["main", "build_parser", "describe_failure", "marked_snippet"]
 
 # The modules of crm_tui.cli that each add one command; loaded only when a command may be
 # asked for (`crm` alone, which opens the CRM, does without them).
-COMMAND_MODULES = ("init", "demo", "user", "importing", "export", "search", "report", "backup", "check")
+COMMAND_MODULES = ("init", "demo", "user", "importing", "export", "search", "report", "backup", "check",
+                   "history")
 # The options that take a value, shared by `crm` and every command.
 VALUE_OPTIONS = ("--db", "--user", "--lang")
 

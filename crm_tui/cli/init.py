@@ -6,8 +6,8 @@ import grp
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crm_tui.cli.common import EXIT_OK, database_url, say, subparser
-from crm_tui.db.connection import describe_url
+from crm_tui.cli.common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, database_url, say, subparser
+from crm_tui.db.connection import describe_url, parse_url
 from crm_tui.i18n import _
 
 if TYPE_CHECKING:
@@ -15,15 +15,44 @@ if TYPE_CHECKING:
 
 
 def register(commands) -> None:
-    subparser(commands, "init", _("create the database, or upgrade it to the latest schema"), command_init)
+    init = subparser(commands, "init", _("create the database, or upgrade it to the latest schema"), command_init)
+    init.add_argument("--shared-group", metavar=_("GROUP"),
+                      help=_("share the SQLite file with this Unix group: its folder setgid and closed to "
+                             "others, the database and its -wal/-shm files at mode 0660"))
 
 
 def command_init(args: argparse.Namespace) -> int:
     from crm_tui.services import admin
 
     url = database_url(args)
+    if args.shared_group:
+        return _init_shared(url, args.shared_group)
     report_initialised(url, admin.initialise_database(url))
     return EXIT_OK
+
+
+def _init_shared(url: str, group: str) -> int:
+    """crm init --shared-group: the folder, then the database, then its files; what could
+    not be done (it needs root) is said, and the exit code is then 1."""
+    from crm_tui.services import admin, sharing
+
+    kind, target = parse_url(url)
+    if kind != "sqlite" or target == ":memory:":
+        raise CliError(_("--shared-group shares a SQLite file; a PostgreSQL database is shared with "
+                         "its own roles (GRANT)."), EXIT_USAGE)
+    database_file = Path(target).expanduser().absolute()
+    report = sharing.SharingReport()
+    sharing.group_id(group)
+    sharing.keep_group_access()
+    sharing.prepare_folder(database_file, group, report)
+    result = admin.initialise_database(url, share=False)
+    sharing.share_files(database_file, group, report)
+    report_initialised(url, result)
+    for line in report.done:
+        say(line)
+    for line in report.not_done:
+        say(_("Not done: {what}").format(what=line))
+    return EXIT_FAILURE if report.not_done else EXIT_OK
 
 
 def report_initialised(url: str, result: UpgradeResult) -> None:

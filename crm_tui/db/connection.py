@@ -255,6 +255,8 @@ def _open_sqlite(path: str, create: bool, read_only: bool = False) -> peewee.Sql
             raise DatabaseOpenError(_("Cannot create a database in {path}: permission denied.").format(path=directory))
         if file.exists() and not os.access(file, os.R_OK):
             raise DatabaseOpenError(_("Cannot read {path}: permission denied.").format(path=file))
+        if file.exists():
+            keep_group_access_to(file)
     if read_only and _has_hot_journal(file):
         # A writer was killed mid-transaction: its rollback journal must be played back, which
         # only a writing connection can do. That restores the file to its last commit, as the
@@ -388,6 +390,17 @@ def is_postgres() -> bool:
 def write_transaction():
     """A writing transaction: BEGIN IMMEDIATE on SQLite, a normal one on PostgreSQL."""
     return database.atomic()
+
+
+# The umask of a process working on a database its group shares.
+SHARED_UMASK = 0o007
+
+
+def keep_group_access_to(file: Path) -> None:
+    """A database the group reads and writes (0660): whatever this process creates from now
+    on (-wal/-shm, exports, backups) is the group's too, and nobody else's."""
+    if file.stat().st_mode & 0o060 == 0o060:
+        os.umask(SHARED_UMASK)
 
 
 def share_with_group(path: str) -> bool:

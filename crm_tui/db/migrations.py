@@ -68,6 +68,13 @@ def _report_indexes(db: peewee.Database) -> None:
         model._schema.create_indexes(safe=True)
 
 
+def _audit_history(db: peewee.Database) -> None:
+    # Every change to a record, written with it; then the indexes models.py may have
+    # gained since step 6.
+    db.create_tables([models.AuditEntry], safe=True)
+    _report_indexes(db)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
@@ -75,6 +82,7 @@ STEPS: list[Step] = [
     Step(4, "catalog lists by name on (name, id)", _name_order_indexes),
     Step(5, "the home screen: change notifications, a person's pending activities", _home_screen),
     Step(6, "indexes the counting reports read alone", _report_indexes),
+    Step(7, "audit history of every change", _audit_history),
 ]
 LATEST_VERSION = STEPS[-1].version
 

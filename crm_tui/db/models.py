@@ -287,6 +287,32 @@ class OpportunityEvent(Audited):
         indexes = ((("opportunity", "when", "id"), False),)
 
 
+class AuditEntry(BaseModel):
+    """One change to a record, written in the transaction that makes it (schema step 7).
+
+    `changes` is a JSON object {field: [old, new]}: an add has no old values, a delete
+    keeps the whole record as it was, with no new ones."""
+
+    ADD = "add"
+    MODIFY = "modify"
+    DELETE = "delete"
+    STATUS = "status"
+
+    table_name = pw.CharField(max_length=64)
+    record_id = pw.BigIntegerField()
+    record_key = pw.CharField(max_length=200, default="")
+    action = pw.CharField(max_length=10)
+    who = pw.CharField(max_length=64, default="")
+    when = pw.DateTimeField()
+    changes = pw.TextField(default="{}")
+
+    class Meta:
+        indexes = (
+            (("table_name", "record_id", "id"), False),
+            (("table_name", "record_key", "id"), False),
+        )
+
+
 ALL_MODELS = [
     Meta,
     Counter,
@@ -303,3 +329,7 @@ ALL_MODELS = [
     Opportunity,
     OpportunityEvent,
 ]
+
+# Tables a later schema step creates (step 1 makes ALL_MODELS); EVERY_MODEL is both.
+LATER_MODELS = [AuditEntry]
+EVERY_MODEL = ALL_MODELS + LATER_MODELS

@@ -80,12 +80,17 @@ class EditScreen(Screen):
         Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
                 tooltip=N_("Read the stored record again (what you typed stays in view)")),
         Binding("escape", "back", N_("Back"), show=False, id="back"),
+        Binding("ctrl+t", "history", N_("History"), show=False, id="record_history",
+                tooltip=N_("Who changed this record, when, and what")),
     ]
+    # The table whose audit history Ctrl+T shows for the record (None: no history).
+    HISTORY_TABLE: str | None = None
 
     def __init__(self, title: str, specs: Sequence[Field | FieldSpec], save: Callable[[Any, dict], Any],
                  record: Any = None, *, initial: dict | None = None, info: str = "",
-                 reload: Callable[[Any], Any] | None = None) -> None:
+                 reload: Callable[[Any], Any] | None = None, history_table: str | None = None) -> None:
         super().__init__()
+        self.history_table = history_table or self.HISTORY_TABLE
         self.title_text = title
         self.specs = specs
         self.save_callable = save
@@ -133,6 +138,8 @@ class EditScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reload":
             return self.reload_callable is not None and self.record is not None
+        if action == "history":
+            return self.history_table is not None and self.record is not None
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -220,6 +227,17 @@ class EditScreen(Screen):
         self.form.show_form_error("")
         self.app.notify(_("Reloaded as stored now."), markup=False)
 
+    def action_history(self) -> None:
+        if self.history_table is None or self.record is None:
+            return
+        from crm_tui.screens.record_history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.history_table, self.record.id, self.history_title()))
+
+    def history_title(self) -> str:
+        """The record as its history names it."""
+        return self.title_text
+
     def unsaved_work(self) -> str | None:
         """The form's title while it holds changes not saved yet (or a save on its way)."""
         return self.title_text if self.form.saving or self.form.dirty else None
@@ -275,6 +293,7 @@ class CatalogScreen(ListScreen):
     # Every change carries the record as the user saw it: its version is checked.
 
     NEW_TITLE = N_("New record")
+    HISTORY_TABLE: str | None = None  # the table of its records, for their history (Ctrl+T)
     FIELDS: Sequence[Field] = ()
     EDIT_SCREEN: type[EditScreen] = EditScreen
 
@@ -339,9 +358,11 @@ class CatalogScreen(ListScreen):
             # Once stored (text typed during a slow save keeps the form open), it is modified.
             return self.EDIT_SCREEN(_(self.NEW_TITLE), self.form_fields(None), self._add_or_modify,
                                     initial=initial if initial is not None else self.new_values(),
-                                    info=self.editor_info(None), reload=self.fresh)
+                                    info=self.editor_info(None), reload=self.fresh,
+                                    history_table=self.HISTORY_TABLE)
         return self.EDIT_SCREEN(self.record_title(record), self.form_fields(record), self.modify, record,
-                                info=self.editor_info(record), reload=self.fresh)
+                                info=self.editor_info(record), reload=self.fresh,
+                                history_table=self.HISTORY_TABLE)
 
     def _add_or_modify(self, stored: Any, values: dict[str, Any]) -> Any:
         return self.add(values) if stored is None else self.modify(stored, values)

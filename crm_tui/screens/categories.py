@@ -17,6 +17,7 @@ FIELDS = list(catalogs.CATEGORY.fields)
 class CategoriesScreen(CatalogScreen):
     TITLE_LABEL = N_("Configure categories")
     KIND_LABEL = N_("Category")
+    HISTORY_TABLE = "category"
     NEW_TITLE = N_("New category")
     FIELDS = FIELDS
     DEFAULT_SORT = Sort(NAME_ORDER)

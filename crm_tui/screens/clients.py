@@ -16,6 +16,7 @@ FIELDS = list(catalogs.CLIENT.fields)
 class ClientsScreen(CatalogScreen):
     TITLE_LABEL = N_("Client catalog")
     KIND_LABEL = N_("Client")
+    HISTORY_TABLE = "client"
     NEW_TITLE = N_("New client")
     FIELDS = FIELDS
     COLUMNS = [

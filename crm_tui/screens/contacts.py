@@ -19,6 +19,7 @@ FIELDS = list(catalogs.CONTACT.fields)
 class ContactsScreen(CatalogScreen):
     TITLE_LABEL = N_("Contact catalog")
     KIND_LABEL = N_("Contact")
+    HISTORY_TABLE = "contact"
     NEW_TITLE = N_("New contact")
     FIELDS = FIELDS
     COLUMNS = [

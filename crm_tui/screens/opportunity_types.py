@@ -17,6 +17,7 @@ FIELDS = list(catalogs.OPPORTUNITY_TYPE.fields)
 class OpportunityTypesScreen(CatalogScreen):
     TITLE_LABEL = N_("Opportunity types")
     KIND_LABEL = N_("Opportunity type")
+    HISTORY_TABLE = "opportunity_type"
     NEW_TITLE = N_("New opportunity type")
     FIELDS = FIELDS
     DEFAULT_SORT = Sort(NAME_ORDER)

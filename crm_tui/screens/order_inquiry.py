@@ -87,6 +87,8 @@ class ReviewDialog(ModalScreen):
 class OrderInquiryScreen(EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
+    HISTORY_TABLE = "service_order"
+
     BINDINGS = [
         # F5 and F6 are on the row of buttons (and in F1); F7 has no button: it is in the footer.
         Binding("f5", "verify", N_("Verify"), show=False, id="order_verify",
@@ -130,6 +132,9 @@ class OrderInquiryScreen(EditScreen):
             yield Button(plain(_("F6 Reopen")), id="reopen", compact=True)
             yield Button(plain(_("Esc Back")), id="cancel", compact=True)
         yield CrmFooter()
+
+    def history_title(self) -> str:
+        return _("Order {number}").format(number=self.record.number)
 
     def make_form(self) -> Form:
         return CheckedForm(self.specs, lambda values: self.save_callable(self.record, values), None, id="form")

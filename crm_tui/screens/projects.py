@@ -85,6 +85,7 @@ class ProjectEditScreen(EditScreen):
 class ProjectsScreen(CatalogScreen):
     TITLE_LABEL = N_("Project catalog")
     KIND_LABEL = N_("Project")
+    HISTORY_TABLE = "project"
     COLUMNS = [
         ColumnSpec(N_("Key"), lambda r: r.key, 5, sort=KEY_ORDER, widest=catalogs.largest_project_key),
         ColumnSpec(N_("Name"), lambda r: r.name, sort=NAME_ORDER, width=24, grow=True),

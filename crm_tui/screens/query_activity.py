@@ -44,6 +44,7 @@ class ChangeActivityScreen(EditScreen):
     """An activity's form (Modificar): F8 saves over the version shown, F9 reloads."""
 
     AUTO_FOCUS = "#field-contact_id-text"  # the first field, not the form around it
+    HISTORY_TABLE = "activity"
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -25,6 +25,7 @@ def user_fields(new: bool) -> list:
 class UsersScreen(CatalogScreen):
     TITLE_LABEL = N_("Users")
     KIND_LABEL = N_("User")
+    HISTORY_TABLE = "user"
     NEW_TITLE = N_("New user")
     DEFAULT_SORT = Sort(users.USERNAME_ORDER)
     COLUMNS = [

@@ -35,7 +35,7 @@ from crm_tui.services.base import (
     parse_date,
     parse_datetime,
     require,
-    stamp_new,
+    insert_new,
     update_versioned,
     writing,
 )
@@ -382,8 +382,8 @@ def _activity_values(fields: dict[str, Any], current: Activity | None = None) ->
 
 def _insert_activity(actor: Actor, values: dict[str, Any], source_activity_id: int | None) -> int:
     values = dict(values, source_activity=source_activity_id,
-                  folio=counters.take_next(counters.ACTIVITY_FOLIO), **stamp_new(actor))
-    return Activity.insert(values).execute()
+                  folio=counters.take_next(counters.ACTIVITY_FOLIO))
+    return insert_new(Activity, actor, values)
 
 
 def _check_source(source_activity_id: Any) -> int | None:
@@ -611,7 +611,7 @@ def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
             raise NotAllowed(_("Only {author} (who logged activity {folio}) or an administrator can delete it.")
                              .format(author=activity.user_name or activity.created_by, folio=activity.folio))
         _refuse_if_it_has_consequences(activity)
-        delete_versioned(Activity, activity_id, version)
+        delete_versioned(Activity, activity_id, version, actor)
 
 
 def _refuse_if_it_has_consequences(activity: ActivityRecord) -> None:

@@ -327,7 +327,7 @@ def _check_sequences() -> CheckResult:
 
 
 def _tables_with_id_sequences() -> list[str]:
-    return [model._meta.table_name for model in models.ALL_MODELS
+    return [model._meta.table_name for model in models.EVERY_MODEL
             if isinstance(model._meta.primary_key, pw.AutoField)]
 
 
@@ -434,7 +434,7 @@ def present_schema() -> dict[tuple[str, str], SchemaObject]:
 def _expected_sqlite(version: int) -> dict[tuple[str, str], SchemaObject]:
     scratch = pw.SqliteDatabase(":memory:")
     try:
-        with scratch.bind_ctx(models.ALL_MODELS):
+        with scratch.bind_ctx(models.EVERY_MODEL):
             migrations.build_schema(scratch, version)
         return _sqlite_objects(scratch)
     finally:

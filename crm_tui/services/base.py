@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -10,7 +12,8 @@ from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 import peewee as pw
 
 from crm_tui.db import write_transaction
-from crm_tui.db.connection import ConnectionLost
+from crm_tui.db.connection import ConnectionLost, database, is_postgres
+from crm_tui.db.models import AuditEntry
 from crm_tui.services.clock import now
 from crm_tui.db.text import fold
 from crm_tui.i18n import _, date_format, datetime_format, in_every_language
@@ -86,16 +89,38 @@ def stamp_new(actor: Actor) -> dict[str, Any]:
             "updated_by": actor.username, "version": 1}
 
 
+def insert_new(model: type[pw.Model], actor: Actor, values: dict[str, Any]) -> int:
+    """Add a record with `values` (stamped as new by `actor`) and its audit entry; its id."""
+    values = {**values, **stamp_new(actor)}
+    record_id = model.insert(values).execute()
+    given = {name: value for name, value in _by_field_name(model, values).items()
+             if _kept_in_history(name)}
+    _audit(model, record_id, _key_of(model, given), AuditEntry.ADD, actor,
+           {name: [None, value] for name, value in given.items()})
+    return record_id
+
+
 def update_versioned(model: type[pw.Model], record_id: int, version: int, actor: Actor,
                      changes: dict[str, Any]) -> None:
-    """Save `changes` only if the record is still at `version`; otherwise refuse."""
+    """Save `changes` only if the record is still at `version`; otherwise refuse.
+    The fields it changes go to the audit history in the same transaction."""
+    before = _row_at_version(model, record_id, version)
+    if before is None:
+        _refuse_stale(model, record_id)
     values = dict(changes)
     values.update(updated_at=now(), updated_by=actor.username, version=model.version + 1)
     updated = (model.update(values)
                .where((model.id == record_id) & (model.version == version))
                .execute())
-    if updated == 1:
-        return
+    if updated != 1:
+        _refuse_stale(model, record_id)
+    differences = _differences(model, before, changes)
+    if differences:
+        action = AuditEntry.STATUS if _STATUS_FIELDS & differences.keys() else AuditEntry.MODIFY
+        _audit(model, record_id, _key_of(model, before), action, actor, differences)
+
+
+def _refuse_stale(model: type[pw.Model], record_id: int) -> None:
     current = model.get_or_none(model.id == record_id)
     if current is None:
         raise NotFound(_("The record no longer exists: someone deleted it."))
@@ -106,13 +131,120 @@ def update_versioned(model: type[pw.Model], record_id: int, version: int, actor:
     )
 
 
-def delete_versioned(model: type[pw.Model], record_id: int, version: int) -> None:
-    deleted = model.delete().where((model.id == record_id) & (model.version == version)).execute()
+def delete_versioned(model: type[pw.Model], record_id: int, version: int, actor: Actor) -> None:
+    """Delete the record if it is still at `version`, keeping it as it was in the history."""
+    before = _row_at_version(model, record_id, version)
+    deleted = 0
+    if before is not None:
+        deleted = model.delete().where((model.id == record_id) & (model.version == version)).execute()
     if deleted == 1:
+        kept = {name: [value, None] for name, value in before.items()
+                if name != "id" and not name.endswith(_DERIVED)}
+        _audit(model, record_id, _key_of(model, before), AuditEntry.DELETE, actor, kept)
         return
     if model.get_or_none(model.id == record_id) is None:
         raise NotFound(_("The record no longer exists: someone deleted it."))
     raise ConflictError(_("Someone changed this record since you opened it; reload it first."))
+
+
+# --- the audit history ---------------------------------------------------------------
+
+# What every record carries about its own writing: the history entry says it already.
+_STAMPS = frozenset({"created_at", "created_by", "updated_at", "updated_by", "version"})
+# Columns computed from another one (a name without accents, for searching).
+_DERIVED = "_folded"
+# A change of these is a status action (done / pending, order and opportunity statuses,
+# (de)activating a catalog record).
+_STATUS_FIELDS = frozenset({"status", "active"})
+# The field people know a record by, in the order looked for.
+_KEY_FIELDS = ("key", "number", "folio", "username", "name")
+
+
+def _kept_in_history(name: str) -> bool:
+    return name not in _STAMPS and not name.endswith(_DERIVED)
+
+
+def _row_at_version(model: type[pw.Model], record_id: int, version: int) -> dict[str, Any] | None:
+    """The record's fields by name if it is at `version`, else None. On PostgreSQL the row
+    stays locked until the change commits, so the old values read are the ones replaced
+    (SQLite's BEGIN IMMEDIATE already keeps other writers out)."""
+    fields_read = model._meta.sorted_fields
+    row = database.execute_sql(_statement(("read", model), lambda: _read_statement(model)),
+                               (record_id, version)).fetchone()
+    if row is None:
+        return None
+    return {field.name: field.python_value(value) for field, value in zip(fields_read, row)}
+
+
+def _read_statement(model: type[pw.Model]) -> str:
+    query = model.select().where((model.id == 0) & (model.version == 0))
+    if is_postgres():
+        query = query.for_update()
+    return query.sql()[0]
+
+
+# Statements every write runs, made once per kind of database: Peewee takes longer to
+# build one than the database takes to run it.
+_STATEMENTS: dict[tuple, str] = {}
+
+
+def _statement(name: tuple, build: Callable[[], str]) -> str:
+    key = (type(database.obj), *name)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build()
+    return _STATEMENTS[key]
+
+
+def _by_field_name(model: type[pw.Model], values: dict[Any, Any]) -> dict[str, Any]:
+    """`values` keyed by field name, whether given by name or by field."""
+    named = {}
+    for key, value in values.items():
+        name = key.name if isinstance(key, pw.Field) else key
+        field = model._meta.fields.get(name) or model._meta.combined.get(name)
+        if field is not None:
+            named[field.name] = value.id if isinstance(value, pw.Model) else value
+    return named
+
+
+def _differences(model: type[pw.Model], before: dict[str, Any], changes: dict[Any, Any]) -> dict[str, list]:
+    differences = {}
+    for name, new in _by_field_name(model, changes).items():
+        old = before.get(name)
+        if _kept_in_history(name) and _as_json_value(old) != _as_json_value(new):
+            differences[name] = [old, new]
+    return differences
+
+
+def _key_of(model: type[pw.Model], data: dict[str, Any]) -> str:
+    for name in _KEY_FIELDS:
+        if name in model._meta.fields and data.get(name) not in (None, ""):
+            return str(data[name])
+    return ""
+
+
+def _as_json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, pw.Model):
+        return value.id
+    return value
+
+
+_AUDIT_COLUMNS = ("table_name", "record_id", "record_key", "action", "who", "when", "changes")
+
+
+def _audit(model: type[pw.Model], record_id: int, key: str, action: str, actor: Actor,
+           changes: dict[str, list]) -> None:
+    values = (model._meta.table_name, record_id, key[:200], action, actor.username, now(),
+              json.dumps(changes, ensure_ascii=False, default=_as_json_value))
+    parameters = [getattr(AuditEntry, column).db_value(value) for column, value in zip(_AUDIT_COLUMNS, values)]
+    database.execute_sql(_statement(("audit",), _audit_statement), parameters)
+
+
+def _audit_statement() -> str:
+    return AuditEntry.insert({getattr(AuditEntry, column): None for column in _AUDIT_COLUMNS}).sql()[0]
 
 
 # --- what a write is given ---------------------------------------------------------------

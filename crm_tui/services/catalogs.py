@@ -50,7 +50,7 @@ from crm_tui.services.base import (
     limit_length,
     parse_date,
     require,
-    stamp_new,
+    insert_new,
     update_versioned,
     writing,
 )
@@ -545,8 +545,8 @@ def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
     with writing():
         values = _clean_named(Category, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
                               _duplicate_category())
-        row = Category.create(**values, **stamp_new(actor))
-    return get_category(row.id)
+        category_id = insert_new(Category, actor, values)
+    return get_category(category_id)
 
 
 def modify_category(actor: Actor, category_id: int, version: int, data: CategoryInput) -> CategoryRecord:
@@ -570,7 +570,7 @@ def delete_category(actor: Actor, category_id: int, version: int) -> None:
                   "orders": _count(ServiceOrder.category, category_id)}
         _refuse_if_used(counts, _("The category {name} cannot be deleted: it is used by {uses}. "
                                   "Deactivate it instead."), row.name)
-        delete_versioned(Category, category_id, version)
+        delete_versioned(Category, category_id, version, actor)
 
 
 def get_category(category_id: int) -> CategoryRecord:
@@ -601,8 +601,8 @@ def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> Opportunit
     with writing():
         values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
                               _duplicate_type())
-        row = OpportunityType.create(**values, **stamp_new(actor))
-    return get_opportunity_type(row.id)
+        type_id = insert_new(OpportunityType, actor, values)
+    return get_opportunity_type(type_id)
 
 
 def modify_opportunity_type(actor: Actor, type_id: int, version: int,
@@ -629,7 +629,7 @@ def delete_opportunity_type(actor: Actor, type_id: int, version: int) -> None:
         counts = {"opportunities": _count(Opportunity.type, type_id)}
         _refuse_if_used(counts, _("The opportunity type {name} cannot be deleted: it is used by {uses}. "
                                   "Deactivate it instead."), row.name)
-        delete_versioned(OpportunityType, type_id, version)
+        delete_versioned(OpportunityType, type_id, version, actor)
 
 
 def get_opportunity_type(type_id: int) -> OpportunityTypeRecord:
@@ -679,7 +679,7 @@ def _insert_client(actor: Actor, values: dict[str, Any], key: int | None = None)
         key = counters.take_next(counters.CLIENT_KEY)
     else:
         _keep_counter_at_least(counters.CLIENT_KEY, key)
-    return Client.create(key=key, **values, **stamp_new(actor)).id
+    return insert_new(Client, actor, {"key": key, **values})
 
 
 def _update_client(actor: Actor, row: Client, version: int, fields: dict[str, Any]) -> None:
@@ -725,7 +725,7 @@ def delete_client(actor: Actor, client_id: int, version: int) -> None:
                   "opportunities": _count(Opportunity.client, client_id)}
         _refuse_if_used(counts, _("The client {name} cannot be deleted: it has {uses}. "
                                   "Deactivate it instead."), row.name)
-        delete_versioned(Client, client_id, version)
+        delete_versioned(Client, client_id, version, actor)
 
 
 def get_client(client_id: int) -> ClientRecord:
@@ -788,7 +788,7 @@ def _insert_contact(actor: Actor, values: dict[str, Any], key: int | None = None
         key = counters.take_next(counters.CONTACT_KEY)
     else:
         _keep_counter_at_least(counters.CONTACT_KEY, key)
-    return Contact.create(key=key, **values, **stamp_new(actor)).id
+    return insert_new(Contact, actor, {"key": key, **values})
 
 
 def _update_contact(actor: Actor, row: Contact, version: int, fields: dict[str, Any]) -> None:
@@ -833,7 +833,7 @@ def delete_contact(actor: Actor, contact_id: int, version: int) -> None:
                   "projects_in_charge": _count(Project.contact_in_charge, contact_id)}
         _refuse_if_used(counts, _("The contact {name} cannot be deleted: it has {uses}. "
                                   "Deactivate it instead."), row.name)
-        delete_versioned(Contact, contact_id, version)
+        delete_versioned(Contact, contact_id, version, actor)
 
 
 def get_contact(contact_id: int) -> ContactRecord:
@@ -925,7 +925,7 @@ def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
     with writing():
         values = _clean_project(_merge(PROJECT_FIELDS, PROJECT_DEFAULTS, fields))
         key = counters.take_next(counters.PROJECT_KEY)
-        project_id = Project.create(key=key, **values, **stamp_new(actor)).id
+        project_id = insert_new(Project, actor, {"key": key, **values})
     return get_project(project_id)
 
 
@@ -943,7 +943,7 @@ def delete_project(actor: Actor, project_id: int, version: int) -> None:
         row = get_or_raise(Project, project_id, _(KIND_PROJECT))
         counts = {"orders": _count(ServiceOrder.project, project_id)}
         _refuse_if_used(counts, _("The project {name} cannot be deleted: it has {uses}."), row.name)
-        delete_versioned(Project, project_id, version)
+        delete_versioned(Project, project_id, version, actor)
 
 
 def get_project(project_id: int) -> ProjectRecord:

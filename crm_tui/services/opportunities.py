@@ -38,6 +38,7 @@ from crm_tui.services.base import (
     limit_length,
     parse_date,
     require,
+    insert_new,
     stamp_new,
     update_versioned,
     writing,
@@ -293,14 +294,14 @@ def add_opportunity(actor: Actor, data: OpportunityInput) -> OpportunityRecord:
         agent_id = fields.get("agent_id")
         agent = _check_agent(actor.id if agent_id is None else agent_id)
         stamps = stamp_new(actor)
-        opportunity = Opportunity.create(
+        opportunity_id = insert_new(Opportunity, actor, dict(
             number=counters.take_next(counters.OPPORTUNITY_NUMBER),
             contact=contact.id, client=contact.client_id, type=kind.id, agent=agent.id,
             subject=subject, observations=observations, found_us_by=found_us_by,
-            status=NEW, **stamps)
-        OpportunityEvent.create(opportunity=opportunity.id, when=stamps["created_at"], user=actor.id,
+            status=NEW))
+        OpportunityEvent.create(opportunity=opportunity_id, when=stamps["created_at"], user=actor.id,
                                 from_status="", to_status=NEW, **stamps)
-        return _read_record(opportunity.id)
+        return _read_record(opportunity_id)
 
 
 def modify_opportunity(actor: Actor, opportunity_id: int, version: int, data: OpportunityInput) -> OpportunityRecord:

@@ -41,6 +41,7 @@ from crm_tui.services.base import (
     keyset_page,
     parse_datetime,
     require,
+    insert_new,
     stamp_new,
     update_versioned,
     writing,
@@ -601,9 +602,9 @@ def insert_order(actor: Actor, data: OrderInput, source_activity_id: int | None 
             raise ValidationError(
                 _("{field}: the selected record no longer exists.").format(
                     field=label("source_activity_id")), "source_activity_id")
-    values.update(stamp_new(actor), number=counters.take_next(counters.ORDER_NUMBER), status=OPEN,
+    values.update(number=counters.take_next(counters.ORDER_NUMBER), status=OPEN,
                   source_activity=source_activity_id)
-    return ServiceOrder.insert(values).execute()
+    return insert_new(ServiceOrder, actor, values)
 
 
 def add_order(actor: Actor, data: OrderInput, source_activity_id: int | None = None) -> OrderRecord:

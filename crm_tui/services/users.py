@@ -26,7 +26,7 @@ from crm_tui.services.base import (
     keyset_page,
     limit_length,
     require,
-    stamp_new,
+    insert_new,
     update_versioned,
     writing,
 )
@@ -123,8 +123,9 @@ def bootstrap_first_admin(username: str, full_name: str = "") -> Actor:
         if database_has_users():
             raise NotAllowed(
                 _("This database already has users: ask an administrator to add {name}.").format(name=name))
-        user = User.create(username=name, full_name=full, role=User.ADMIN, active=True,
-                           **stamp_new(Actor(0, name, full, User.ADMIN)))
+        founder = Actor(0, name, full, User.ADMIN)
+        user = User.get_by_id(insert_new(User, founder, dict(
+            username=name, full_name=full, role=User.ADMIN, active=True)))
     return _actor(user)
 
 
@@ -205,7 +206,8 @@ def add_user(actor: Actor, data: UserInput) -> UserRecord:
         if existing is not None:
             raise ValidationError(
                 _("The user {name} already exists.").format(name=existing.username), "username")
-        user = User.create(username=name, full_name=full, role=chosen_role, active=True, **stamp_new(actor))
+        user = User.get_by_id(insert_new(User, actor, dict(
+            username=name, full_name=full, role=chosen_role, active=True)))
     return _record(user)
 
 
