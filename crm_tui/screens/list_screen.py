@@ -188,11 +188,15 @@ class ListScreen(Screen):
             self._action_buttons = {action.name: list(self.query(f"Button#{action.name}"))
                                     for action in self.list_actions}
         for action in self.list_actions:
-            disabled = not action.applies_to(record)
+            disabled = self.button_disabled(action, record)
             for button in self._action_buttons[action.name]:
                 if button.disabled != disabled:
                     button.disabled = disabled
         self.refresh_bindings()
+
+    def button_disabled(self, action: ListAction, record: Any | None) -> bool:
+        """Whether the action's button is dimmed, for the selected `record`."""
+        return not action.applies_to(record)
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
