@@ -261,6 +261,7 @@ def measure_home_pending(bench) -> list:
         open_database(str(path))
         runner.register_own_login_as_admin()
         close_database()
+        runner.compile_like_an_installation()  # as measure_startup: an installation's bytecode
         crm = runner.crm_command() + ["--db", str(path), "--user", username, "--lang", "en"]
         baseline = [sys.executable, "-c", runner.ONE_WIDGET_APP]
         first = runner.run_to_first_frame(crm, until="rows")  # warm-up of both

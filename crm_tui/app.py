@@ -121,13 +121,18 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
         return FollowupScreen()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.read_screens_stylesheet)
+        # The other screens' styles are read once the home screen's rows are drawn
+        # (home_rows_drawn), or before another screen opens if that comes first.
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen(self.load_sample))
+
+    def home_rows_drawn(self) -> None:
+        """The home screen's first rows are on the terminal: the rest can load now."""
+        self.call_after_refresh(self.read_screens_stylesheet)
 
     def read_screens_stylesheet(self) -> None:
         """Add the other screens' styles (once)."""

@@ -4,6 +4,8 @@ reopen), and the project's orders opening there. Bad input gets a message at its
 nothing typed is lost."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from textual.widgets import Input, Static
 
@@ -391,3 +393,26 @@ async def test_the_inquiry_buttons_answer_a_click(office):
         await settle(pilot)
         assert isinstance(app.screen, AddServiceScreen)
         assert "Order 1 is finished" in field_error(app.screen.form, "order_id")
+
+
+async def test_what_another_connection_changes_shows_in_the_inquiry_within_two_seconds(office):
+    order = new_order(office)
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_inquiry(pilot, order.number)
+        await settle(pilot)
+        assert screen.form.values()["detail"] == "La impresora no toma papel"
+
+        def change() -> None:
+            fresh = orders.get_order(order.id).order
+            orders.modify_order(office["actor"], order.id, fresh.version,
+                                orders.OrderInput(contact_id=office["contact"].id, category_id=office["category"].id,
+                                                  detail="Cambiado desde otra terminal",
+                                                  project_id=office["project"].id))
+
+        as_another_user(change)
+        deadline = time.monotonic() + 2.0
+        while screen.form.values()["detail"] != "Cambiado desde otra terminal" and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        assert screen.form.values()["detail"] == "Cambiado desde otra terminal"
+        assert screen.record.number == order.number

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 from crm_tui.db import database
 from crm_tui.screens.catalog import CatalogScreen, EditScreen
@@ -45,7 +46,8 @@ def users_admin() -> Actor:
     return users.identify("ana")
 
 
-async def test_f9_shows_a_client_that_another_user_just_added(ui_admin):
+async def test_f9_shows_a_client_that_another_user_just_added(ui_admin, monkeypatch):
+    monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 3600.0)  # the live check, out of the way
     beto = agent("beto")
     catalogs.add_client(ui_admin, catalogs.ClientInput(name="Primero"))
     app = make_app(ui_admin)
@@ -54,7 +56,7 @@ async def test_f9_shows_a_client_that_another_user_just_added(ui_admin):
         assert names_in_table(app) == ["Primero"]
         as_another_user(lambda: catalogs.add_client(beto, catalogs.ClientInput(name="Agregado por Beto")))
         await settle(pilot)
-        assert names_in_table(app) == ["Primero"]  # nothing reads the list by itself yet
+        assert names_in_table(app) == ["Primero"]  # the live check is not due yet
         await pilot.press("f9")
         await settle(pilot)
         assert names_in_table(app) == ["Primero", "Agregado por Beto"]
@@ -205,3 +207,28 @@ async def test_at_the_end_of_a_long_list_the_refresh_brings_new_rows_into_view(u
         bottom_row = int(table.scroll_y) + table.scrollable_content_region.height - 2  # minus the header
         assert table.records[-1].name == "Nuevo de Beto"
         assert bottom_row >= len(table.records) - 1  # the new last row is on screen
+
+
+async def test_what_another_connection_adds_or_renames_shows_within_two_seconds_keeping_the_selection(ui_admin):
+    beto = agent("beto")
+    first = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Cliente A"))
+    catalogs.add_client(ui_admin, catalogs.ClientInput(name="Cliente B"))
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await pilot.press("down")
+        await settle(pilot)
+        table = app.screen.query_one(RecordTable)
+        assert table.current_record.name == "Cliente B"
+
+        def change() -> None:
+            catalogs.add_client(beto, catalogs.ClientInput(name="Cliente C"))
+            renamed = catalogs.get_client(first.id)
+            catalogs.modify_client(beto, renamed.id, renamed.version, catalogs.ClientInput(name="Cliente A2"))
+
+        as_another_user(change)
+        deadline = time.monotonic() + 2.0
+        while names_in_table(app) != ["Cliente A2", "Cliente B", "Cliente C"] and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        assert names_in_table(app) == ["Cliente A2", "Cliente B", "Cliente C"]
+        assert table.current_record.name == "Cliente B"  # the user's selection kept

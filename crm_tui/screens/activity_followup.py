@@ -175,6 +175,7 @@ class FollowupScreen(Screen):
         self.appointment_orders: list = []
         self._watch = None
         self._stale = False
+        self._rows_drawn = False
 
     # --- layout --------------------------------------------------------------------
 
@@ -202,14 +203,13 @@ class FollowupScreen(Screen):
         self.table.focus()
         # The reads start once the screen is on the terminal: their threads would
         # otherwise take turns with the one drawing it, and the rows arrive just after.
+        # The appointments and the change watch wait for the rows, for the same reason.
         self.call_after_refresh(self._start_reading)
 
     def _start_reading(self) -> None:
         if not self.is_attached:
             return
-        self.table.reload()
-        self._load_appointments()
-        self._start_watching()
+        self.table.reload()  # the appointments and the change watch follow its rows
 
     def on_unmount(self) -> None:
         if self._watch is not None:
@@ -244,9 +244,19 @@ class FollowupScreen(Screen):
     @on(RecordTable.Loaded, "#followup")
     def _loaded(self, event: RecordTable.Loaded) -> None:
         self._show_card()
+        if not self._rows_drawn:
+            self._rows_drawn = True
+            self.call_after_refresh(self._first_rows_drawn)
+
+    def _first_rows_drawn(self) -> None:
         mark_frame = getattr(self.app, "mark_frame", None)
         if mark_frame is not None:  # the start-up benchmark of the home screen's rows
-            self.call_after_refresh(mark_frame)
+            mark_frame()
+        home_rows_drawn = getattr(self.app, "home_rows_drawn", None)
+        if home_rows_drawn is not None:
+            home_rows_drawn()
+        self._load_appointments()
+        self._start_watching()
 
     def _show_card(self) -> None:
         record = self.selected

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -63,10 +63,11 @@ class ListScreen(Screen):
     COLUMNS: list[ColumnSpec] = []
     FILTER: type | None = None  # the service's filter dataclass
     DEFAULT_SORT: Sort | None = None
-    # The list reads itself again this often while it is in front and the user is idle,
-    # so what others add shows up without asking.
-    REFRESH_SECONDS = 30.0
-    IDLE_SECONDS = 5.0
+    # How often the list asks whether someone else changed the database (a cheap check,
+    # as the home screen's); it reads itself again only then, while it is in front and
+    # the user has not moved in it for IDLE_SECONDS, so what others change shows within 2 s.
+    REFRESH_SECONDS = 0.5
+    IDLE_SECONDS = 1.0
 
     BINDINGS = [
         Binding(QUERY_KEY, "query", N_("Query"), show=False, id="list_query",
@@ -83,6 +84,8 @@ class ListScreen(Screen):
     ]
 
     _last_input = 0.0
+    _watch = None  # the change watch (services.changes), once open
+    _changed = False  # others changed the database since the list was last read
     _table_found: RecordTable | None = None
     _action_buttons: dict[str, list[Button]] | None = None
 
@@ -153,7 +156,7 @@ class ListScreen(Screen):
         self.table.set_fetch(self._fetch_current)
         self.table.focus()
         self._update_actions()
-        self.set_interval(self.REFRESH_SECONDS, self._refresh_when_idle, name="list refresh")
+        self._start_watching()
 
     def _fetch_current(self, request: PageRequest) -> Page:
         # Runs in a worker: the filters and the order as they were when the read was asked for.
@@ -188,11 +191,15 @@ class ListScreen(Screen):
             self._action_buttons = {action.name: list(self.query(f"Button#{action.name}"))
                                     for action in self.list_actions}
         for action in self.list_actions:
-            disabled = not action.applies_to(record)
+            disabled = self.button_disabled(action, record)
             for button in self._action_buttons[action.name]:
                 if button.disabled != disabled:
                     button.disabled = disabled
         self.refresh_bindings()
+
+    def button_disabled(self, action: ListAction, record: Any | None) -> bool:
+        """Whether the action's button is dimmed, for the selected `record`."""
+        return not action.applies_to(record)
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -272,6 +279,7 @@ class ListScreen(Screen):
         # changed the list meanwhile. Skipped while a read is on its way (the first one,
         # or the one an editor's save asked for).
         if self.table.fetch is not None and not self.table.is_reading:
+            self._changed = False
             self.table.reload(keep_position=True)
 
     def on_key(self, event: events.Key) -> None:
@@ -280,12 +288,54 @@ class ListScreen(Screen):
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self._last_input = time.monotonic()
 
+    @work(thread=True, exclusive=True, group="list-watch")
+    def _start_watching(self) -> None:
+        from crm_tui.services.changes import watch_changes
+
+        try:
+            watch = watch_changes()
+        except Exception:  # noqa: BLE001 - without it the list still works (F9), only not live
+            return
+        self.app.call_from_thread(self._watching, watch)
+
+    def _watching(self, watch) -> None:
+        if not self.is_attached:
+            watch.close()
+            return
+        self._watch = watch
+        self.set_interval(self.REFRESH_SECONDS, self._check_changes, name="list refresh")
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+    def _check_changes(self) -> None:
+        if self._watch is not None and not self._changed:
+            self._poll_changes(self._watch)
+        self._refresh_when_idle()
+
+    @work(thread=True, exclusive=True, group="list-watch-poll")
+    def _poll_changes(self, watch) -> None:
+        try:
+            changed = watch.changed()
+        except Exception:  # noqa: BLE001 - the next look tries again
+            return
+        if changed:
+            self.app.call_from_thread(self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        self._changed = True
+        self._refresh_when_idle()
+
     def _refresh_when_idle(self) -> None:
-        """The periodic refresh: only while this list is in front and the user is not busy."""
-        if self.app.screen is not self or self.table.is_reading:
+        """Read the list again after others changed the database: only while this list is
+        in front (back in front, it reads itself anyway) and the user is not moving in it."""
+        if not self._changed or self.app.screen is not self or self.table.is_reading:
             return
         if time.monotonic() - self._last_input < self.IDLE_SECONDS:
             return
+        self._changed = False
         self.table.reload(keep_position=True)
 
     def action_back(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,6 +24,8 @@ from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import plain
 
 TITLE = N_("Single order inquiry")
+# How often the screen asks whether someone else changed the database (a cheap check).
+CHANGE_CHECK_SECONDS = 0.5
 TABS = ("tab-order", "tab-entries", "tab-history")
 
 
@@ -105,6 +107,7 @@ class OrderInquiryScreen(EditScreen):
         super().__init__(_(TITLE), orders.ORDER.fields, self._modify, reload=self._fresh)
         self.initial_number = number
         self.detail: orders.OrderDetail | None = None
+        self._watch = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -151,6 +154,57 @@ class OrderInquiryScreen(EditScreen):
     def on_mount(self) -> None:
         if self.initial_number is not None:
             self._load_number(self.initial_number)
+        self._start_watching()
+
+    # --- what others change: the same cheap check as the lists' --------------------------
+
+    @work(thread=True, exclusive=True, group="order-watch")
+    def _start_watching(self) -> None:
+        from crm_tui.services.changes import watch_changes
+
+        try:
+            watch = watch_changes()
+        except Exception:  # noqa: BLE001 - without it the screen still works, only not live
+            return
+        self.app.call_from_thread(self._watching, watch)
+
+    def _watching(self, watch) -> None:
+        if not self.is_attached:
+            watch.close()
+            return
+        self._watch = watch
+        self.set_interval(CHANGE_CHECK_SECONDS, self._check_changes, name="order refresh")
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+    def _check_changes(self) -> None:
+        if self._watch is not None and self.app.screen is self and self.record is not None:
+            self._poll_changes(self._watch)
+
+    @work(thread=True, exclusive=True, group="order-watch-poll")
+    def _poll_changes(self, watch) -> None:
+        try:
+            changed = watch.changed()
+        except Exception:  # noqa: BLE001 - the next look tries again
+            return
+        if changed:
+            self.app.call_from_thread(self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        """Show the order as others left it; the form is filled again only when it holds
+        nothing typed (else F8 meets their version as a conflict, the text kept)."""
+        if self.record is None or self.app.screen is not self:
+            return
+        try:
+            detail = orders.get_order(self.record.id)
+        except ServiceError:
+            return
+        if detail == self.detail:
+            return
+        self._show(detail, refill=not self.form.dirty and not self.form.saving)
 
     def show_order(self, number: int) -> None:
         """Show order `number` (app.open_order: a list's Enter, a project's order)."""

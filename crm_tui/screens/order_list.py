@@ -96,10 +96,10 @@ class OrderListScreen(ListScreen):
             return
         super().run_list_action(declared)
 
-    def _update_actions(self) -> None:
-        super()._update_actions()
-        for button in (self._action_buttons or {}).get("cancel_sheet", []):
-            button.disabled = not self.writing_sheet
+    def button_disabled(self, action: ListAction, record: Any | None) -> bool:
+        if action.name == "cancel_sheet":
+            return not self.writing_sheet
+        return super().button_disabled(action, record)
 
     # --- layout --------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ class FilterBar(Vertical):
         self.filter_class = filter_class
         self.specs = filter_fields(filter_class)
         self.lookups = lookups
+        self._error_shown = ""
         if self.has_query_button:
             self.add_class("-query")
             if len(self.specs) > self.ONE_COLUMN_MOST:
@@ -126,6 +127,11 @@ class FilterBar(Vertical):
         return lookup.value
 
     def _show_error(self, message: str) -> None:
+        # Only a change is written: updating the line lays the whole screen out again,
+        # a good part of the time from [Query] to the rows drawn.
+        if message == self._error_shown:
+            return
+        self._error_shown = message
         for line in self.query("#filter-error"):
             line.update(plain("✗ " + message if message else ""))
 
