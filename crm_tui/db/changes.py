@@ -23,7 +23,8 @@ import peewee
 
 CHANNEL = "crm_changes"
 # The tables whose changes a screen may follow (the home screen shows all of them).
-WATCHED_TABLES = ("activity", "service_order", "contact", "client", "user", "category", "opportunity")
+WATCHED_TABLES = ("activity", "service_order", "service_entry", "order_review", "contact", "client", "user",
+                  "category", "project", "opportunity", "opportunity_type", "opportunity_event")
 
 _PG_NOTIFY_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION crm_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -70,9 +70,11 @@ def _report_indexes(db: peewee.Database) -> None:
 
 def _audit_history(db: peewee.Database) -> None:
     # Every change to a record, written with it; then the indexes models.py may have
-    # gained since step 6.
+    # gained since step 6, and (PostgreSQL) change notifications from every table a list
+    # shows, now that every list follows other users' changes.
     db.create_tables([models.AuditEntry], safe=True)
     _report_indexes(db)
+    changes.install_notify_triggers(db)
 
 
 STEPS: list[Step] = [
@@ -82,7 +84,7 @@ STEPS: list[Step] = [
     Step(4, "catalog lists by name on (name, id)", _name_order_indexes),
     Step(5, "the home screen: change notifications, a person's pending activities", _home_screen),
     Step(6, "indexes the counting reports read alone", _report_indexes),
-    Step(7, "audit history of every change", _audit_history),
+    Step(7, "audit history of every change; every list hears of changes", _audit_history),
 ]
 LATEST_VERSION = STEPS[-1].version
 
