@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 
 import pytest
 from textual import events
 from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
-from crm_tui.db import close_database, migrations, open_database
+from crm_tui.db import close_database, open_database
 from crm_tui.services import Actor, users
 
 TODAY = dt.date(2026, 11, 27)
@@ -80,10 +81,10 @@ async def open_item(pilot, item_id: str) -> None:
 
 
 @pytest.fixture
-def ui_db(tmp_path):
+def ui_db(tmp_path, sqlite_template):
     """A SQLite database for the Textual tests (the screens do not depend on the backend)."""
-    database = open_database(str(tmp_path / "ui.db"), create=True)
-    migrations.upgrade(database)
+    shutil.copyfile(sqlite_template, tmp_path / "ui.db")
+    database = open_database(str(tmp_path / "ui.db"))
     yield database
     close_database()
 
