@@ -67,12 +67,18 @@ async def settle(pilot) -> None:
 
 async def type_text(pilot, text: str) -> None:
     """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a terminal)."""
+    keys: list[str] = []
     for character in text:
         if ord(character) > 0xFFFF:
+            await pilot.press(*keys)
+            keys = []
             pilot.app.post_message(events.Paste(character))
             await pilot.pause()
         else:
-            await pilot.press(character)
+            keys.append(character)
+    # One press() for a run of keys: each key still waits for the app to be idle, but the
+    # whole screen is waited for once per run instead of once per key.
+    await pilot.press(*keys)
 
 
 async def open_item(pilot, item_id: str) -> None:
