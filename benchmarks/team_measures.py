@@ -28,7 +28,6 @@ import os
 import queue
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
 import threading
