@@ -43,13 +43,25 @@ def ensure_environment() -> None:
     STAMP.write_text(fingerprint)
 
 
+# The suite runs on every core (pytest-xdist); tests that must share one process, such as
+# those around a PostgreSQL cluster of their own, are kept together by xdist_group marks.
+PARALLEL_ARGUMENTS = ["-n", "auto", "--dist", "loadgroup"]
+
+
+def test_arguments(rest: list[str]) -> list[str]:
+    """The suite's arguments, in parallel unless they choose the workers themselves."""
+    chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) for arg in rest)
+    without_xdist = "no:xdist" in rest or "-pno:xdist" in rest
+    return rest if chosen or without_xdist else [*PARALLEL_ARGUMENTS, *rest]
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("run", [])
     ensure_environment()
     if command == "run":
         return subprocess.call([str(BIN / "crm"), *rest])
     if command == "test":
-        return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+        return subprocess.call([str(PYTHON), "-m", "pytest", *test_arguments(rest)], cwd=ROOT)
     print(__doc__)
     return 2
 

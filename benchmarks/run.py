@@ -38,6 +38,7 @@ from kills import measure_kills  # noqa: E402
 from order_query_measures import measure_home_pending, measure_order_query  # noqa: E402
 from report_measures import measure_reports  # noqa: E402
 from search_measures import measure_catalog_box, measure_search  # noqa: E402
+from team_measures import measure_team_writes  # noqa: E402
 
 DATA = HERE / "data"
 DEFAULT_ORDERS = 1_000_000
@@ -674,6 +675,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_contact_catalog,
     measure_catalog_box,
     measure_kills,
+    measure_team_writes,
     measure_reports,
     measure_order_query,
     measure_home_pending,

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 
 import pytest
 from textual import events
 from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
-from crm_tui.db import close_database, migrations, open_database
+from crm_tui.db import close_database, open_database
 from crm_tui.services import Actor, users
 
 TODAY = dt.date(2026, 11, 27)
@@ -66,12 +67,18 @@ async def settle(pilot) -> None:
 
 async def type_text(pilot, text: str) -> None:
     """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a terminal)."""
+    keys: list[str] = []
     for character in text:
         if ord(character) > 0xFFFF:
+            await pilot.press(*keys)
+            keys = []
             pilot.app.post_message(events.Paste(character))
             await pilot.pause()
         else:
-            await pilot.press(character)
+            keys.append(character)
+    # One press() for a run of keys: each key still waits for the app to be idle, but the
+    # whole screen is waited for once per run instead of once per key.
+    await pilot.press(*keys)
 
 
 async def open_item(pilot, item_id: str) -> None:
@@ -80,10 +87,10 @@ async def open_item(pilot, item_id: str) -> None:
 
 
 @pytest.fixture
-def ui_db(tmp_path):
+def ui_db(tmp_path, sqlite_template):
     """A SQLite database for the Textual tests (the screens do not depend on the backend)."""
-    database = open_database(str(tmp_path / "ui.db"), create=True)
-    migrations.upgrade(database)
+    shutil.copyfile(sqlite_template, tmp_path / "ui.db")
+    database = open_database(str(tmp_path / "ui.db"))
     yield database
     close_database()
 

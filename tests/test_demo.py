@@ -250,6 +250,8 @@ def test_progress_reports_translated_stages(db):
     assert "Escribiendo órdenes de servicio" in stages
 
 
+# Every measure in a row, sharing the cores with another test worker: as long as its run may take.
+@pytest.mark.timeout(600)
 def test_benchmark_quick_run_prints_every_measure(tmp_path):
     result = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--orders", "12000",

@@ -29,6 +29,9 @@ from crm_tui.services.base import writing  # noqa: E402
 from crm_tui.services.errors import DatabaseUnavailable, ValidationError  # noqa: E402
 from crm_tui.services.failures import user_message  # noqa: E402
 
+# One cluster serves the whole module: under pytest-xdist its tests stay on one worker.
+pytestmark = pytest.mark.xdist_group("own_postgres_cluster")
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_OS_USER = "postgres"
 
