@@ -381,3 +381,11 @@ async def test_a_click_on_a_key_of_the_footer_presses_it(day):
         await pilot.click(CrmFooter, offset=(column, 0))
         await settle(pilot)
         assert not isinstance(app.screen, FollowupScreen)  # the help of the home screen's keys
+
+
+def test_appointments_arriving_after_the_screen_left_are_dropped():
+    # Seen under load: the app closed while the appointments were being read, and the
+    # answer crashed the app looking for a list that was no longer there.
+    screen = FollowupScreen()
+    screen._show_appointments([])
+    assert screen.appointment_orders == []

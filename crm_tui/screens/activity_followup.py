@@ -306,7 +306,10 @@ class FollowupScreen(Screen):
 
     def _show_appointments(self, found: list) -> None:
         self.appointment_orders = found
-        options = self.query_one("#appointments", OptionList)
+        # The answer may arrive after the screen has left (the app closing, another screen).
+        options = next(iter(self.query("#appointments").results(OptionList)), None)
+        if options is None:
+            return
         highlighted = options.highlighted
         options.clear_options()
         today = self.app.today()
