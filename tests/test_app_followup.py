@@ -377,7 +377,7 @@ async def test_a_click_on_a_key_of_the_footer_presses_it(day):
         footer = app.screen.query_one(CrmFooter)
         line = str(footer.render())
         assert "o Ok" in line and "p Pend" in line and "f1 Help" in line
-        column = next(start for start, _end, key in footer.spans if key.key == "f1")
-        await pilot.click(CrmFooter, offset=(column, 0))
+        row, column = next((row, start) for row, start, _end, key in footer.spans if key.key == "f1")
+        await pilot.click(CrmFooter, offset=(column, row))
         await settle(pilot)
         assert not isinstance(app.screen, FollowupScreen)  # the help of the home screen's keys

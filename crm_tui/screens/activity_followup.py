@@ -161,8 +161,8 @@ class FollowupScreen(Screen):
                 tooltip=N_("Put the selected one back to pending")),
         Binding("c", "copy", N_("Copy"), id="followup_copy",
                 tooltip=N_("Copy the selected activity to the clipboard")),
-        Binding("l", "load", N_("Load activities"), show=False, id="followup_load"),
-        Binding("f2,m", "crm_menu", N_("Menu"), show=False, id="crm_menu", tooltip=N_("The CRM menu")),
+        Binding("l", "load", N_("Load activities"), id="followup_load"),
+        Binding("f2,m", "crm_menu", N_("Menu"), id="crm_menu", tooltip=N_("The CRM menu")),
         Binding("escape", "leave", N_("Quit"), show=False, id="leave"),
     ]
 

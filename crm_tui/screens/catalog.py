@@ -73,13 +73,11 @@ class EditScreen(Screen):
     reads it again as stored (F9, after another user changed it).
     """
 
-    # F8 and Esc are on the row of buttons just above the footer (and in F1): leaving them
-    # out of the footer keeps a screen's own keys and the CRM-wide ones in it at 80 columns.
     BINDINGS = [
-        Binding("f8", "save", N_("Save"), show=False, id="process"),
+        Binding("f8", "save", N_("Save"), id="process"),
         Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
                 tooltip=N_("Read the stored record again (what you typed stays in view)")),
-        Binding("escape", "back", N_("Back"), show=False, id="back"),
+        Binding("escape", "back", N_("Back"), id="back"),
     ]
 
     def __init__(self, title: str, specs: Sequence[Field | FieldSpec], save: Callable[[Any, dict], Any],
@@ -246,8 +244,6 @@ class CatalogScreen(ListScreen):
     ]
 
     def declared_actions(self) -> list[ListAction]:
-        # F2-F6 are on the row of buttons just above the footer (and in F1): leaving them out
-        # of the footer keeps Refresh, Esc and the CRM-wide keys in it at 80 columns.
         actions = [
             ListAction("add", "f2", N_("Add")),
             ListAction("modify", "f3", N_("Modify"), enabled=is_record),

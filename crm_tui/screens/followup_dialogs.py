@@ -18,6 +18,7 @@ from crm_tui.services.followup_filter import ANY_STATUS, DONE, PENDING, Followup
 from crm_tui.services.base import DateRange, format_date
 from crm_tui.services.errors import ValidationError
 from crm_tui.services.failures import user_message
+from crm_tui.widgets.chrome import CrmFooter
 from crm_tui.widgets.dates import DateInput
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import SafeTextArea, plain
@@ -47,6 +48,7 @@ class NoteDialog(ModalScreen[Any]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("Save F8")), variant="primary", id="save", compact=True)
                 yield Button(plain(_("Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         note = self.query_one("#note", SafeTextArea)
@@ -129,6 +131,7 @@ class LoadActivitiesDialog(ModalScreen[Any]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("Load F8")), variant="primary", id="load", compact=True)
                 yield Button(plain(_("Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         for key, value in (("person", self.filters.person_id), ("client", self.filters.client_id),

@@ -49,6 +49,7 @@ class ReviewDialog(ModalScreen):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("F8 Save")), variant="primary", id="save", compact=True)
                 yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     @property
     def form(self) -> Form:
@@ -88,10 +89,9 @@ class OrderInquiryScreen(EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
     BINDINGS = [
-        # F5 and F6 are on the row of buttons (and in F1); F7 has no button: it is in the footer.
-        Binding("f5", "verify", N_("Verify"), show=False, id="order_verify",
+        Binding("f5", "verify", N_("Verify"), id="order_verify",
                 tooltip=N_("The customer's verification")),
-        Binding("f6", "reopen", N_("Reopen"), show=False, id="order_reopen",
+        Binding("f6", "reopen", N_("Reopen"), id="order_reopen",
                 tooltip=N_("Put the order back to open")),
         Binding("f7", "next_tab", N_("Next tab"), id="order_next_tab",
                 tooltip=N_("Next tab: the order, its service entries, its reviews and history")),
