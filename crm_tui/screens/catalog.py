@@ -21,6 +21,7 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.screens.list_screen import ListAction, ListScreen
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER  # noqa: F401 (the catalog screens' sort choices)
+from crm_tui.services import conflicts
 from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.services.fields import Field
@@ -167,6 +168,8 @@ class EditScreen(Screen):
     @on(Form.SaveRefused)
     def _save_refused(self, event: Form.SaveRefused) -> None:
         event.stop()
+        if isinstance(event.error, ConflictError) and self._offer_conflict_choice():
+            return
         message = self._explain(event.error)
         self.form.show_form_error(message)
         self.app.notify(message, severity="error", markup=False)
@@ -182,6 +185,51 @@ class EditScreen(Screen):
                 reason=error.message,
                 offer=_("F9 reloads it; what you typed stays in view under each field."))
         return error.message
+
+    # --- a save that met a newer version -----------------------------------------------
+
+    def _offer_conflict_choice(self) -> bool:
+        """Another user stored the record since the form read it: show, field by field,
+        what the user has and what is stored now, and let them choose (False: there is no
+        newer version to choose from)."""
+        if self.record is None or self.reload_callable is None:
+            return False
+        try:
+            stored = self.reload_callable(self.record)
+        except ServiceError:
+            return False
+        if getattr(stored, "version", None) == getattr(self.record, "version", None):
+            return False
+        form = self.form
+        labels = {name: _(spec.label) for name, spec in form.specs.items() if form.is_shown(name)}
+        found = conflicts.differing_fields(labels, form.shown_texts(), form.texts_of(stored), form.changed_fields())
+        who = conflicts.stored_by(stored)
+        from crm_tui.widgets.conflict_dialog import ConflictDialog
+
+        form.show_form_error(_("Stored by {who} while you were editing: nothing was saved yet.").format(who=who))
+        self.app.push_screen(ConflictDialog(found, who), lambda choice: self._conflict_chosen(stored, choice))
+        return True
+
+    def _conflict_chosen(self, stored: Any, choice: dict[str, bool] | None) -> None:
+        form = self.form
+        if choice is None:
+            form.show_form_error(_("Nothing was saved; what you typed is still in the form "
+                                   "(F8 asks again, F9 shows the stored record)."))
+            return
+        held = {name: form.field_state(name) for name in form.specs}
+        changed = set(form.changed_fields())
+        self.record = stored
+        form.fill(stored)
+        for name, state in held.items():
+            if choice.get(name, name in changed):
+                form.put_back(name, state)
+        form.show_typed({})
+        form.show_form_error("")
+        if form.dirty:
+            form.save()  # over the version stored now: what was kept replaces it knowingly
+        else:
+            self.app.notify(_("The form shows the record as stored now; nothing of yours to save."),
+                            markup=False)
 
     def _gone_message(self) -> str:
         return _("{record} no longer exists: another user deleted it while you were editing. "
