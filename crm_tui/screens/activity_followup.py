@@ -445,13 +445,27 @@ class FollowupScreen(Screen):
     def _ask_note(self, record, question: str, change, done_message: str) -> None:
         from crm_tui.screens.followup_dialogs import NoteDialog
 
+        seen = {"version": record.version, "changed": False}
+
         def save(notes: str) -> Any:
-            return change(self.app.actor, record.id, record.version, notes)
+            return change(self.app.actor, record.id, seen["version"], notes)
+
+        def reread() -> str:
+            from crm_tui.services import activities, conflicts
+
+            stored = activities.get_activity(record.id)
+            seen.update(version=stored.version, changed=True)
+            return _("{who} changed activity {folio} while this was open: it is {status} now. "
+                     "F8 applies your note to it as it is now; Esc cancels.").format(
+                who=conflicts.stored_by(stored), folio=stored.folio,
+                status=activities.status_label(stored.status).lower())
 
         def saved(result: Any) -> None:
             if result is None:
+                if seen["changed"]:
+                    self.refresh_everything()
                 return
             self.notify(done_message, markup=False)
             self.refresh_everything()
 
-        self.app.push_screen(NoteDialog(question, record.followup_notes, save), saved)
+        self.app.push_screen(NoteDialog(question, record.followup_notes, save, reread), saved)

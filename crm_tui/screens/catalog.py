@@ -497,10 +497,35 @@ class CatalogScreen(ListScreen):
         except NotAllowed as error:
             self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
+        except ConflictError as error:
+            self.app.call_from_thread(self._ask_delete_again, record, error)
+            return
         except FAILURES as error:
             self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
+
+    def _ask_delete_again(self, record: Any, error: ConflictError) -> None:
+        """Someone changed the record since the list read it: show what moved, and ask
+        again before deleting it as it is now."""
+        try:
+            stored = self.fresh(record)
+        except FAILURES as failure:
+            self._change_refused(self.refusal(record, failure))
+            return
+        if getattr(stored, "version", None) == getattr(record, "version", None):
+            self._change_refused(error.message)
+            return
+        fields = [(spec.name, _(spec.label)) for spec in self.form_fields(stored)]
+        question = conflicts.delete_question(self.record_name(stored), conflicts.stored_by(stored),
+                                             conflicts.changed_between(fields, record, stored))
+        self.table.reload(keep_position=True)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(stored)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete"), no=_("Keep it")), answered)
 
     def _changed(self, message: str) -> None:
         self.app.notify(message, markup=False)

@@ -16,7 +16,7 @@ from crm_tui.i18n import N_, _
 from crm_tui.services import catalogs, users
 from crm_tui.services.followup_filter import ANY_STATUS, DONE, PENDING, FollowupFilter
 from crm_tui.services.base import DateRange, format_date
-from crm_tui.services.errors import ValidationError
+from crm_tui.services.errors import ConflictError, ValidationError
 from crm_tui.services.failures import user_message
 from crm_tui.widgets.chrome import CrmFooter
 from crm_tui.widgets.dates import DateInput
@@ -33,11 +33,15 @@ class NoteDialog(ModalScreen[Any]):
         Binding("escape", "cancel", N_("Cancel"), id="note_cancel"),
     ]
 
-    def __init__(self, question: str, notes: str, save: Callable[[str], Any]) -> None:
+    def __init__(self, question: str, notes: str, save: Callable[[str], Any],
+                 reread: Callable[[], str] | None = None) -> None:
+        # `reread()`, after another user's change, reads the record again (the next F8
+        # goes over it) and says who changed it and how it stands now.
         super().__init__()
         self.question = question
         self.notes = notes
         self.save_note = save
+        self.reread = reread
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -75,6 +79,16 @@ class NoteDialog(ModalScreen[Any]):
         worker = get_current_worker()
         try:
             result = self.save_note(notes)
+        except ConflictError as exc:
+            message = exc.message
+            if self.reread is not None:
+                try:
+                    message = self.reread()
+                except Exception as failure:  # noqa: BLE001 - shown at the note
+                    message = user_message(failure)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._refused, message)
+            return
         except Exception as exc:  # noqa: BLE001 - every refusal is shown at the note
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._refused, user_message(exc))

@@ -74,8 +74,9 @@ def changed_between(fields: Sequence[tuple[str, str]], before: Any, after: Any) 
     return changes
 
 
-def record_fields(record: Any) -> list[tuple[str, str]]:
-    """A record dataclass's own fields, named as they are (when no labels are declared)."""
-    if not dataclasses.is_dataclass(record):
-        return []
-    return [(field.name, field.name) for field in dataclasses.fields(record) if field.name not in NOT_COMPARED]
+def delete_question(name: str, who: str, changes: list[tuple[str, str, str]]) -> str:
+    """What a delete that met a newer version asks: what moved, by whom, and again."""
+    lines = [_("{who} changed {name} since you read it:").format(who=who, name=name)]
+    lines += ["  {label}: {before} → {after}".format(label=label, before=before or "—", after=after or "—")
+              for label, before, after in changes] or ["  " + _("(no field shown here changed)")]
+    return "\n".join([*lines, "", _("Delete it as it is now?")])
