@@ -202,7 +202,9 @@ class EditScreen(Screen):
             return False
         form = self.form
         labels = {name: _(spec.label) for name, spec in form.specs.items() if form.is_shown(name)}
-        found = conflicts.differing_fields(labels, form.shown_texts(), form.texts_of(stored), form.changed_fields())
+        yours, as_read = form.shown_texts(), form.texts_of(self.record)
+        changed = [name for name in labels if yours[name] != as_read[name]]
+        found = conflicts.differing_fields(labels, yours, form.texts_of(stored), changed)
         who = conflicts.stored_by(stored)
         from crm_tui.widgets.conflict_dialog import ConflictDialog
 

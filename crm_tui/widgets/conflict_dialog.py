@@ -41,7 +41,7 @@ class ConflictDialog(ModalScreen[dict[str, bool] | None]):
                                .format(who=self.stored_by)), classes="dialog-question", id="conflict-question")
             with VerticalScroll(id="conflict-fields"):
                 for conflict in self.conflicts:
-                    yield Checkbox(plain(_("Keep mine: {field}").format(field=conflict.label)),
+                    yield Checkbox(plain(self._choice_label(conflict, conflict.you_changed)),
                                    value=conflict.you_changed, id=f"keep-{conflict.name}", compact=True)
                     yield Static(plain(_("  yours:  {text}").format(text=conflict.yours or "—"), one_line=True),
                                  classes="conflict-yours")
@@ -53,6 +53,18 @@ class ConflictDialog(ModalScreen[dict[str, bool] | None]):
                 yield Button(plain(_("F3 All stored")), id="take-all", compact=True)
                 yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
         yield CrmFooter(show_command_palette=False)
+
+    @staticmethod
+    def _choice_label(conflict: FieldConflict, keep_mine: bool) -> str:
+        # Said in words: a ticked and an unticked box differ only by colour, lost without it.
+        text = _("Keep mine: {field}") if keep_mine else _("Take the stored one: {field}")
+        return text.format(field=conflict.label)
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        for conflict in self.conflicts:
+            if event.checkbox.id == f"keep-{conflict.name}":
+                event.checkbox.label = plain(self._choice_label(conflict, event.value))
 
     def on_mount(self) -> None:
         boxes = self.query(Checkbox)
