@@ -122,7 +122,7 @@ async def test_ok_on_a_copy_another_user_changed_meanwhile_is_refused(day):
         await pilot.press("f8")
         await settle(pilot)
         assert isinstance(app.screen, NoteDialog)  # still open, the note still typed
-        assert "changed this record" in str(app.screen.query_one("#note-error", Static).render())
+        assert "was changed by beto" in str(app.screen.query_one("#note-error", Static).render())
         assert app.screen.query_one(SafeTextArea).text == "Listo"
         assert get_activity(older.id).status == "pending"
         await pilot.press("escape")

@@ -455,7 +455,7 @@ class FollowupScreen(Screen):
 
             stored = activities.get_activity(record.id)
             seen.update(version=stored.version, changed=True)
-            return _("{who} changed activity {folio} while this was open: it is {status} now. "
+            return _("Activity {folio} was changed by {who} while this was open: it is {status} now. "
                      "F8 applies your note to it as it is now; Esc cancels.").format(
                 who=conflicts.stored_by(stored), folio=stored.folio,
                 status=activities.status_label(stored.status).lower())

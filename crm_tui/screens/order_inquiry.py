@@ -106,7 +106,7 @@ def order_rereader(order_id: int, seen: dict[str, Any],
         detail = orders.get_order(order_id)
         seen["version"] = detail.order.version
         shown(detail)
-        return _("{who} changed order {number} while this was open: it is {status} now. "
+        return _("Order {number} was changed by {who} while this was open: it is {status} now. "
                  "F8 applies this to it as it is now; Esc cancels.").format(
             who=conflicts.stored_by(detail.order), number=detail.order.number,
             status=orders.status_label(detail.order.status).lower())
