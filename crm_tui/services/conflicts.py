@@ -6,7 +6,6 @@ what "who stored it and when" reads.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
