@@ -122,7 +122,7 @@ async def test_ok_on_a_copy_another_user_changed_meanwhile_is_refused(day):
         await pilot.press("f8")
         await settle(pilot)
         assert isinstance(app.screen, NoteDialog)  # still open, the note still typed
-        assert "changed this record" in str(app.screen.query_one("#note-error", Static).render())
+        assert "was changed by beto" in str(app.screen.query_one("#note-error", Static).render())
         assert app.screen.query_one(SafeTextArea).text == "Listo"
         assert get_activity(older.id).status == "pending"
         await pilot.press("escape")
@@ -377,8 +377,8 @@ async def test_a_click_on_a_key_of_the_footer_presses_it(day):
         footer = app.screen.query_one(CrmFooter)
         line = str(footer.render())
         assert "o Ok" in line and "p Pend" in line and "f1 Help" in line
-        column = next(start for start, _end, key in footer.spans if key.key == "f1")
-        await pilot.click(CrmFooter, offset=(column, 0))
+        row, column = next((row, start) for row, start, _end, key in footer.spans if key.key == "f1")
+        await pilot.click(CrmFooter, offset=(column, row))
         await settle(pilot)
         assert not isinstance(app.screen, FollowupScreen)  # the help of the home screen's keys
 

@@ -265,9 +265,15 @@ async def test_a_conflict_offers_to_reload_and_keeps_what_was_typed_in_view(ui_a
                                                                             phone="55 2222 2222")))
         await pilot.press("f8")
         await settle(pilot)
+        from crm_tui.widgets.conflict_dialog import ConflictDialog
+
+        assert isinstance(app.screen, ConflictDialog) and "beto" in app.screen.stored_by
+        assert {conflict.name for conflict in app.screen.conflicts} == {"name", "phone"}
+        await pilot.press("escape")  # cancel: nothing saved, what was typed stays
+        await settle(pilot)
         assert app.screen is form_screen
         message = str(form_screen.query_one("#form-error", Static).render())
-        assert "beto changed this record" in message and "F9" in message
+        assert "Nothing was saved" in message and "F9" in message
         assert form_screen.form.values()["name"] == "Taller Ruiz e Hijos"
 
         await pilot.press("f9")
@@ -324,8 +330,12 @@ async def test_delete_carries_the_version_the_user_saw_in_every_catalog(ui_admin
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert isinstance(app.screen, MessageDialog)
-        assert "was changed by another user since the list showed it; nothing was done" in app.screen.message
+        from crm_tui.widgets.dialogs import ConfirmDialog
+
+        assert isinstance(app.screen, ConfirmDialog)  # asked again, showing what moved
+        assert "since you read it" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
     assert read(record.id).version == record.version + 1  # still there, with the other user's change
 
 

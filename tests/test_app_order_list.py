@@ -192,7 +192,7 @@ async def test_verify_and_reopen_follow_the_row_and_carry_the_listed_version(off
         await pilot.press("f8")
         await settle(pilot)
         assert app.screen is dialog  # a conflict: said, nothing overwritten, the text kept
-        assert "changed this record" in str(dialog.form.query_one("#form-error", Static).render())
+        assert "was changed by" in str(dialog.form.query_one("#form-error", Static).render())
         assert dialog.form.raw_value("customer_comments") == "Volvió a fallar"
     assert orders.get_order(done.id).order.times_reopened == 1
 

@@ -281,7 +281,7 @@ async def test_modify_in_the_inquiry_saves_and_a_stale_verification_is_a_conflic
         await pilot.press("f8")
         await settle(pilot)
         assert app.screen is dialog
-        assert "changed this record" in str(dialog.form.query_one("#form-error", Static).render())
+        assert "was changed by" in str(dialog.form.query_one("#form-error", Static).render())
         assert dialog.form.raw_value("customer_comments") == "Todo bien"
     assert orders.get_order(order.id).order.status == "open"
 

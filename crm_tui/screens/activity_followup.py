@@ -161,8 +161,8 @@ class FollowupScreen(Screen):
                 tooltip=N_("Put the selected one back to pending")),
         Binding("c", "copy", N_("Copy"), id="followup_copy",
                 tooltip=N_("Copy the selected activity to the clipboard")),
-        Binding("l", "load", N_("Load activities"), show=False, id="followup_load"),
-        Binding("f2,m", "crm_menu", N_("Menu"), show=False, id="crm_menu", tooltip=N_("The CRM menu")),
+        Binding("l", "load", N_("Load activities"), id="followup_load"),
+        Binding("f2,m", "crm_menu", N_("Menu"), id="crm_menu", tooltip=N_("The CRM menu")),
         Binding("escape", "leave", N_("Quit"), show=False, id="leave"),
     ]
 
@@ -458,13 +458,27 @@ class FollowupScreen(Screen):
     def _ask_note(self, record, question: str, change, done_message: str) -> None:
         from crm_tui.screens.followup_dialogs import NoteDialog
 
+        seen = {"version": record.version, "changed": False}
+
         def save(notes: str) -> Any:
-            return change(self.app.actor, record.id, record.version, notes)
+            return change(self.app.actor, record.id, seen["version"], notes)
+
+        def reread() -> str:
+            from crm_tui.services import activities, conflicts
+
+            stored = activities.get_activity(record.id)
+            seen.update(version=stored.version, changed=True)
+            return _("Activity {folio} was changed by {who} while this was open: it is {status} now. "
+                     "F8 applies your note to it as it is now; Esc cancels.").format(
+                who=conflicts.stored_by(stored), folio=stored.folio,
+                status=activities.status_label(stored.status).lower())
 
         def saved(result: Any) -> None:
             if result is None:
+                if seen["changed"]:
+                    self.refresh_everything()
                 return
             self.notify(done_message, markup=False)
             self.refresh_everything()
 
-        self.app.push_screen(NoteDialog(question, record.followup_notes, save), saved)
+        self.app.push_screen(NoteDialog(question, record.followup_notes, save, reread), saved)

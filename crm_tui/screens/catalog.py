@@ -21,6 +21,7 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.screens.list_screen import ListAction, ListScreen
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER  # noqa: F401 (the catalog screens' sort choices)
+from crm_tui.services import conflicts
 from crm_tui.services.errors import ConflictError, NotAllowed, NotFound, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.services.fields import Field
@@ -73,14 +74,12 @@ class EditScreen(Screen):
     reads it again as stored (F9, after another user changed it).
     """
 
-    # F8 and Esc are on the row of buttons just above the footer (and in F1): leaving them
-    # out of the footer keeps a screen's own keys and the CRM-wide ones in it at 80 columns.
     BINDINGS = [
-        Binding("f8", "save", N_("Save"), show=False, id="process"),
+        Binding("f8", "save", N_("Save"), id="process"),
         Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
                 tooltip=N_("Read the stored record again (what you typed stays in view)")),
-        Binding("escape", "back", N_("Back"), show=False, id="back"),
-        Binding("ctrl+t", "history", N_("History"), show=False, id="record_history",
+        Binding("escape", "back", N_("Back"), id="back"),
+        Binding("ctrl+t", "history", N_("History"), id="record_history",
                 tooltip=N_("Who changed this record, when, and what")),
     ]
     # The table whose audit history Ctrl+T shows for the record (None: no history).
@@ -176,6 +175,8 @@ class EditScreen(Screen):
     @on(Form.SaveRefused)
     def _save_refused(self, event: Form.SaveRefused) -> None:
         event.stop()
+        if isinstance(event.error, ConflictError) and self._offer_conflict_choice():
+            return
         message = self._explain(event.error)
         self.form.show_form_error(message)
         self.app.notify(message, severity="error", markup=False)
@@ -191,6 +192,53 @@ class EditScreen(Screen):
                 reason=error.message,
                 offer=_("F9 reloads it; what you typed stays in view under each field."))
         return error.message
+
+    # --- a save that met a newer version -----------------------------------------------
+
+    def _offer_conflict_choice(self) -> bool:
+        """Another user stored the record since the form read it: show, field by field,
+        what the user has and what is stored now, and let them choose (False: there is no
+        newer version to choose from)."""
+        if self.record is None or self.reload_callable is None:
+            return False
+        try:
+            stored = self.reload_callable(self.record)
+        except ServiceError:
+            return False
+        if getattr(stored, "version", None) == getattr(self.record, "version", None):
+            return False
+        form = self.form
+        labels = {name: _(spec.label) for name, spec in form.specs.items() if form.is_shown(name)}
+        yours, as_read = form.shown_texts(), form.texts_of(self.record)
+        changed = [name for name in labels if yours[name] != as_read[name]]
+        found = conflicts.differing_fields(labels, yours, form.texts_of(stored), changed)
+        who = conflicts.stored_by(stored)
+        from crm_tui.widgets.conflict_dialog import ConflictDialog
+
+        form.show_form_error(_("Stored by {who} while you were editing: nothing was saved yet.").format(who=who))
+        self.app.push_screen(ConflictDialog(found, who), lambda choice: self._conflict_chosen(stored, choice))
+        return True
+
+    def _conflict_chosen(self, stored: Any, choice: dict[str, bool] | None) -> None:
+        form = self.form
+        if choice is None:
+            form.show_form_error(_("Nothing was saved; what you typed is still in the form "
+                                   "(F8 asks again, F9 shows the stored record)."))
+            return
+        held = {name: form.field_state(name) for name in form.specs}
+        changed = set(form.changed_fields())
+        self.record = stored
+        form.fill(stored)
+        for name, state in held.items():
+            if choice.get(name, name in changed):
+                form.put_back(name, state)
+        form.show_typed({})
+        form.show_form_error("")
+        if form.dirty:
+            form.save()  # over the version stored now: what was kept replaces it knowingly
+        else:
+            self.app.notify(_("The form shows the record as stored now; nothing of yours to save."),
+                            markup=False)
 
     def _gone_message(self) -> str:
         return _("{record} no longer exists: another user deleted it while you were editing. "
@@ -264,8 +312,6 @@ class CatalogScreen(ListScreen):
     ]
 
     def declared_actions(self) -> list[ListAction]:
-        # F2-F6 are on the row of buttons just above the footer (and in F1): leaving them out
-        # of the footer keeps Refresh, Esc and the CRM-wide keys in it at 80 columns.
         actions = [
             ListAction("add", "f2", N_("Add")),
             ListAction("modify", "f3", N_("Modify"), enabled=is_record),
@@ -474,10 +520,35 @@ class CatalogScreen(ListScreen):
         except NotAllowed as error:
             self.app.call_from_thread(self._offer_deactivation, record, error.message)
             return
+        except ConflictError as error:
+            self.app.call_from_thread(self._ask_delete_again, record, error)
+            return
         except FAILURES as error:
             self.app.call_from_thread(self._change_refused, self.refusal(record, error))
             return
         self.app.call_from_thread(self._changed, _("«{name}» was deleted.").format(name=self.record_name(record)))
+
+    def _ask_delete_again(self, record: Any, error: ConflictError) -> None:
+        """Someone changed the record since the list read it: show what moved, and ask
+        again before deleting it as it is now."""
+        try:
+            stored = self.fresh(record)
+        except FAILURES as failure:
+            self._change_refused(self.refusal(record, failure))
+            return
+        if getattr(stored, "version", None) == getattr(record, "version", None):
+            self._change_refused(error.message)
+            return
+        fields = [(spec.name, _(spec.label)) for spec in self.form_fields(stored)]
+        question = conflicts.delete_question(self.record_name(stored), conflicts.stored_by(stored),
+                                             conflicts.changed_between(fields, record, stored))
+        self.table.reload(keep_position=True)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(stored)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete"), no=_("Keep it")), answered)
 
     def _changed(self, message: str) -> None:
         self.app.notify(message, markup=False)

@@ -16,8 +16,9 @@ from crm_tui.i18n import N_, _
 from crm_tui.services import catalogs, users
 from crm_tui.services.followup_filter import ANY_STATUS, DONE, PENDING, FollowupFilter
 from crm_tui.services.base import DateRange, format_date
-from crm_tui.services.errors import ValidationError
+from crm_tui.services.errors import ConflictError, ValidationError
 from crm_tui.services.failures import user_message
+from crm_tui.widgets.chrome import CrmFooter
 from crm_tui.widgets.dates import DateInput
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import SafeTextArea, plain
@@ -32,11 +33,15 @@ class NoteDialog(ModalScreen[Any]):
         Binding("escape", "cancel", N_("Cancel"), id="note_cancel"),
     ]
 
-    def __init__(self, question: str, notes: str, save: Callable[[str], Any]) -> None:
+    def __init__(self, question: str, notes: str, save: Callable[[str], Any],
+                 reread: Callable[[], str] | None = None) -> None:
+        # `reread()`, after another user's change, reads the record again (the next F8
+        # goes over it) and says who changed it and how it stands now.
         super().__init__()
         self.question = question
         self.notes = notes
         self.save_note = save
+        self.reread = reread
         self.saving = False
 
     def compose(self) -> ComposeResult:
@@ -47,6 +52,7 @@ class NoteDialog(ModalScreen[Any]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("Save F8")), variant="primary", id="save", compact=True)
                 yield Button(plain(_("Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         note = self.query_one("#note", SafeTextArea)
@@ -73,6 +79,16 @@ class NoteDialog(ModalScreen[Any]):
         worker = get_current_worker()
         try:
             result = self.save_note(notes)
+        except ConflictError as exc:
+            message = exc.message
+            if self.reread is not None:
+                try:
+                    message = self.reread()
+                except Exception as failure:  # noqa: BLE001 - shown at the note
+                    message = user_message(failure)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._refused, message)
+            return
         except Exception as exc:  # noqa: BLE001 - every refusal is shown at the note
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._refused, user_message(exc))
@@ -129,6 +145,7 @@ class LoadActivitiesDialog(ModalScreen[Any]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("Load F8")), variant="primary", id="load", compact=True)
                 yield Button(plain(_("Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         for key, value in (("person", self.filters.person_id), ("client", self.filters.client_id),

@@ -43,7 +43,6 @@ class ListAction:
     label: str  # N_() marked
     enabled: Callable[[Any], bool] | None = None
     tooltip: str = ""  # N_() marked: what F1's help says, when the label is too short
-    footer: bool = False  # also in the footer (the buttons above it always show it)
 
     def applies_to(self, record: Any | None) -> bool:
         if self.enabled is None:
@@ -70,7 +69,7 @@ class ListScreen(Screen):
     IDLE_SECONDS = 1.0
 
     BINDINGS = [
-        Binding(QUERY_KEY, "query", N_("Query"), show=False, id="list_query",
+        Binding(QUERY_KEY, "query", N_("Query"), id="list_query",
                 tooltip=N_("Read the list with the filters as they are")),
         Binding("f9", "refresh", N_("Refresh"), id="list_refresh", tooltip=N_("Read the list again")),
         Binding("slash,ctrl+f", "filter", N_("Filter"), show=False, id="list_filter",
@@ -101,7 +100,7 @@ class ListScreen(Screen):
         for action in self.list_actions:
             for key in action.key.split(","):
                 self._bindings.key_to_bindings.setdefault(key, []).insert(0, Binding(
-                    key, action.name, action.label, show=action.footer,
+                    key, action.name, action.label, show=True,
                     id=f"{self.BINDING_PREFIX}_{action.name}", tooltip=action.tooltip))
 
     # --- to fill in by each list -------------------------------------------------------

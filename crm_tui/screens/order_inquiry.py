@@ -15,8 +15,8 @@ from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import EditScreen, close_asking_first
 from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_input, order_lines, review_lines
-from crm_tui.services import orders
-from crm_tui.services.errors import ServiceError
+from crm_tui.services import conflicts, orders
+from crm_tui.services.errors import ConflictError, ServiceError
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import ConfirmDialog
 from crm_tui.widgets.form import Form, error_text
@@ -38,11 +38,15 @@ class ReviewDialog(ModalScreen):
         Binding("escape", "cancel", N_("Cancel"), id="review_cancel"),
     ]
 
-    def __init__(self, title: str, specs: list, save: Callable[[dict[str, Any]], Any]) -> None:
+    def __init__(self, title: str, specs: list, save: Callable[[dict[str, Any]], Any],
+                 reread: Callable[[], str] | None = None) -> None:
+        # `reread()`, after another user's change, reads the order again (the next F8 goes
+        # over it) and says who changed it and how it stands now.
         super().__init__()
         self.title_text = title
         self.specs = specs
         self.save_callable = save
+        self.reread = reread
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog review-dialog"):
@@ -51,6 +55,7 @@ class ReviewDialog(ModalScreen):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(plain(_("F8 Save")), variant="primary", id="save", compact=True)
                 yield Button(plain(_("Esc Cancel")), id="cancel", compact=True)
+        yield CrmFooter(show_command_palette=False)
 
     @property
     def form(self) -> Form:
@@ -77,7 +82,14 @@ class ReviewDialog(ModalScreen):
     @on(Form.SaveRefused)
     def _refused(self, event: Form.SaveRefused) -> None:
         event.stop()
-        self.app.notify(event.error.message, severity="error", markup=False)
+        message = event.error.message
+        if isinstance(event.error, ConflictError) and self.reread is not None:
+            try:
+                message = self.reread()
+            except ServiceError as error:
+                message = error.message
+            self.form.show_form_error(message)
+        self.app.notify(message, severity="error", markup=False)
 
     def unsaved_work(self) -> str | None:
         return self.title_text if self.form.saving or self.form.dirty else None
@@ -86,16 +98,33 @@ class ReviewDialog(ModalScreen):
         close_asking_first(self, self.form)
 
 
+def order_rereader(order_id: int, seen: dict[str, Any],
+                   shown: Callable[[orders.OrderDetail], None]) -> Callable[[], str]:
+    """For a status dialog after another user's change: reads the order again, hands it to
+    `shown`, makes the dialog's next F8 go over that version (`seen["version"]`), and says
+    who changed it and how it stands now."""
+
+    def reread() -> str:
+        detail = orders.get_order(order_id)
+        seen["version"] = detail.order.version
+        shown(detail)
+        return _("Order {number} was changed by {who} while this was open: it is {status} now. "
+                 "F8 applies this to it as it is now; Esc cancels.").format(
+            who=conflicts.stored_by(detail.order), number=detail.order.number,
+            status=orders.status_label(detail.order.status).lower())
+
+    return reread
+
+
 class OrderInquiryScreen(EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
     HISTORY_TABLE = "service_order"
 
     BINDINGS = [
-        # F5 and F6 are on the row of buttons (and in F1); F7 has no button: it is in the footer.
-        Binding("f5", "verify", N_("Verify"), show=False, id="order_verify",
+        Binding("f5", "verify", N_("Verify"), id="order_verify",
                 tooltip=N_("The customer's verification")),
-        Binding("f6", "reopen", N_("Reopen"), show=False, id="order_reopen",
+        Binding("f6", "reopen", N_("Reopen"), id="order_reopen",
                 tooltip=N_("Put the order back to open")),
         Binding("f7", "next_tab", N_("Next tab"), id="order_next_tab",
                 tooltip=N_("Next tab: the order, its service entries, its reviews and history")),
@@ -371,13 +400,15 @@ class OrderInquiryScreen(EditScreen):
         if order.status != orders.FINISHED:
             self._refuse(_("Order {number} is {status}: only finished orders can be verified."), order)
             return
+        seen = {"version": order.version}
 
         def verify(values: dict[str, Any]) -> orders.OrderRecord:
-            return orders.verify_order(self.app.actor, order.id, order.version, closed=bool(values["closed"]),
+            return orders.verify_order(self.app.actor, order.id, seen["version"], closed=bool(values["closed"]),
                                        rating=values["rating"], customer_comments=values["customer_comments"])
 
         title = _("Verify order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, orders.VERIFICATION.fields, verify), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.VERIFICATION.fields, verify, self._rereader(order, seen)),
+                             self._reviewed)
 
     def action_reopen(self) -> None:
         if self._no_order():
@@ -387,12 +418,23 @@ class OrderInquiryScreen(EditScreen):
             self._refuse(_("Order {number} is {status}: only finished or closed orders can be reopened."), order)
             return
 
+        seen = {"version": order.version}
+
         def reopen(values: dict[str, Any]) -> orders.OrderRecord:
-            return orders.reopen_order(self.app.actor, order.id, order.version,
+            return orders.reopen_order(self.app.actor, order.id, seen["version"],
                                        customer_comments=values["customer_comments"])
 
         title = _("Reopen order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, orders.REOPENING.fields, reopen), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.REOPENING.fields, reopen, self._rereader(order, seen)),
+                             self._reviewed)
+
+    def _rereader(self, order: orders.OrderRecord, seen: dict[str, Any]) -> Callable[[], str]:
+        # The order's parts on screen show it as stored now; its own form keeps what was typed.
+        def shown(detail: orders.OrderDetail) -> None:
+            self._show_number(detail.order)
+            self._show_parts(detail)
+
+        return order_rereader(order.id, seen, shown)
 
     def _refuse(self, message: str, order: orders.OrderRecord) -> None:
         self.app.notify(message.format(number=order.number, status=orders.status_label(order.status).lower()),

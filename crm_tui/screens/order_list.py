@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, ProgressBar
 
 from crm_tui.i18n import N_, _, ngettext
 from crm_tui.screens.list_screen import ListAction, ListScreen, key_label
-from crm_tui.screens.order_inquiry import ReviewDialog
+from crm_tui.screens.order_inquiry import ReviewDialog, order_rereader
 from crm_tui.services import order_query, orders
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import FAILURES, user_message
@@ -180,26 +180,33 @@ class OrderListScreen(ListScreen):
         if listed is None or not can_verify(listed):
             return
         order = listed.order
+        seen = {"version": order.version}
 
         def verify(values: dict[str, Any]) -> orders.OrderRecord:
-            return orders.verify_order(self.app.actor, order.id, order.version, closed=bool(values["closed"]),
+            return orders.verify_order(self.app.actor, order.id, seen["version"], closed=bool(values["closed"]),
                                        rating=values["rating"], customer_comments=values["customer_comments"])
 
         title = _("Verify order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, orders.VERIFICATION.fields, verify), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.VERIFICATION.fields, verify, self._rereader(order, seen)),
+                             self._reviewed)
 
     def action_reopen(self) -> None:
         listed = self._selected()
         if listed is None or not can_reopen(listed):
             return
         order = listed.order
+        seen = {"version": order.version}
 
         def reopen(values: dict[str, Any]) -> orders.OrderRecord:
-            return orders.reopen_order(self.app.actor, order.id, order.version,
+            return orders.reopen_order(self.app.actor, order.id, seen["version"],
                                        customer_comments=values["customer_comments"])
 
         title = _("Reopen order {number}").format(number=order.number)
-        self.app.push_screen(ReviewDialog(title, orders.REOPENING.fields, reopen), self._reviewed)
+        self.app.push_screen(ReviewDialog(title, orders.REOPENING.fields, reopen, self._rereader(order, seen)),
+                             self._reviewed)
+
+    def _rereader(self, order: orders.OrderRecord, seen: dict[str, Any]):
+        return order_rereader(order.id, seen, lambda detail: self.table.reload(keep_position=True))
 
     def _reviewed(self, result: orders.OrderRecord | None) -> None:
         if result is None:

@@ -21,10 +21,10 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.screens.add_activity import form_fields, no_invitation_to_type, show_contacts_client
 from crm_tui.screens.catalog import EditScreen
 from crm_tui.screens.list_screen import ListAction, ListScreen
-from crm_tui.services import activities
+from crm_tui.services import activities, conflicts
 from crm_tui.services.activities import ActivityFilter, ActivityRecord
 from crm_tui.services.base import PageRequest, format_datetime
-from crm_tui.services.errors import NotAllowed, ServiceError
+from crm_tui.services.errors import ConflictError, NotAllowed, ServiceError
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
 from crm_tui.widgets.lookup import LookupField
@@ -169,10 +169,36 @@ class QueryActivityScreen(ListScreen):
         except NotAllowed as error:
             self.app.call_from_thread(self._change_refused, error.message)
             return
+        except ConflictError as error:
+            self.app.call_from_thread(self._ask_delete_again, record, error)
+            return
         except FAILURES as error:
             self.app.call_from_thread(self._change_refused, self._refusal(error))
             return
         self.app.call_from_thread(self._deleted, record)
+
+    def _ask_delete_again(self, record: ActivityRecord, error: ConflictError) -> None:
+        """Someone changed the activity since the list read it: show what moved, and ask
+        again before deleting it as it is now."""
+        try:
+            stored = activities.get_activity(record.id)
+        except FAILURES as failure:
+            self._change_refused(self._refusal(failure))
+            return
+        if stored.version == record.version:
+            self._change_refused(error.message)
+            return
+        fields = [(field.name, _(field.label)) for field in activities.ACTIVITY_CHANGE.fields]
+        name = _("activity {folio}").format(folio=stored.folio)
+        question = conflicts.delete_question(name, conflicts.stored_by(stored),
+                                             conflicts.changed_between(fields, record, stored))
+        self.table.reload(keep_position=True)
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self._delete(stored)
+
+        self.app.push_screen(ConfirmDialog(question, yes=_("Delete"), no=_("Keep it")), answered)
 
     def _deleted(self, record: ActivityRecord) -> None:
         self.app.notify(_("Activity {folio} was deleted.").format(folio=record.folio), markup=False)

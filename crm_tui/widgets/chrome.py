@@ -90,15 +90,18 @@ class FooterKey:
 
 
 class CrmFooter(Widget, can_focus=False):
-    """The screen's keys on one line, each described in the user's language; a click on
-    one presses it, a disabled one is dimmed (and rings the bell when clicked).
+    """The screen's keys, each described in the user's language; a click on one presses
+    it, a disabled one is dimmed (and rings the bell when clicked).
 
-    One widget drawing one line, where Textual's Footer makes a widget per key: every
+    Every key the screen shows goes in: when one line cannot hold them, the footer grows
+    to two lines (or more), so that at 80 columns no key is left out of view.
+
+    One widget drawing its lines, where Textual's Footer makes a widget per key: every
     screen, the home screen's first frame included, is faster to build and style.
     """
 
     DEFAULT_CSS = """
-    CrmFooter { dock: bottom; height: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    CrmFooter { dock: bottom; height: auto; max-height: 4; text-wrap: nowrap; text-overflow: ellipsis;
                 color: $footer-foreground; background: $footer-background; }
     """
     ALLOW_SELECT = False
@@ -107,8 +110,10 @@ class CrmFooter(Widget, can_focus=False):
         # A screen whose own keys fill the line may leave Ctrl+P out (it works all the same).
         super().__init__()
         self.show_command_palette = show_command_palette
-        self.spans: list[tuple[int, int, FooterKey]] = []  # [start, end) columns of each key
+        # (row, start, end, key): [start, end) columns of each key on its row
+        self.spans: list[tuple[int, int, int, FooterKey]] = []
         self._drawn: tuple | None = None
+        self._rows = 1
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
@@ -119,14 +124,16 @@ class CrmFooter(Widget, can_focus=False):
     def bindings_changed(self, screen: Screen) -> None:
         # Textual signals on every focus move; draw again only when the keys shown change.
         if self.is_attached and screen is self.screen and self.keys() != self._drawn:
-            self.refresh()
+            self.refresh(layout=self._row_count(self.size.width) != self._rows)
 
     def keys(self) -> tuple[tuple[FooterKey, ...], FooterKey | None]:
-        """The keys of the line (one per action, in the screen's order) and the palette's."""
+        """The keys of the footer (one per action, in the screen's order) and the palette's."""
         app = self.app
         active = self.screen.active_bindings
         shown: dict[str, FooterKey] = {}
-        for _node, binding, enabled, tooltip in active.values():
+        # The screen's own keys first, the CRM-wide ones (the app's) after them.
+        ordered = sorted(active.values(), key=lambda active_binding: active_binding[0] is app)
+        for _node, binding, enabled, tooltip in ordered:
             if binding.show and binding.action not in shown:
                 shown[binding.action] = self._footer_key(binding, enabled, tooltip)
         palette = None
@@ -142,51 +149,93 @@ class CrmFooter(Widget, can_focus=False):
 
     @property
     def line_width(self) -> int:
-        """The cells the keys need (the palette's key included)."""
+        """The cells the widest row of keys needs (the palette's key included)."""
         keys, palette = self.keys()
-        return len(self._line(keys, palette, 0).plain)
+        rows = self._layout(keys, palette, self.size.width or self.app.size.width)
+        return max((self._row_width(row) for row in rows), default=0)
+
+    @property
+    def text(self) -> str:
+        """What the footer reads, its rows joined by line breaks."""
+        return self.render().plain
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return self._row_count(width)
+
+    def _row_count(self, width: int) -> int:
+        keys, palette = self.keys()
+        return max(len(self._layout(keys, palette, width or self.app.size.width)), 1)
 
     def render(self) -> Content:
         keys, palette = self.keys()
         self._drawn = (keys, palette)
-        return self._line(keys, palette, self.size.width)
+        rows = self._layout(keys, palette, self.size.width or self.app.size.width)
+        self._rows = max(len(rows), 1)
+        return self._draw(rows, palette, self.size.width)
 
-    def _line(self, keys: tuple[FooterKey, ...], palette: FooterKey | None, width: int) -> Content:
-        parts: list = []
-        spans: list[tuple[int, int, FooterKey]] = []
-        column = 0
+    @staticmethod
+    def _text_of(key: FooterKey) -> str:
+        return f"{key.display} {key.description}" if key.description else key.display
+
+    def _row_width(self, row: list[FooterKey]) -> int:
+        return sum(len(self._text_of(key)) for key in row) + max(len(row) - 1, 0)
+
+    def _layout(self, keys: tuple[FooterKey, ...], palette: FooterKey | None,
+                width: int) -> list[list[FooterKey]]:
+        """The keys in rows of at most `width` cells, in order; the palette's key ends the
+        last row (after a gap and a bar), or makes a row of its own when it has no room."""
+        rows: list[list[FooterKey]] = [[]]
         for key in keys:
-            if parts:
-                parts.append(" ")
-                column += 1
-            column = self._add_key(parts, spans, key, column)
+            row = rows[-1]
+            if row and self._row_width(row) + 1 + len(self._text_of(key)) > width:
+                rows.append([])
+            rows[-1].append(key)
         if palette is not None:
-            palette_text = f"{palette.display} {palette.description}"
-            gap = max(width - column - len(palette_text) - 1, 1)
-            parts.append(" " * gap + "│")
-            column = self._add_key(parts, spans, palette, column + gap + 1)
+            if rows[-1] and self._row_width(rows[-1]) + 2 + len(self._text_of(palette)) > width:
+                if len(rows) > 1:  # a row of its own would take one from the screen: F1 lists it
+                    return rows
+                rows.append([])
+            rows[-1].append(palette)
+        return [row for row in rows if row]
+
+    def _draw(self, rows: list[list[FooterKey]], palette: FooterKey | None, width: int) -> Content:
+        parts: list = []
+        spans: list[tuple[int, int, int, FooterKey]] = []
+        for number, row in enumerate(rows):
+            if number:
+                parts.append("\n")
+            column = 0
+            for key in row:
+                if key is palette:
+                    palette_text = self._text_of(palette)
+                    gap = max(width - column - len(palette_text) - 1, 1)
+                    parts.append(" " * gap + "│")
+                    column += gap + 1
+                elif column:
+                    parts.append(" ")
+                    column += 1
+                column = self._add_key(parts, spans, key, number, column)
         self.spans = spans
         return plain_parts(*parts)
 
-    @staticmethod
-    def _add_key(parts: list, spans: list, key: FooterKey, column: int) -> int:
+    def _add_key(self, parts: list, spans: list, key: FooterKey, row: int, column: int) -> int:
         dim = "" if key.enabled else " dim"
-        text = f"{key.display} {key.description}" if key.description else key.display
+        text = self._text_of(key)
         parts.append((key.display, "bold $footer-key-foreground" + dim))
         if key.description:
             parts.append((" " + key.description, "dim" if dim else ""))
-        spans.append((column, column + len(text), key))
+        spans.append((row, column, column + len(text), key))
         return column + len(text)
 
-    def key_at(self, column: int) -> FooterKey | None:
-        for start, end, key in self.spans:
-            if start <= column < end:
+    def key_at(self, column: int, row: int = 0) -> FooterKey | None:
+        for key_row, start, end, key in self.spans:
+            if key_row == row and start <= column < end:
                 return key
         return None
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         offset = event.get_content_offset(self)
-        key = self.key_at(offset.x) if offset is not None else None
+        key = self.key_at(offset.x, offset.y) if offset is not None else None
         if key is None:
             return
         if key.enabled:
@@ -196,5 +245,5 @@ class CrmFooter(Widget, can_focus=False):
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
         offset = event.get_content_offset(self)
-        key = self.key_at(offset.x) if offset is not None else None
+        key = self.key_at(offset.x, offset.y) if offset is not None else None
         self.tooltip = plain(key.tooltip) if key is not None and key.tooltip else None

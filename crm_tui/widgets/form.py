@@ -361,6 +361,32 @@ class Form(VerticalScroll):
     def shown_texts(self) -> dict[str, str]:
         return {name: self.shown_text(name) for name in self.specs}
 
+    def field_state(self, name: str) -> tuple[Any, str, Any]:
+        """What one field holds, as put_back() takes it again: its value, its text and (a
+        lookup) the record chosen."""
+        chosen = getattr(self.widget_for(name), "chosen_record", None)
+        return self.raw_value(name), self.shown_text(name), chosen
+
+    def put_back(self, name: str, state: tuple[Any, str, Any]) -> None:
+        """Show again what field_state() read (what the user had typed there)."""
+        raw, text, chosen = state
+        if self.specs[name].kind == LOOKUP:
+            self.widget_for(name).set_choice(raw, text, chosen)
+            self._show_fields()
+        else:
+            self.set_value(name, raw)
+
+    def texts_of(self, record: Any) -> dict[str, str]:
+        """How `record` reads in this form, field by field; the form keeps what it holds."""
+        held = {name: self.field_state(name) for name in self.specs}
+        snapshot = self._snapshot
+        self.fill(record)
+        texts = self.shown_texts()
+        for name, state in held.items():
+            self.put_back(name, state)
+        self._snapshot = snapshot
+        return texts
+
     def show_typed(self, typed: dict[str, str]) -> None:
         """Under each field named, what the user had typed there (after a reload showed
         the stored record instead); the other fields show nothing extra."""
