@@ -224,7 +224,9 @@ def test_followup_screen_in_spanish(sales, snap_compare):
 
     async def ready(pilot):
         await open_item(pilot, "query_opportunities")
-        await burst(pilot, "<enter>", "<f6>", "Eligió otro proveedor")
+        await burst(pilot, "<enter>")
+        await burst(pilot, "<f6>")
+        await burst(pilot, "Eligió otro proveedor")
         await burst(pilot, "<f8>")
 
     assert snap_compare(make_app(sales["actor"]), terminal_size=SIZE, run_before=ready)

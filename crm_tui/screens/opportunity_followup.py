@@ -157,11 +157,11 @@ class OpportunityFollowupScreen(EditScreen):
             return
         self.form.set_value("to_status", status)
         self.form.forget_checks()
-        for name in opportunities.STATUS_CHANGE.names()[1:]:
-            if self.form.is_shown(name) and name in self._fields_of(status):
-                self.form.widget_for(name).focus()
-                return
-        self.form.widget_for("comment").focus()
+        first = next((name for name in opportunities.STATUS_CHANGE.names()[1:]
+                      if self.form.is_shown(name) and name in self._fields_of(status)), "comment")
+        # At once (not after a refresh, as focus() does): keys typed right behind the
+        # button's key go to the field it shows.
+        self.set_focus(self.form.widget_for(first))
 
     @staticmethod
     def _fields_of(status: str) -> tuple[str, ...]:

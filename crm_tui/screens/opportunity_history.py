@@ -26,19 +26,20 @@ SHEET_FILE = N_("opportunity-{number}.xlsx")
 PRINT_SECONDS = 30  # lp hands the text to the print queue at once; more is a stuck system
 
 
-def print_text(text: str, title: str) -> str:
-    """Send `text` to the default printer with `lp`; what happened, as the user reads it."""
+def print_text(text: str, title: str) -> tuple[bool, str]:
+    """Send `text` to the default printer with `lp`: whether it went, and what happened as
+    the user reads it."""
     if shutil.which("lp") is None:
-        return _("There is no printing command (lp) on this computer.")
+        return False, _("There is no printing command (lp) on this computer.")
     try:
         done = subprocess.run(["lp", "-t", title], input=text, capture_output=True, text=True,
                               timeout=PRINT_SECONDS, check=False)
     except (OSError, subprocess.SubprocessError) as error:
-        return _("It could not be printed: {reason}").format(reason=error)
+        return False, _("It could not be printed: {reason}").format(reason=error)
     if done.returncode != 0:
         reason = (done.stderr or done.stdout).strip() or str(done.returncode)
-        return _("It could not be printed: {reason}").format(reason=reason)
-    return _("Sent to the printer.")
+        return False, _("It could not be printed: {reason}").format(reason=reason)
+    return True, _("Sent to the printer.")
 
 
 class OpportunityHistoryScreen(Screen):
@@ -137,7 +138,8 @@ class OpportunityHistoryScreen(Screen):
 
     @work(thread=True, exclusive=True, group="opportunity-history-print")
     def _print(self, text: str, title: str) -> None:
-        self.app.call_from_thread(self._tell, print_text(text, title), "information")
+        printed, message = print_text(text, title)
+        self.app.call_from_thread(self._tell, message, "information" if printed else "error")
 
     def _tell(self, message: str, severity: str) -> None:
         self.app.notify(message, severity=severity, markup=False, timeout=10)

@@ -200,7 +200,8 @@ class OpportunityStatus(ButtonBar, can_focus=True):
         app.open_menu(MENU_ITEM)
         screen = app.screen
         if getattr(screen, "menu_item_id", None) == MENU_ITEM and hasattr(screen, "show_filtered"):
-            screen.show_filtered(filters)
+            screen.show_filtered(filters, self.agent_name if self.agent_id != self.app.actor.id else
+                                 self.app.actor.full_name or self.app.actor.username)
 
     # --- an administrator's agent --------------------------------------------------------
 

@@ -23,7 +23,9 @@ from crm_tui.services import opportunities
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.services.opportunities import OpportunityFilter, OpportunityRecord
+from crm_tui.widgets.dates import DateInput
 from crm_tui.widgets.dialogs import AskTextDialog, MessageDialog
+from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 from crm_tui.widgets.safe import plain
 
@@ -46,7 +48,7 @@ class QueryOpportunitiesScreen(ListScreen):
         ColumnSpec(N_("Created"), lambda r: format_date(r.created_at.date()), 10),
         ColumnSpec(N_("Client"), lambda r: r.client_name, 12, grow=True),
         ColumnSpec(N_("Subject"), lambda r: r.subject, 14, grow=True),
-        ColumnSpec(N_("Next contact"), lambda r: format_date(r.next_contact_date), 10),
+        ColumnSpec(N_("Contact on"), lambda r: format_date(r.next_contact_date), 10),
     ]
     BINDINGS = [
         Binding("f6", "stop_sheet", N_("Stop sheet"), id="opportunities_stop_sheet",
@@ -55,10 +57,9 @@ class QueryOpportunitiesScreen(ListScreen):
 
     _sheet: Worker | None = None
 
-    def __init__(self, filters: OpportunityFilter | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        if filters is not None:
-            self.filters = filters
+        self.agent_name = ""
 
     def declared_actions(self) -> list[ListAction]:
         return [
@@ -81,16 +82,20 @@ class QueryOpportunitiesScreen(ListScreen):
         self._show_filters(self.filters)
 
     def _show_filters(self, filters: OpportunityFilter) -> None:
-        """The filter bar shows what the list is read with (the new ones, at first)."""
+        """The filter bar shows what the list is read with (the new ones, at first; what a
+        button of the home screen chose)."""
         status = self.query_one("#filter-status", Select)
         status.value = Select.NULL if filters.status is None else filters.status
-        if filters.agent_id is not None and filters.agent_id == self.app.actor.id:
-            agent = self.query_one("#filter-agent_id")
-            agent.set_choice(self.app.actor.id, self.app.actor.full_name or self.app.actor.username)
+        agent = self.query_one("#filter-agent_id", LookupField)
+        agent.set_choice(filters.agent_id, self.agent_name if filters.agent_id is not None else "")
+        for edge in ("start", "end"):
+            self.query_one(f"#filter-next_contact-{edge}", DateInput).set_date(getattr(filters.next_contact, edge))
 
-    def show_filtered(self, filters: OpportunityFilter) -> None:
-        """Opened from the home screen's status buttons: the list of that status."""
+    def show_filtered(self, filters: OpportunityFilter, agent_name: str = "") -> None:
+        """Opened from the home screen's buttons: the list they chose (`agent_name` names
+        the agent it is narrowed to)."""
         self.filters = filters
+        self.agent_name = agent_name
         if self.is_mounted:  # otherwise its first read and filter bar take them
             self._show_filters(filters)
             self.table.reload()

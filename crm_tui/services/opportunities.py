@@ -421,7 +421,7 @@ class OpportunityFilter:
     client_id: int | None = None
     contact_id: int | None = None
     created: DateRange = DateRange()
-    next_contact: DateRange = field(default=DateRange(), metadata=filter_field(N_("Next contact")))
+    next_contact: DateRange = field(default=DateRange(), metadata=filter_field(N_("Contact on")))
 
 
 def _filtered(query: pw.Select, filters: OpportunityFilter) -> pw.Select:
