@@ -184,8 +184,9 @@ class FollowupScreen(Screen):
         self.filters = FollowupFilter(person_id=self.app.actor.id)
         self.filter_names = {"person": self.app.actor.full_name or self.app.actor.username}
         yield StatusLine()
-        # The opportunity status buttons go here ([Nuevas 12] [En espera 3] ...).
-        yield Horizontal(id="opportunity-status")
+        from crm_tui.screens.opportunity_status import OpportunityStatus
+
+        yield OpportunityStatus(id="opportunity-status")  # [Nuevas 12] [En espera 3] ...
         yield ButtonBar([BarButton("load", _("Load activities"), "l"),
                          BarButton("new", _("New activity"), "ctrl+d"),
                          BarButton("ok", _("Ok"), "o"),
@@ -378,6 +379,7 @@ class FollowupScreen(Screen):
         self.card = None
         self.table.reload(keep_position=True)
         self._load_appointments()
+        self.query_one("#opportunity-status").reload()
 
     # --- actions -------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from crm_tui.services.base import (
     display_name,
     display_name_sql,
     format_date,
+    format_datetime,
     get_or_raise,
     iter_keyset,
     keyset_page,
@@ -47,6 +48,7 @@ from crm_tui.services import clock
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
 from crm_tui.services.fields import CHOICE, LOOKUP, MULTILINE, Entity, Field, model_length
 from crm_tui.services.fields import DATE as DATE_KIND
+from crm_tui.services.filters import filter_field
 
 NEW, WAITING, WORKING, CLOSED, LOST = Opportunity.STATUSES
 STATUSES = Opportunity.STATUSES
@@ -414,13 +416,13 @@ def get_opportunity(opportunity_id: int) -> OpportunityDetail:
 class OpportunityFilter:
     """What a list of opportunities shows: by default the new ones."""
 
-    status: str | None = NEW  # None: any status
-    type_id: int | None = None
-    agent_id: int | None = None
+    status: str | None = field(default=NEW, metadata=filter_field(choices=STATUS_LABELS))  # None: any
+    type_id: int | None = field(default=None, metadata=filter_field(N_("Type"), lookup="opportunity_type"))
+    agent_id: int | None = field(default=None, metadata=filter_field(N_("Agent")))
     client_id: int | None = None
     contact_id: int | None = None
     created: DateRange = DateRange()
-    next_contact: DateRange = DateRange()
+    next_contact: DateRange = field(default=DateRange(), metadata=filter_field(N_("Contact on")))
 
 
 def _filtered(query: pw.Select, filters: OpportunityFilter) -> pw.Select:
@@ -494,3 +496,74 @@ def count_opportunity_rows(filters: OpportunityFilter = OpportunityFilter()) -> 
     """How many rows iter_opportunity_rows(filters) gives (every opportunity has the
     contact, client, type and agent it joins)."""
     return _filtered(Opportunity.select(), filters).count()
+
+
+# --- the home screen: counts by status, and who to contact again ---------------------
+
+
+def status_counts(agent_id: int | None = None) -> dict[str, int]:
+    """How many opportunities each status holds: one agent's, or everyone's (None)."""
+    query = Opportunity.select(Opportunity.status, pw.fn.COUNT(Opportunity.id))
+    if agent_id is not None:
+        query = query.where(Opportunity.agent == agent_id)
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, count in query.group_by(Opportunity.status).tuples():
+        counts[status] = count
+    return counts
+
+
+def due_for_contact(agent_id: int | None = None, limit: int = 20) -> list[OpportunityRecord]:
+    """The open opportunities whose next contact date is today or past, the oldest first."""
+    query = (_record_query()
+             .where(Opportunity.next_contact_date <= clock.today(),
+                    Opportunity.status.in_((WAITING, WORKING))))
+    if agent_id is not None:
+        query = query.where(Opportunity.agent == agent_id)
+    rows = query.order_by(Opportunity.next_contact_date, Opportunity.number).limit(limit)
+    return [_to_record(row) for row in rows]
+
+
+def history_rows(events: list[EventRecord]) -> Iterator[tuple]:
+    """The history as rows of HISTORY_COLUMNS (for the clipboard, the sheet and the printer)."""
+    for event in events:
+        yield (event.when, event.user_name, status_label(event.from_status) if event.from_status else "",
+               status_label(event.to_status), event.comment, event.next_contact_date,
+               event.invoice_number, event.why_lost, event.to_improve)
+
+
+HISTORY_COLUMNS = [
+    Column("when", N_("When"), DATETIME, 17),
+    Column("user", N_("User"), TEXT, 20),
+    Column("from_status", N_("From"), TEXT, 10),
+    Column("to_status", N_("To"), TEXT, 10),
+    Column("comment", LABELS["comment"], TEXT, 40),
+    Column("next_contact_date", LABELS["next_contact_date"], DATE, 12),
+    Column("invoice_number", LABELS["invoice_number"], TEXT, 14),
+    Column("why_lost", LABELS["why_lost"], TEXT, 40),
+    Column("to_improve", LABELS["to_improve"], TEXT, 40),
+]
+
+
+def history_lines(record: OpportunityRecord, events: list[EventRecord]) -> list[str]:
+    """The history told in lines (the screen, the clipboard and the printer): the
+    opportunity first, then each movement with its texts, indented."""
+    lines = [_("Opportunity {number}: {subject}").format(number=record.number, subject=record.subject),
+             "{contact} ({client}) · {agent}".format(contact=record.contact_name, client=record.client_name,
+                                                      agent=record.agent_name),
+             ""]
+    for event in events:
+        move = status_label(event.to_status) if not event.from_status else "{start} → {end}".format(
+            start=status_label(event.from_status), end=status_label(event.to_status))
+        lines.append("{when} · {user} · {move}".format(
+            when=format_datetime(event.when),
+            user=event.user_name, move=move))
+        for name in ("comment", "next_contact_date", "invoice_number", "why_lost", "to_improve"):
+            value = getattr(event, name)
+            if value in (None, ""):
+                continue
+            text = format_date(value) if isinstance(value, dt.date) else clean_text(value)
+            label = _label(name)
+            for number, line in enumerate(text.splitlines() or [""]):
+                lines.append("    {label}: {line}".format(label=label, line=line) if number == 0
+                             else "    " + " " * (len(label) + 2) + line)
+    return lines
