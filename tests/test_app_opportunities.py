@@ -232,3 +232,19 @@ def test_followup_screen_in_spanish(sales, snap_compare):
         await settle(pilot)
 
     assert snap_compare(make_app(sales["actor"]), terminal_size=SIZE, run_before=ready)
+
+
+async def test_f6_and_f7_reach_the_screen_while_typing_in_a_text_area(sales):
+    # Seen in the follow-up: with the cursor in "why it was lost" (several lines), F7 chose
+    # every line of the field instead of opening the history, and neither key was in the footer.
+    app = make_app(sales["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_opportunities")
+        followup = await open_followup(pilot, "new", 1)
+        await burst(pilot, "<f6>", "Precio")
+        assert app.focused is followup.form.widget_for("why_lost")
+        footer = followup.query_one("CrmFooter").text
+        assert "f6" in footer and "f7" in footer
+        await burst(pilot, "<f7>")
+        await settle(pilot)
+        assert isinstance(app.screen, OpportunityHistoryScreen)

@@ -79,7 +79,7 @@ class EditScreen(Screen):
         Binding("f9", "reload", N_("Reload"), show=False, id="form_reload",
                 tooltip=N_("Read the stored record again (what you typed stays in view)")),
         Binding("escape", "back", N_("Back"), id="back"),
-        Binding("ctrl+t", "history", N_("History"), id="record_history",
+        Binding("ctrl+t", "history", N_("Changes"), id="record_history",
                 tooltip=N_("Who changed this record, when, and what")),
     ]
     # The table whose audit history Ctrl+T shows for the record (None: no history).

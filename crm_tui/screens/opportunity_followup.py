@@ -75,10 +75,12 @@ def status_form_fields() -> list:
 class OpportunityFollowupScreen(EditScreen):
     """The follow-up of one opportunity: choose its next status, fill what it asks, F8."""
 
+    HISTORY_TABLE = "opportunity"
+
     BINDINGS = [
         *(Binding(key, f"choose('{status}')", BUTTON_LABELS[status], id=f"opportunity_{status}")
           for _id, key, status in STATUS_BUTTONS),
-        Binding("f7", "history", N_("History"), id="opportunity_history",
+        Binding("f7", "movements", N_("History"), id="opportunity_history",
                 tooltip=N_("Every movement of the opportunity")),
     ]
 
@@ -149,7 +151,7 @@ class OpportunityFollowupScreen(EditScreen):
         elif button_id == "history":
             event.stop()
             event.prevent_default()
-            self.action_history()
+            self.action_movements()
 
     def action_choose(self, status: str) -> None:
         """Show the fields `status` asks for, and start typing in the first of them."""
@@ -194,6 +196,11 @@ class OpportunityFollowupScreen(EditScreen):
     def saved_while_typing(self, result: opportunities.OpportunityRecord) -> None:
         self.saved(result)
 
+    def _offer_conflict_choice(self) -> bool:
+        # A status change is not a field edit: there is nothing to merge field by field.
+        # The refusal says another user moved it, what was typed stays, F9 reads it again.
+        return False
+
     def action_reload(self) -> None:
         """F9 after a conflict: the opportunity as stored now; the change typed stays."""
         try:
@@ -210,7 +217,9 @@ class OpportunityFollowupScreen(EditScreen):
 
     # --- history -------------------------------------------------------------------------
 
-    def action_history(self) -> None:
+    def action_movements(self) -> None:
+        # F7 [Historial]: the opportunity's movements; Ctrl+T (every record screen) the
+        # audit trail of its fields.
         from crm_tui.screens.opportunity_history import OpportunityHistoryScreen
 
         self.app.push_screen(OpportunityHistoryScreen(self.record))

@@ -25,7 +25,7 @@ from crm_tui.services.reports.output import PreparedReport, ReportCancelled, pre
 from crm_tui.services.reports.restrictions import read_bar, restriction_filter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ChooseDialog, ConfirmDialog
-from crm_tui.widgets.filter_bar import FilterBar
+from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
 from crm_tui.widgets.safe import clean_display, plain
 
 PRINT_KEY, SHEET_KEY, CANCEL_SHEET_KEY = "f5", "f6", "f10"
@@ -47,6 +47,9 @@ class ReportScreen(Screen):
     GROUPS: tuple[str, ...] = ()
 
     BINDINGS = [
+        # The filter bar's [F7 Query] shows the report too.
+        Binding(QUERY_KEY, "query", N_("Query"), id="report_query",
+                tooltip=N_("Read the list with the filters as they are")),
         Binding(PRINT_KEY, "show_report", N_("Print"), id="report_print",
                 tooltip=N_("Show the report on screen, to print it or save it as a file")),
         Binding(SHEET_KEY, "sheet", N_("Sheet"), id="report_sheet",
@@ -135,6 +138,10 @@ class ReportScreen(Screen):
         self.action_show_report()
 
     # --- [Print]: the page view --------------------------------------------------------
+
+    def action_query(self) -> None:
+        # A binding of its own action: the footer shows one key per action.
+        self.action_show_report()
 
     def action_show_report(self) -> None:
         filters = self._filters()
