@@ -15,12 +15,14 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 from rich.console import Console
+from textual.app import App, ComposeResult
+from textual.widgets import Static
 
 from crm_tui.services import ServiceError
 from crm_tui.services import catalogs, opportunities, orders, users
 from crm_tui.services import activities as acts
 from crm_tui.services.base import Actor, clean_line, clean_text
-from crm_tui.widgets.safe import cell
+from crm_tui.widgets.safe import SafeInput, SafeOutput, cell, plain
 
 OSC52 = "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07"
 PIECES = [
@@ -302,3 +304,31 @@ def try_write(world: World, area_name: str, mode: str, field: str, value: Any) -
         raise Crash(f"{area_name}.{field}: {leaked} reached the terminal")
     return "stored"
 
+
+# --- on the screen -----------------------------------------------------------------------
+
+
+class ShownValues(SafeOutput, App):
+    """The widgets that show stored text: a label, a cell of a list, a field, a notification."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="label")
+        yield Static(id="cell")
+        yield SafeInput(id="field")
+
+    def show(self, value: str) -> None:
+        self.query_one("#label", Static).update(plain(value))
+        self.query_one("#cell", Static).update(cell(value))
+        self.query_one("#field", SafeInput).value = value
+        self.notify(f"Saved «{value[:200]}»", title=value[:40], markup=False)
+
+
+def terminal_output(app: App) -> str:
+    """What the app's next full frame writes to the terminal (the headless driver writes none)."""
+    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+
+
+def leaks(output: str) -> list[str]:
+    """What in a frame's bytes came raw from data: control characters, operating-system commands."""
+    found = raw_controls(output)
+    return found + ["OSC"] if "\x1b]" in output else found

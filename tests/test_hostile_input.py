@@ -8,13 +8,20 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from textual.app import App, ComposeResult
-from textual.widgets import Static
 
-from hostile import AREA_NAMES, hostile_texts, hostile_writes, make_world, raw_controls, try_write
+from hostile import (
+    AREA_NAMES,
+    ShownValues,
+    hostile_texts,
+    hostile_writes,
+    make_world,
+    raw_controls,
+    terminal_output,
+    try_write,
+)
 from crm_tui.db.models import Client
 from crm_tui.services.base import clean_line
-from crm_tui.widgets.safe import SafeInput, SafeOutput, cell, clean_display, plain
+from crm_tui.widgets.safe import SafeInput, clean_display
 from test_app_support import SIZE, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
 
 ON_POSTGRES = "postgres"
@@ -47,26 +54,6 @@ def test_every_service_refuses_a_hostile_value_clearly_or_stores_it_as_typed(wor
 
 
 # --- on the screen ------------------------------------------------------------------------
-
-
-class ShownValues(SafeOutput, App):
-    """The widgets that show stored text: a label, a cell of a list, a field, a notification."""
-
-    def compose(self) -> ComposeResult:
-        yield Static(id="label")
-        yield Static(id="cell")
-        yield SafeInput(id="field")
-
-    def show(self, value: str) -> None:
-        self.query_one("#label", Static).update(plain(value))
-        self.query_one("#cell", Static).update(cell(value))
-        self.query_one("#field", SafeInput).value = value
-        self.notify(f"Saved «{value[:200]}»", title=value[:40], markup=False)
-
-
-def terminal_output(app: App) -> str:
-    """What the app's next full frame writes to the terminal (the headless driver writes none)."""
-    return app.screen._compositor.render_update(full=True).render_segments(app.console)
 
 
 @settings(max_examples=5, deadline=None, database=None,
