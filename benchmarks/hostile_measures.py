@@ -33,7 +33,12 @@ QUICK_COUNT = 500
 SCREEN = (80, 24)
 
 
-def _through_services(count: int) -> tuple[int, list[str], list[str]]:
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _through_services(count: int, progress: bool = False) -> tuple[int, list[str], list[str]]:
     """(writes tried, crashes, the distinct texts tried) on the open, empty database."""
     admin = users.bootstrap_first_admin("ana", "Ana Admin")
     users.add_user(admin, users.UserInput(username="beto", full_name="Beto Agente"))
@@ -46,6 +51,8 @@ def _through_services(count: int) -> tuple[int, list[str], list[str]]:
     def one(write):
         nonlocal tried
         tried += 1
+        if tried % 500 == 0:
+            _say(progress, f"{tried:,} writes tried, {len(crashes)} crashes")
         try:
             try_write(world, *write)
         except Crash as crash:
@@ -76,7 +83,8 @@ async def _on_screen(texts: list[str]) -> list[str]:
     return crashes
 
 
-def hostile_inputs(count: int = COUNT, target: str | None = None) -> tuple[int, int, list[str]]:
+def hostile_inputs(count: int = COUNT, target: str | None = None,
+                   progress: bool = False) -> tuple[int, int, list[str]]:
     """(inputs tried, crashes, what each crash was): `count` hostile writes through the
     services on a new SQLite file (or the empty database `target`), then every distinct
     text among them on a headless screen."""
@@ -85,9 +93,10 @@ def hostile_inputs(count: int = COUNT, target: str | None = None) -> tuple[int, 
         database = open_database(target or str(folder / "hostile.db"), create=True)
         migrations.upgrade(database)
         try:
-            tried, crashes, texts = _through_services(count)
+            tried, crashes, texts = _through_services(count, progress)
         finally:
             close_database()
+        _say(progress, f"showing {len(texts):,} distinct texts on a headless screen")
         crashes += asyncio.run(_on_screen(texts))
         return tried, len(crashes), crashes
     finally:
@@ -99,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=COUNT, help="hostile writes to try")
     parser.add_argument("--db", help="an empty database (default: a new SQLite file)")
     args = parser.parse_args(argv)
-    tried, crashes, what = hostile_inputs(args.count, args.db)
+    tried, crashes, what = hostile_inputs(args.count, args.db, progress=True)
     for line in what[:20]:
         print(line)
     print(f"hostile inputs: {tried:,} tried, {crashes} crashes")
