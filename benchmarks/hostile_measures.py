@@ -65,21 +65,26 @@ def _through_services(count: int, progress: bool = False) -> tuple[int, list[str
     return tried, crashes, list(texts)
 
 
-async def _on_screen(texts: list[str]) -> list[str]:
-    """Crashes of a headless app showing each text in a label, a cell, a field and a notification."""
+async def _on_screen(texts: list[str], progress: bool = False) -> list[str]:
+    """Crashes of a headless app showing each text in a label, a cell, a field and a
+    notification, a frame of several texts at a time."""
     crashes = []
     app = ShownValues()
     async with app.run_test(size=SCREEN, notifications=True) as pilot:
-        for text in texts:
+        for start in range(0, len(texts), ShownValues.SLOTS):
+            frame = texts[start:start + ShownValues.SLOTS]
             try:
-                app.show(text)
+                for slot, text in enumerate(frame):
+                    app.show(text, slot)
                 await pilot.pause()
                 found = leaks(terminal_output(app))
             except Exception as error:  # noqa: BLE001 - that is the crash being counted
                 found = [f"{type(error).__name__}: {error}"]
             if found:
-                crashes.append(f"shown {text[:60]!r}: {found}")
+                crashes.append(f"shown {[text[:30] for text in frame]!r}: {found}")
             app.clear_notifications()
+            if start % 700 == 0:
+                _say(progress, f"{start:,} texts shown, {len(crashes)} crashes")
     return crashes
 
 
@@ -97,7 +102,7 @@ def hostile_inputs(count: int = COUNT, target: str | None = None,
         finally:
             close_database()
         _say(progress, f"showing {len(texts):,} distinct texts on a headless screen")
-        crashes += asyncio.run(_on_screen(texts))
+        crashes += asyncio.run(_on_screen(texts, progress))
         return tried, len(crashes), crashes
     finally:
         shutil.rmtree(folder, ignore_errors=True)

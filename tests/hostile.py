@@ -309,17 +309,25 @@ def try_write(world: World, area_name: str, mode: str, field: str, value: Any) -
 
 
 class ShownValues(SafeOutput, App):
-    """The widgets that show stored text: a label, a cell of a list, a field, a notification."""
+    """The widgets that show stored text: a label, a cell of a list, a field, a notification;
+    SLOTS rows of them, one line each, so one frame shows several values."""
+
+    SLOTS = 7
+    DEFAULT_CSS = """
+    Static { height: 1; }
+    SafeInput { height: 1; border: none; padding: 0 1; }
+    """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="label")
-        yield Static(id="cell")
-        yield SafeInput(id="field")
+        for slot in range(self.SLOTS):
+            yield Static(id=f"label{slot}")
+            yield Static(id=f"cell{slot}")
+            yield SafeInput(id=f"field{slot}")
 
-    def show(self, value: str) -> None:
-        self.query_one("#label", Static).update(plain(value))
-        self.query_one("#cell", Static).update(cell(value))
-        self.query_one("#field", SafeInput).value = value
+    def show(self, value: str, slot: int = 0) -> None:
+        self.query_one(f"#label{slot}", Static).update(plain(value))
+        self.query_one(f"#cell{slot}", Static).update(cell(value))
+        self.query_one(f"#field{slot}", SafeInput).value = value
         self.notify(f"Saved «{value[:200]}»", title=value[:40], markup=False)
 
 

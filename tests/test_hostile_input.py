@@ -62,15 +62,15 @@ def test_every_service_refuses_a_hostile_value_clearly_or_stores_it_as_typed(wor
 async def test_a_hostile_value_on_screen_never_reaches_the_terminal_raw(values):
     app = ShownValues()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        for value in values:
-            app.show(value)
+        for slot, value in enumerate(values):
+            app.show(value, slot)
             await pilot.pause()
             output = terminal_output(app)
             assert raw_controls(output) == [], repr(value[:80])
             assert "\x1b]" not in output, "an operating-system command (OSC) reached the terminal"
             visible = clean_display(value, one_line=True).strip()[:5]
             if visible and visible.isprintable() and visible.isascii():
-                assert visible in app.query_one("#field", SafeInput).value
+                assert visible in app.query_one(f"#field{slot}", SafeInput).value
 
 
 # --- through a form ---------------------------------------------------------------------------
