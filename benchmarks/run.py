@@ -664,6 +664,22 @@ def measure_contact_catalog(bench: Bench) -> list[Row]:
                 "<= 1.25x", verdict(memory_ratio <= 1.25))]
 
 
+def measure_hostile(bench: Bench) -> list[Row]:
+    """Hostile input through every service and a headless screen (benchmarks/hostile_measures.py),
+    on a database of its own: the benchmark's is closed meanwhile and opened again after."""
+    from hostile_measures import COUNT, QUICK_COUNT, hostile_inputs
+
+    close_database()
+    try:
+        tried, crashes, _what = hostile_inputs(QUICK_COUNT if bench.quick else COUNT)
+    except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
+        return [Row("hostile inputs", f"error: {type(exc).__name__}: {str(exc)[:80]}", target="0 crashes", ok="NO")]
+    finally:
+        open_database(str(bench.path))
+    return [Row(f"hostile inputs: {tried:,} tried, {crashes} crashes", f"{crashes} crashes",
+                target="0 crashes", ok=verdict(crashes == 0))]
+
+
 # Adding a measure is adding one function here: it takes the Bench and returns rows.
 MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_build,
@@ -679,6 +695,7 @@ MEASURES: list[Callable[[Bench], list[Row]]] = [
     measure_reports,
     measure_order_query,
     measure_home_pending,
+    measure_hostile,
 ]
 
 

@@ -164,7 +164,7 @@ def test_any_failing_part_saves_nothing(world, task, order, field):
 
 
 def test_modify_and_mark_done_or_pending(world):
-    activity = call(world)
+    activity = call(world, actor=world["agent"])
     other = new_contact(new_client("Clínica Norte"), "Dr. Vela")
     changed = modify_activity(world["agent"], activity.id, activity.version, ActivityInput(
         contact_id=other.id, detail="Ya enciende", when=dt.datetime(2026, 3, 2, 11, 0)))
@@ -186,7 +186,7 @@ def test_modify_and_mark_done_or_pending(world):
 
 
 def test_second_save_with_old_version_is_refused_and_first_kept(world):
-    activity = call(world)
+    activity = call(world, actor=world["agent"])
     modify_activity(world["admin"], activity.id, activity.version, ActivityInput(detail="Versión de Administradora"))
     with pytest.raises(ConflictError):
         modify_activity(world["agent"], activity.id, activity.version, ActivityInput(detail="Versión del técnico"))

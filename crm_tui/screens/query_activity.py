@@ -80,11 +80,15 @@ class QueryActivityScreen(ListScreen):
 
     def declared_actions(self) -> list[ListAction]:
         return [
-            ListAction("modify", "f3", N_("Modify"), enabled=lambda record: True),
+            ListAction("modify", "f3", N_("Modify"), enabled=self._may_change,
+                       tooltip=N_("Change an activity of yours or assigned to you (an administrator: any)")),
             ListAction("delete", "f4", N_("Delete"), enabled=self._may_delete,
                        tooltip=N_("Delete an activity logged by mistake (its author or an administrator)")),
             ListAction("sheet", "f5", N_("Sheet"), tooltip=N_("Write the listed activities to an .xlsx sheet")),
         ]
+
+    def _may_change(self, record: ActivityRecord) -> bool:
+        return activities.may_change(self.app.actor, record)
 
     def _may_delete(self, record: ActivityRecord) -> bool:
         return activities.may_delete(self.app.actor, record)

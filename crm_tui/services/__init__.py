@@ -9,6 +9,7 @@ from crm_tui.services.errors import (
     ConflictError,
     NotAllowed,
     NotFound,
+    PermissionDenied,
     ServiceError,
     ValidationError,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "Page",
+    "PermissionDenied",
     "PageRequest",
     "ServiceError",
     "ValidationError",

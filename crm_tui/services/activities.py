@@ -16,7 +16,7 @@ from crm_tui.db import counters
 from crm_tui.db.models import Activity, Category, Client, Contact, ServiceOrder, User
 from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
-from crm_tui.services import orders
+from crm_tui.services import orders, permissions
 from crm_tui.services.base import (
     FIRST_PAGE,
     KEEP,
@@ -30,6 +30,7 @@ from crm_tui.services.base import (
     chosen_id,
     clean_text,
     delete_versioned,
+    display_name,
     display_name_sql,
     iter_keyset,
     parse_date,
@@ -430,6 +431,7 @@ def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
     values = _activity_values(fields)
     create_task, create_order = data.create_task, data.create_order
     with writing():
+        permissions.check_add_activity(actor, values["user"])
         activity_id = _insert_activity(actor, values, _check_source(source_activity_id))
         if create_task is not None:
             _insert_task(actor, values, activity_id, create_task)
@@ -456,6 +458,15 @@ def _current(activity_id: int) -> Activity:
     return row
 
 
+def _changeable(actor: Actor, activity_id: int) -> Activity:
+    """The activity, once the actor may change it (its own, assigned to it, or an admin)."""
+    row = _current(activity_id)
+    owner = User.get_or_none(User.id == row.user_id)
+    permissions.check_change_activity(actor, row.folio, row.user_id, row.created_by, row.assignee_id,
+                                      display_name(owner) if owner else "")
+    return row
+
+
 def _as_input(row: Activity) -> dict[str, Any]:
     return {"when": row.when, "contact_id": row.contact_id, "category_id": row.category_id,
             "detail": row.detail, "kind": row.kind, "status": row.status,
@@ -473,7 +484,7 @@ def modify_activity(actor: Actor, activity_id: int, version: int, data: Activity
         raise ValidationError(
             _("These fields cannot be changed: {fields}.").format(fields=", ".join(unknown)), unknown[0])
     with writing():
-        row = _current(activity_id)
+        row = _changeable(actor, activity_id)
         values = _activity_values({**_as_input(row), **fields}, row)
         update_versioned(Activity, activity_id, version, actor, values)
     return get_activity(activity_id)
@@ -487,7 +498,7 @@ def _set_status(actor: Actor, activity_id: int, version: int, status: str, follo
     if notes:
         changes["followup_notes"] = notes
     with writing():
-        _current(activity_id)
+        _changeable(actor, activity_id)
         update_versioned(Activity, activity_id, version, actor, changes)
     return get_activity(activity_id)
 
@@ -569,6 +580,7 @@ def record_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id:
     values = _activity_values({"when": when, "contact_id": contact_id, "category_id": category_id,
                                "detail": detail, "user_id": actor.id})
     with writing():
+        permissions.check_add_activity(actor, values["user"])
         activity_id = _insert_activity(actor, values, None)
         if task is not None:
             with _part_of_form(TASK_FIELD_PREFIX):
@@ -596,7 +608,12 @@ def _order_with_defaults(order: OrderInput, activity: dict[str, Any]) -> OrderIn
 def may_delete(actor: Actor, activity: ActivityRecord) -> bool:
     """Whether `actor` may delete the activity: its author (who logged it, or whose it
     is) or an administrator."""
-    return actor.is_admin or actor.id == activity.user_id or actor.username == activity.created_by
+    return permissions.may_delete_activity(actor, activity.user_id, activity.created_by)
+
+
+def may_change(actor: Actor, activity: ActivityRecord) -> bool:
+    """Whether `actor` may change the activity: its author, its assignee or an administrator."""
+    return permissions.may_change_activity(actor, activity.user_id, activity.created_by, activity.assignee_id)
 
 
 def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
@@ -607,9 +624,8 @@ def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
     with writing():
         _current(activity_id)
         activity = get_activity(activity_id)
-        if not may_delete(actor, activity):
-            raise NotAllowed(_("Only {author} (who logged activity {folio}) or an administrator can delete it.")
-                             .format(author=activity.user_name or activity.created_by, folio=activity.folio))
+        permissions.check_delete_activity(actor, activity.folio, activity.user_id, activity.created_by,
+                                          activity.user_name)
         _refuse_if_it_has_consequences(activity)
         delete_versioned(Activity, activity_id, version, actor)
 

@@ -28,7 +28,7 @@ from crm_tui.db.models import (
 )
 from crm_tui.db.text import fold
 from crm_tui.export.table import BOOLEAN, DATE, INTEGER, TEXT, Column
-from crm_tui.i18n import N_, _, ngettext
+from crm_tui.i18n import N_, _
 from crm_tui.services.base import (
     FIRST_PAGE,
     KEEP,
@@ -54,7 +54,8 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
-from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
+from crm_tui.services import permissions
+from crm_tui.services.errors import NotFound, ValidationError
 from crm_tui.services.fields import BOOL, LOOKUP, MULTILINE, Entity, Field, model_length
 from crm_tui.services.fields import DATE as DATE_KIND
 
@@ -417,37 +418,8 @@ def _one(query: pw.ModelSelect, convert: Callable[[Any], Any], what: str, record
     return convert(row)
 
 
-_USE_PHRASES: dict[str, Callable[[int], str]] = {
-    "contacts": lambda n: ngettext("{count} contact", "{count} contacts", n),
-    "projects": lambda n: ngettext("{count} project", "{count} projects", n),
-    "projects_in_charge": lambda n: ngettext("{count} project in its charge",
-                                             "{count} projects in its charge", n),
-    "activities": lambda n: ngettext("{count} activity", "{count} activities", n),
-    "orders": lambda n: ngettext("{count} service order", "{count} service orders", n),
-    "opportunities": lambda n: ngettext("{count} opportunity", "{count} opportunities", n),
-}
-
-
-def _uses_text(counts: dict[str, int]) -> str:
-    """'12 activities and 3 service orders' for the non-zero counts."""
-    phrases = [_USE_PHRASES[what](n).format(count=n) for what, n in counts.items() if n]
-    if len(phrases) == 1:
-        return phrases[0]
-    return _("{first} and {last}").format(first=", ".join(phrases[:-1]), last=phrases[-1])
-
-
 def _count(column: pw.Field, record_id: int) -> int:
     return column.model.select().where(column == record_id).count()
-
-
-def _refuse_if_used(counts: dict[str, int], message: str, name: str) -> None:
-    if any(counts.values()):
-        raise NotAllowed(message.format(name=name, uses=_uses_text(counts)))
-
-
-def _require_admin(actor: Actor, what: str) -> None:
-    if not actor.is_admin:
-        raise NotAllowed(_("Only an administrator can change the {what}.").format(what=what))
 
 
 def _keep_counter_at_least(series: str, value: int) -> None:
@@ -543,6 +515,7 @@ def _duplicate_type() -> str:
 def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         values = _clean_named(Category, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
                               _duplicate_category())
         category_id = insert_new(Category, actor, values)
@@ -552,6 +525,7 @@ def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
 def modify_category(actor: Actor, category_id: int, version: int, data: CategoryInput) -> CategoryRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         current = get_or_raise(Category, category_id, _(KIND_CATEGORY))
         values = _clean_named(Category, _merge(NAMED_FIELDS, _current(current, NAMED_FIELDS), fields),
                               category_id, _duplicate_category())
@@ -568,7 +542,7 @@ def delete_category(actor: Actor, category_id: int, version: int) -> None:
         row = get_or_raise(Category, category_id, _(KIND_CATEGORY))
         counts = {"activities": _count(Activity.category, category_id),
                   "orders": _count(ServiceOrder.category, category_id)}
-        _refuse_if_used(counts, _("The category {name} cannot be deleted: it is used by {uses}. "
+        permissions.check_delete_unused(actor, counts, _("The category {name} cannot be deleted: it is used by {uses}. "
                                   "Deactivate it instead."), row.name)
         delete_versioned(Category, category_id, version, actor)
 
@@ -597,8 +571,8 @@ def lookup_categories(text: str, limit: int = 10, active_only: bool = True) -> l
 
 def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> OpportunityTypeRecord:
     fields = data.given()
-    _require_admin(actor, _("opportunity types"))
     with writing():
+        permissions.check_manage_catalog(actor, _("opportunity types"))
         values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, NAMED_DEFAULTS, fields), None,
                               _duplicate_type())
         type_id = insert_new(OpportunityType, actor, values)
@@ -608,8 +582,8 @@ def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> Opportunit
 def modify_opportunity_type(actor: Actor, type_id: int, version: int,
                             data: OpportunityTypeInput) -> OpportunityTypeRecord:
     fields = data.given()
-    _require_admin(actor, _("opportunity types"))
     with writing():
+        permissions.check_manage_catalog(actor, _("opportunity types"))
         current = get_or_raise(OpportunityType, type_id, _(KIND_OPPORTUNITY_TYPE))
         values = _clean_named(OpportunityType, _merge(NAMED_FIELDS, _current(current, NAMED_FIELDS), fields),
                               type_id, _duplicate_type())
@@ -623,11 +597,11 @@ def set_opportunity_type_active(actor: Actor, type_id: int, version: int,
 
 
 def delete_opportunity_type(actor: Actor, type_id: int, version: int) -> None:
-    _require_admin(actor, _("opportunity types"))
     with writing():
+        permissions.check_manage_catalog(actor, _("opportunity types"))
         row = get_or_raise(OpportunityType, type_id, _(KIND_OPPORTUNITY_TYPE))
         counts = {"opportunities": _count(Opportunity.type, type_id)}
-        _refuse_if_used(counts, _("The opportunity type {name} cannot be deleted: it is used by {uses}. "
+        permissions.check_delete_unused(actor, counts, _("The opportunity type {name} cannot be deleted: it is used by {uses}. "
                                   "Deactivate it instead."), row.name)
         delete_versioned(OpportunityType, type_id, version, actor)
 
@@ -700,6 +674,7 @@ def add_client(actor: Actor, data: ClientInput) -> ClientRecord:
     fields = data.given()
     values = _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields))
     with writing():
+        permissions.check_may_write(actor)
         client_id = _insert_client(actor, values)
     return get_client(client_id)
 
@@ -707,6 +682,7 @@ def add_client(actor: Actor, data: ClientInput) -> ClientRecord:
 def modify_client(actor: Actor, client_id: int, version: int, data: ClientInput) -> ClientRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         _update_client(actor, get_or_raise(Client, client_id, _(KIND_CLIENT)), version, fields)
     return get_client(client_id)
 
@@ -723,7 +699,7 @@ def delete_client(actor: Actor, client_id: int, version: int) -> None:
                   "activities": _count(Activity.client, client_id),
                   "orders": _count(ServiceOrder.client, client_id),
                   "opportunities": _count(Opportunity.client, client_id)}
-        _refuse_if_used(counts, _("The client {name} cannot be deleted: it has {uses}. "
+        permissions.check_delete_unused(actor, counts, _("The client {name} cannot be deleted: it has {uses}. "
                                   "Deactivate it instead."), row.name)
         delete_versioned(Client, client_id, version, actor)
 
@@ -808,6 +784,7 @@ def largest_contact_key() -> int:
 def add_contact(actor: Actor, data: ContactInput) -> ContactRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         values = _clean_contact(_merge(CONTACT_FIELDS, CONTACT_DEFAULTS, fields))
         contact_id = _insert_contact(actor, values)
     return get_contact(contact_id)
@@ -816,6 +793,7 @@ def add_contact(actor: Actor, data: ContactInput) -> ContactRecord:
 def modify_contact(actor: Actor, contact_id: int, version: int, data: ContactInput) -> ContactRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         _update_contact(actor, get_or_raise(Contact, contact_id, _(KIND_CONTACT)), version, fields)
     return get_contact(contact_id)
 
@@ -831,7 +809,7 @@ def delete_contact(actor: Actor, contact_id: int, version: int) -> None:
                   "orders": _count(ServiceOrder.contact, contact_id),
                   "opportunities": _count(Opportunity.contact, contact_id),
                   "projects_in_charge": _count(Project.contact_in_charge, contact_id)}
-        _refuse_if_used(counts, _("The contact {name} cannot be deleted: it has {uses}. "
+        permissions.check_delete_unused(actor, counts, _("The contact {name} cannot be deleted: it has {uses}. "
                                   "Deactivate it instead."), row.name)
         delete_versioned(Contact, contact_id, version, actor)
 
@@ -923,6 +901,7 @@ def largest_project_key() -> int:
 def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         values = _clean_project(_merge(PROJECT_FIELDS, PROJECT_DEFAULTS, fields))
         key = counters.take_next(counters.PROJECT_KEY)
         project_id = insert_new(Project, actor, {"key": key, **values})
@@ -932,6 +911,7 @@ def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
 def modify_project(actor: Actor, project_id: int, version: int, data: ProjectInput) -> ProjectRecord:
     fields = data.given()
     with writing():
+        permissions.check_may_write(actor)
         row = get_or_raise(Project, project_id, _(KIND_PROJECT))
         values = _clean_project(_merge(PROJECT_FIELDS, _current(row, PROJECT_FIELDS), fields), row)
         update_versioned(Project, project_id, version, actor, values)
@@ -942,7 +922,8 @@ def delete_project(actor: Actor, project_id: int, version: int) -> None:
     with writing():
         row = get_or_raise(Project, project_id, _(KIND_PROJECT))
         counts = {"orders": _count(ServiceOrder.project, project_id)}
-        _refuse_if_used(counts, _("The project {name} cannot be deleted: it has {uses}."), row.name)
+        permissions.check_delete_unused(actor, counts, _("The project {name} cannot be deleted: it has {uses}."),
+                                        row.name)
         delete_versioned(Project, project_id, version, actor)
 
 
@@ -1130,6 +1111,7 @@ def import_contact_row(actor: Actor, values: dict[str, str]) -> ContactRecord:
     contacts` writes); the client is found by key, then by name, or else created."""
     row = _normalized_row(values)
     with writing():
+        permissions.check_may_write(actor)
         key = _import_key(row, "key")
         fields = _import_fields(row, CONTACT_FIELDS)
         existing = Contact.get_or_none(Contact.key == key) if key is not None else None
@@ -1149,6 +1131,7 @@ def import_client_row(actor: Actor, values: dict[str, str]) -> ClientRecord:
     """Add or update one client from a row keyed by CLIENT_COLUMNS keys."""
     row = _normalized_row(values)
     with writing():
+        permissions.check_may_write(actor)
         key = _import_key(row, "key")
         fields = _import_fields(row, CLIENT_FIELDS)
         existing = Client.get_or_none(Client.key == key) if key is not None else None

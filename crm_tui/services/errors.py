@@ -29,6 +29,11 @@ class NotAllowed(ServiceError):
     """The user may not do this (role, inactive account, record in use)."""
 
 
+class PermissionDenied(NotAllowed):
+    """The actor's role (or inactive account) does not allow this change; raised by
+    services/permissions.py, so the screens, the command line and scripts get the same answer."""
+
+
 class NotFound(ServiceError):
     """The record does not exist (any more)."""
 

@@ -44,7 +44,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
-from crm_tui.services import clock
+from crm_tui.services import clock, permissions
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
 from crm_tui.services.fields import CHOICE, LOOKUP, MULTILINE, Entity, Field, model_length
 from crm_tui.services.fields import DATE as DATE_KIND
@@ -291,6 +291,7 @@ def add_opportunity(actor: Actor, data: OpportunityInput) -> OpportunityRecord:
     found_us_by = _check_line("found_us_by", fields.get("found_us_by"))
     observations = clean_text(fields.get("observations"))
     with writing():
+        permissions.check_may_write(actor)
         contact = _check_contact(fields.get("contact_id"))
         kind = _check_type(fields.get("type_id"))
         agent_id = fields.get("agent_id")
@@ -317,7 +318,7 @@ def modify_opportunity(actor: Actor, opportunity_id: int, version: int, data: Op
     if "observations" in fields:
         changes["observations"] = clean_text(fields["observations"])
     with writing():
-        current = get_or_raise(Opportunity, opportunity_id, _("Opportunity"))
+        current = _changeable(actor, opportunity_id)
         if "contact_id" in fields and _as_id(fields["contact_id"], "contact_id") != current.contact_id:
             contact = _check_contact(fields["contact_id"])
             changes.update(contact=contact.id, client=contact.client_id)
@@ -327,6 +328,15 @@ def modify_opportunity(actor: Actor, opportunity_id: int, version: int, data: Op
             changes["agent"] = _check_agent(fields["agent_id"]).id
         update_versioned(Opportunity, opportunity_id, version, actor, changes)
         return _read_record(opportunity_id)
+
+
+def _changeable(actor: Actor, opportunity_id: int) -> Opportunity:
+    """The opportunity, once the actor may change it (its agent, who added it, or an admin)."""
+    current = get_or_raise(Opportunity, opportunity_id, _("Opportunity"))
+    agent = User.get_or_none(User.id == current.agent_id)
+    permissions.check_change_opportunity(actor, current.number, current.agent_id, current.created_by,
+                                         display_name(agent) if agent else "")
+    return current
 
 
 def change_status(actor: Actor, opportunity_id: int, version: int, to_status: str, *,
@@ -341,7 +351,7 @@ def change_status(actor: Actor, opportunity_id: int, version: int, to_status: st
     """
     values = _status_values(to_status, comment, next_contact_date, invoice_number, why_lost, to_improve)
     with writing():
-        current = get_or_raise(Opportunity, opportunity_id, _("Opportunity"))
+        current = _changeable(actor, opportunity_id)
         if current.status in FINAL_STATUSES:
             raise ConflictError(
                 _("Opportunity {number} is already {status}; a closed or lost opportunity "

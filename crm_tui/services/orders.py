@@ -46,6 +46,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services import permissions
 from crm_tui.services.clock import now
 from crm_tui.services.filters import filter_field
 from crm_tui.services.errors import ConflictError, NotFound, ValidationError
@@ -609,6 +610,7 @@ def insert_order(actor: Actor, data: OrderInput, source_activity_id: int | None 
 
 def add_order(actor: Actor, data: OrderInput, source_activity_id: int | None = None) -> OrderRecord:
     with writing():
+        permissions.check_may_write(actor)
         order_id = insert_order(actor, data, source_activity_id)
     return _read_order(order_id)
 
@@ -637,6 +639,7 @@ def _refuse_status(row: ServiceOrder, message: str) -> None:
 def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) -> OrderRecord:
     """Change an open order's data (refused once finished or closed)."""
     with writing():
+        permissions.check_may_write(actor)
         row = _current(order_id)
         _refuse_if_changed(row, version)
         if row.status != OPEN:
@@ -673,6 +676,7 @@ def register_service(actor: Actor, order_id: int, version: int, *, when: dt.date
     work = require(clean_text(work_done), "work_done", label("work_done"))
     spent = _minutes(minutes)
     with writing():
+        permissions.check_may_write(actor)
         row = _current(order_id)
         _refuse_if_changed(row, version)
         if row.status != OPEN:
@@ -721,6 +725,7 @@ def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rat
     else:
         score = None
     with writing():
+        permissions.check_may_write(actor)
         row = _current(order_id)
         _refuse_if_changed(row, version)
         if row.status != FINISHED:
@@ -747,6 +752,7 @@ def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments
     """Put a finished or closed order back to open; its entries and reviews stay."""
     comments = clean_text(customer_comments)
     with writing():
+        permissions.check_may_write(actor)
         row = _current(order_id)
         _refuse_if_changed(row, version)
         if row.status not in (FINISHED, CLOSED):

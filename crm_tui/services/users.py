@@ -30,6 +30,7 @@ from crm_tui.services.base import (
     update_versioned,
     writing,
 )
+from crm_tui.services import permissions
 from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
 from crm_tui.services.fields import BOOL, CHOICE, Entity, Field, model_length
 
@@ -158,11 +159,6 @@ def system_actor(username: str, login: str | None = None) -> Actor:
 # --- managing users -----------------------------------------------------------------
 
 
-def _require_admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise NotAllowed(_("Only an administrator can add or change users."))
-
-
 def _clean_username(value: str) -> str:
     name = require(clean_line(value), "username", _(LABEL_USERNAME))
     limit_length(name, "username", _(LABEL_USERNAME), _USERNAME_MAX)
@@ -197,11 +193,11 @@ def _given_or(value: Any, default: Any) -> Any:
 
 
 def add_user(actor: Actor, data: UserInput) -> UserRecord:
-    _require_admin(actor)
-    name = _clean_username(_given_or(data.username, ""))
-    full = _clean_full_name(_given_or(data.full_name, ""))
-    chosen_role = _clean_role(_given_or(data.role, User.AGENT))
     with writing():
+        permissions.check_manage_users(actor)
+        name = _clean_username(_given_or(data.username, ""))
+        full = _clean_full_name(_given_or(data.full_name, ""))
+        chosen_role = _clean_role(_given_or(data.role, User.AGENT))
         existing = User.get_or_none(pw.fn.LOWER(User.username) == name.lower())
         if existing is not None:
             raise ValidationError(
@@ -232,8 +228,8 @@ def _keep_one_admin(actor: Actor, user: User, role: str, active: bool) -> None:
 
 def modify_user(actor: Actor, user_id: int, version: int, data: UserInput) -> UserRecord:
     """Change a user's full name, role or active flag (a login is never renamed)."""
-    _require_admin(actor)
     with writing():
+        permissions.check_manage_users(actor)
         user = get_or_raise(User, user_id, _("User"))
         if data.username not in (KEEP, None) and data.username != user.username:
             raise ValidationError(_("A user's login cannot be changed."), "username")
