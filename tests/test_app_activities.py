@@ -239,6 +239,8 @@ async def test_enter_opens_the_activity_and_f8_saves_the_change(logged):
 
 
 async def test_a_change_another_user_saved_first_is_refused_and_f9_reloads_keeping_what_was_typed(logged):
+    from crm_tui.widgets.conflict_dialog import ConflictDialog
+
     app = make_app(logged["actor"])
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "query_activity")
@@ -250,6 +252,9 @@ async def test_a_change_another_user_saved_first_is_refused_and_f9_reloads_keepi
                                    activities.ActivityInput(detail="Lo cambió otra persona"))
         editor.form.widget_for("detail").load_text("Mi versión")
         await burst(pilot, "<f8>")
+        # The field-by-field choice comes first; Esc cancels it and saves nothing.
+        assert isinstance(app.screen, ConflictDialog)
+        await burst(pilot, "<escape>")
         assert app.screen is editor
         assert "F9" in str(editor.form.query_one("#form-error").render())
         assert editor.form.raw_value("detail") == "Mi versión"

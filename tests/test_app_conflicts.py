@@ -101,7 +101,8 @@ async def test_ok_on_an_activity_changed_meanwhile_says_who_and_applies_only_whe
     from crm_tui.widgets.safe import SafeTextArea
     from test_app_support import TODAY
 
-    users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto Paz"))
+    # Another administrator: an agent may not change the admin's activity.
+    users.add_user(ui_admin, users.UserInput(username="beto", full_name="Beto Paz", role="admin"))
     with clock.frozen(dt.datetime.combine(TODAY, dt.time(8, 0))):
         client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Ferretería Centro"))
         contact = catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name="Ana Ruiz"))

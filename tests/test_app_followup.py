@@ -36,6 +36,8 @@ def day(ui_admin):
     """Ana's day: two pending activities (one with hostile text), one done, Beto's one."""
     admin = ui_admin
     beto = users.add_user(admin, users.UserInput(username="beto", full_name="Beto Paz"))
+    # Another administrator: an agent may not change Ana's activities (services/permissions.py).
+    users.add_user(admin, users.UserInput(username="carla", full_name="Carla Ríos", role="admin"))
     client = add_client(admin, ClientInput(name="Ferretería Centro"))
     hostile_client = add_client(admin, ClientInput(name=HOSTILE))
     ana = add_contact(admin, ContactInput(
@@ -117,17 +119,17 @@ async def test_ok_on_a_copy_another_user_changed_meanwhile_is_refused(day):
         await pilot.press("down", "o")
         await settle(pilot)
         older = day["older"]
-        modify_activity(users.identify("beto"), older.id, older.version, ActivityInput(detail="Cambió Beto"))
+        modify_activity(users.identify("carla"), older.id, older.version, ActivityInput(detail="Cambió Carla"))
         await type_text(pilot, "Listo")
         await pilot.press("f8")
         await settle(pilot)
         assert isinstance(app.screen, NoteDialog)  # still open, the note still typed
-        assert "was changed by beto" in str(app.screen.query_one("#note-error", Static).render())
+        assert "was changed by carla" in str(app.screen.query_one("#note-error", Static).render())
         assert app.screen.query_one(SafeTextArea).text == "Listo"
         assert get_activity(older.id).status == "pending"
         await pilot.press("escape")
         await settle(pilot)
-        assert "Cambió Beto" in listed(app)  # the list shows what is stored now
+        assert "Cambió Carla" in listed(app)  # the list shows what is stored now
 
 
 async def test_load_done_ones_and_pend_puts_one_back_to_pending(day):
@@ -257,7 +259,7 @@ from crm_tui.db import open_database
 from crm_tui.services import users
 from crm_tui.services.activities import ActivityInput, add_activity
 open_database(sys.argv[1])
-add_activity(users.identify("beto"), ActivityInput(when="2026-11-27 12:00", contact_id=int(sys.argv[2]),
+add_activity(users.identify("carla"), ActivityInput(when="2026-11-27 12:00", contact_id=int(sys.argv[2]),
              category_id=int(sys.argv[3]), detail="Nueva desde otra terminal", user_id=int(sys.argv[4])))
 """
 
@@ -280,7 +282,7 @@ async def test_an_activity_another_process_adds_shows_within_two_seconds_keeping
 
 def another_process_logs_an_activity(db_url: str, actor_login: str, contact_id: int, category_id: int,
                                      user_id: int) -> None:
-    subprocess.run([sys.executable, "-c", ANOTHER_PROCESS.replace('"beto"', repr(actor_login)), db_url,
+    subprocess.run([sys.executable, "-c", ANOTHER_PROCESS.replace('"carla"', repr(actor_login)), db_url,
                     str(contact_id), str(category_id), str(user_id)], check=True, timeout=60)
 
 
@@ -309,7 +311,7 @@ async def test_a_change_made_while_the_menu_is_open_shows_when_the_user_comes_ba
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        another_process_logs_an_activity(ui_db.database, "beto", day["ana"].id, day["category"].id,
+        another_process_logs_an_activity(ui_db.database, "carla", day["ana"].id, day["category"].id,
                                          day["admin"].id)
         await pilot.pause(1.5)  # the check notices it meanwhile, under the menu
         await settle(pilot)

@@ -84,7 +84,7 @@ class ListScreen(Screen):
 
     _last_input = 0.0
     _watch = None  # the change watch (services.changes), once open
-    _changed = False  # others changed the database since the list was last read
+    _others_changed = False  # others changed the database since the list was last read
     _table_found: RecordTable | None = None
     _action_buttons: dict[str, list[Button]] | None = None
 
@@ -278,7 +278,7 @@ class ListScreen(Screen):
         # changed the list meanwhile. Skipped while a read is on its way (the first one,
         # or the one an editor's save asked for).
         if self.table.fetch is not None and not self.table.is_reading:
-            self._changed = False
+            self._others_changed = False
             self.table.reload(keep_position=True)
 
     def on_key(self, event: events.Key) -> None:
@@ -310,7 +310,7 @@ class ListScreen(Screen):
             self._watch = None
 
     def _check_changes(self) -> None:
-        if self._watch is not None and not self._changed:
+        if self._watch is not None and not self._others_changed:
             self._poll_changes(self._watch)
         self._refresh_when_idle()
 
@@ -324,17 +324,17 @@ class ListScreen(Screen):
             self.app.call_from_thread(self._changed_elsewhere)
 
     def _changed_elsewhere(self) -> None:
-        self._changed = True
+        self._others_changed = True
         self._refresh_when_idle()
 
     def _refresh_when_idle(self) -> None:
         """Read the list again after others changed the database: only while this list is
         in front (back in front, it reads itself anyway) and the user is not moving in it."""
-        if not self._changed or self.app.screen is not self or self.table.is_reading:
+        if not self._others_changed or self.app.screen is not self or self.table.is_reading:
             return
         if time.monotonic() - self._last_input < self.IDLE_SECONDS:
             return
-        self._changed = False
+        self._others_changed = False
         self.table.reload(keep_position=True)
 
     def action_back(self) -> None:
