@@ -232,3 +232,19 @@ async def test_what_another_connection_adds_or_renames_shows_within_two_seconds_
             await pilot.pause(0.1)
         assert names_in_table(app) == ["Cliente A2", "Cliente B", "Cliente C"]
         assert table.current_record.name == "Cliente B"  # the user's selection kept
+
+
+async def test_a_change_heard_while_a_list_leaves_is_dropped(ui_admin):
+    # Seen in CI: the check's answer came while the app was closing, and the list looked
+    # for its table that was no longer there (NoMatches from the watch's worker).
+    from crm_tui.widgets.record_table import RecordTable
+
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        await settle(pilot)
+        screen = app.screen
+        await screen.query_one(RecordTable).remove()  # what closing the app does first
+        screen._others_changed, screen._last_input = True, 0.0
+        screen._refresh_when_idle()
+        assert screen._others_changed  # nothing read, nothing raised

@@ -330,6 +330,8 @@ class ListScreen(Screen):
     def _refresh_when_idle(self) -> None:
         """Read the list again after others changed the database: only while this list is
         in front (back in front, it reads itself anyway) and the user is not moving in it."""
+        if not self.is_attached or not self.query(RecordTable):
+            return  # the answer came while the screen was leaving (the app closing)
         if not self._others_changed or self.app.screen is not self or self.table.is_reading:
             return
         if time.monotonic() - self._last_input < self.IDLE_SECONDS:
