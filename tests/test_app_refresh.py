@@ -47,7 +47,7 @@ def users_admin() -> Actor:
 
 
 async def test_f9_shows_a_client_that_another_user_just_added(ui_admin, monkeypatch):
-    monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 3600.0)  # the live check, out of the way
+    monkeypatch.setattr(CatalogScreen, "CHANGE_CHECK_SECONDS", 3600.0)  # the live check, out of the way
     beto = agent("beto")
     catalogs.add_client(ui_admin, catalogs.ClientInput(name="Primero"))
     app = make_app(ui_admin)
@@ -84,7 +84,7 @@ async def test_a_second_app_sees_what_the_first_added_after_its_refresh(ui_admin
 
 
 async def test_the_periodic_refresh_keeps_the_cursor_on_the_same_record(ui_admin, monkeypatch):
-    monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 0.2)
+    monkeypatch.setattr(CatalogScreen, "CHANGE_CHECK_SECONDS", 0.2)
     monkeypatch.setattr(CatalogScreen, "IDLE_SECONDS", 0.0)
     beto = agent("beto")
     clients = [catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n:03}")) for n in range(1, 31)]
@@ -114,7 +114,7 @@ async def test_the_periodic_refresh_keeps_the_cursor_on_the_same_record(ui_admin
 
 
 async def test_the_periodic_refresh_waits_while_an_editor_is_open(ui_admin, monkeypatch):
-    monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 0.1)
+    monkeypatch.setattr(CatalogScreen, "CHANGE_CHECK_SECONDS", 0.1)
     monkeypatch.setattr(CatalogScreen, "IDLE_SECONDS", 0.0)
     beto = agent("beto")
     app = make_app(ui_admin)
@@ -172,7 +172,7 @@ async def test_a_save_while_another_user_holds_the_database_is_a_message(ui_admi
 
 
 async def test_the_periodic_refresh_waits_while_the_user_is_moving_in_the_list(ui_admin, monkeypatch):
-    monkeypatch.setattr(CatalogScreen, "REFRESH_SECONDS", 0.1)
+    monkeypatch.setattr(CatalogScreen, "CHANGE_CHECK_SECONDS", 0.1)
     monkeypatch.setattr(CatalogScreen, "IDLE_SECONDS", 3600.0)
     beto = agent("beto")
     catalogs.add_client(ui_admin, catalogs.ClientInput(name="Primero"))

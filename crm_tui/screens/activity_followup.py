@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _
+from crm_tui.screens.live import FollowsChanges
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import user_message
 from crm_tui.services.followup_filter import DONE, PENDING, FollowupFilter
@@ -30,8 +31,6 @@ from crm_tui.widgets.record_table import ColumnSpec, RecordTable
 from crm_tui.widgets.safe import clean_display, plain, plain_parts
 
 MENU_ITEM_ID = "activity_followup"
-# How often the screen asks whether someone else changed the database (a cheap check).
-CHANGE_CHECK_SECONDS = 0.5  # well within the 2 s the design promises
 
 def _followup():
     """The home screen's services, loaded with the first page (in its worker), not before
@@ -152,7 +151,7 @@ class FollowupTable(RecordTable):
                         tooltip=N_("Open the selected activity"))]
 
 
-class FollowupScreen(Screen):
+class FollowupScreen(FollowsChanges, Screen):
     """The home screen: what the user has to follow up, live."""
 
     BINDINGS = [
@@ -173,7 +172,6 @@ class FollowupScreen(Screen):
         self.filter_names: dict[str, str] = {}
         self.card = None  # the selected activity's ContactCard, once read
         self.appointment_orders: list = []
-        self._watch = None
         self._stale = False
         self._rows_drawn = False
 
@@ -211,11 +209,6 @@ class FollowupScreen(Screen):
         if not self.is_attached:
             return
         self.table.reload()  # the appointments and the change watch follow its rows
-
-    def on_unmount(self) -> None:
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
 
     @property
     def table(self) -> RecordTable:
@@ -257,7 +250,7 @@ class FollowupScreen(Screen):
         if home_rows_drawn is not None:
             home_rows_drawn()
         self._load_appointments()
-        self._start_watching()
+        self.follow_changes()
 
     def _show_card(self) -> None:
         record = self.selected
@@ -330,37 +323,7 @@ class FollowupScreen(Screen):
 
     # --- other users' changes ------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="followup-watch")
-    def _start_watching(self) -> None:
-        from crm_tui.services.changes import watch_changes
-
-        try:
-            watch = watch_changes()
-        except Exception:  # noqa: BLE001 - without it the screen still works, only not live
-            return
-        self.app.call_from_thread(self._watching, watch)
-
-    def _watching(self, watch) -> None:
-        if not self.is_attached:
-            watch.close()
-            return
-        self._watch = watch
-        self.set_interval(CHANGE_CHECK_SECONDS, self._check_changes)
-
-    def _check_changes(self) -> None:
-        if self._watch is not None:
-            self._poll_changes(self._watch)
-
-    @work(thread=True, exclusive=True, group="followup-watch")
-    def _poll_changes(self, watch) -> None:
-        try:
-            changed = watch.changed()
-        except Exception:  # noqa: BLE001 - the next look tries again
-            return
-        if changed:
-            self.app.call_from_thread(self._changed_elsewhere)
-
-    def _changed_elsewhere(self) -> None:
+    def others_changed(self) -> None:
         if self.is_current:
             self.refresh_everything()
         else:  # under another screen: read it again when it shows

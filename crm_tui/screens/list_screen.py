@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,6 +24,7 @@ from textual.widgets import Button, DataTable
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.help import key_name
+from crm_tui.screens.live import FollowsChanges
 from crm_tui.screens.lookups import LOOKUPS
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
@@ -55,17 +56,15 @@ def key_label(key: str) -> str:
     return key_name(key.split(",")[0])
 
 
-class ListScreen(Screen):
+class ListScreen(FollowsChanges, Screen):
     """A filter bar, the paged result and the list's action buttons."""
 
     TITLE_LABEL = N_("List")
     COLUMNS: list[ColumnSpec] = []
     FILTER: type | None = None  # the service's filter dataclass
     DEFAULT_SORT: Sort | None = None
-    # How often the list asks whether someone else changed the database (a cheap check,
-    # as the home screen's); it reads itself again only then, while it is in front and
-    # the user has not moved in it for IDLE_SECONDS, so what others change shows within 2 s.
-    REFRESH_SECONDS = 0.5
+    # When another user's change is heard (FollowsChanges), the list reads itself again
+    # while it is in front and the user has not moved in it for IDLE_SECONDS.
     IDLE_SECONDS = 1.0
 
     BINDINGS = [
@@ -83,7 +82,6 @@ class ListScreen(Screen):
     ]
 
     _last_input = 0.0
-    _watch = None  # the change watch (services.changes), once open
     _others_changed = False  # others changed the database since the list was last read
     _table_found: RecordTable | None = None
     _action_buttons: dict[str, list[Button]] | None = None
@@ -155,7 +153,7 @@ class ListScreen(Screen):
         self.table.set_fetch(self._fetch_current)
         self.table.focus()
         self._update_actions()
-        self._start_watching()
+        self.follow_changes()
 
     def _fetch_current(self, request: PageRequest) -> Page:
         # Runs in a worker: the filters and the order as they were when the read was asked for.
@@ -287,43 +285,14 @@ class ListScreen(Screen):
     def on_mouse_down(self, event: events.MouseDown) -> None:
         self._last_input = time.monotonic()
 
-    @work(thread=True, exclusive=True, group="list-watch")
-    def _start_watching(self) -> None:
-        from crm_tui.services.changes import watch_changes
+    def wants_change_check(self) -> bool:
+        return not self._others_changed  # one heard is enough until the list reads again
 
-        try:
-            watch = watch_changes()
-        except Exception:  # noqa: BLE001 - without it the list still works (F9), only not live
-            return
-        self.app.call_from_thread(self._watching, watch)
-
-    def _watching(self, watch) -> None:
-        if not self.is_attached:
-            watch.close()
-            return
-        self._watch = watch
-        self.set_interval(self.REFRESH_SECONDS, self._check_changes, name="list refresh")
-
-    def on_unmount(self) -> None:
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
-
-    def _check_changes(self) -> None:
-        if self._watch is not None and not self._others_changed:
-            self._poll_changes(self._watch)
+    def check_changes(self) -> None:
+        super().check_changes()
         self._refresh_when_idle()
 
-    @work(thread=True, exclusive=True, group="list-watch-poll")
-    def _poll_changes(self, watch) -> None:
-        try:
-            changed = watch.changed()
-        except Exception:  # noqa: BLE001 - the next look tries again
-            return
-        if changed:
-            self.app.call_from_thread(self._changed_elsewhere)
-
-    def _changed_elsewhere(self) -> None:
+    def others_changed(self) -> None:
         self._others_changed = True
         self._refresh_when_idle()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static, TabbedContent, TabPane
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.catalog import EditScreen, close_asking_first
+from crm_tui.screens.live import FollowsChanges
 from crm_tui.screens.order_parts import CheckedForm, entry_lines, order_input, order_lines, review_lines
 from crm_tui.services import conflicts, orders
 from crm_tui.services.errors import ConflictError, ServiceError
@@ -24,8 +25,6 @@ from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import plain
 
 TITLE = N_("Single order inquiry")
-# How often the screen asks whether someone else changed the database (a cheap check).
-CHANGE_CHECK_SECONDS = 0.5
 TABS = ("tab-order", "tab-entries", "tab-history")
 
 
@@ -116,7 +115,7 @@ def order_rereader(order_id: int, seen: dict[str, Any],
     return reread
 
 
-class OrderInquiryScreen(EditScreen):
+class OrderInquiryScreen(FollowsChanges, EditScreen):
     """One order, whole: data (editable while open), service entries, reviews and history."""
 
     HISTORY_TABLE = "service_order"
@@ -136,7 +135,6 @@ class OrderInquiryScreen(EditScreen):
         super().__init__(_(TITLE), orders.ORDER.fields, self._modify, reload=self._fresh)
         self.initial_number = number
         self.detail: orders.OrderDetail | None = None
-        self._watch = None
 
     # --- layout --------------------------------------------------------------------
 
@@ -183,46 +181,14 @@ class OrderInquiryScreen(EditScreen):
     def on_mount(self) -> None:
         if self.initial_number is not None:
             self._load_number(self.initial_number)
-        self._start_watching()
+        self.follow_changes()
 
     # --- what others change: the same cheap check as the lists' --------------------------
 
-    @work(thread=True, exclusive=True, group="order-watch")
-    def _start_watching(self) -> None:
-        from crm_tui.services.changes import watch_changes
+    def wants_change_check(self) -> bool:
+        return self.app.screen is self and self.record is not None
 
-        try:
-            watch = watch_changes()
-        except Exception:  # noqa: BLE001 - without it the screen still works, only not live
-            return
-        self.app.call_from_thread(self._watching, watch)
-
-    def _watching(self, watch) -> None:
-        if not self.is_attached:
-            watch.close()
-            return
-        self._watch = watch
-        self.set_interval(CHANGE_CHECK_SECONDS, self._check_changes, name="order refresh")
-
-    def on_unmount(self) -> None:
-        if self._watch is not None:
-            self._watch.close()
-            self._watch = None
-
-    def _check_changes(self) -> None:
-        if self._watch is not None and self.app.screen is self and self.record is not None:
-            self._poll_changes(self._watch)
-
-    @work(thread=True, exclusive=True, group="order-watch-poll")
-    def _poll_changes(self, watch) -> None:
-        try:
-            changed = watch.changed()
-        except Exception:  # noqa: BLE001 - the next look tries again
-            return
-        if changed:
-            self.app.call_from_thread(self._changed_elsewhere)
-
-    def _changed_elsewhere(self) -> None:
+    def others_changed(self) -> None:
         """Show the order as others left it; the form is filled again only when it holds
         nothing typed (else F8 meets their version as a conflict, the text kept)."""
         if self.record is None or self.app.screen is not self:
