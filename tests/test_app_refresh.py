@@ -7,6 +7,8 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 from crm_tui.db import database
 from crm_tui.screens.catalog import CatalogScreen, EditScreen
 from crm_tui.services import Actor, catalogs, users
@@ -248,3 +250,25 @@ async def test_a_change_heard_while_a_list_leaves_is_dropped(ui_admin):
         screen._others_changed, screen._last_input = True, 0.0
         screen._refresh_when_idle()
         assert screen._others_changed  # nothing read, nothing raised
+
+
+@pytest.mark.parametrize("item", ["query_activity", "query_opportunities", "clients"])
+async def test_a_list_sets_itself_up_once(ui_admin, monkeypatch, item):
+    # Seen in review: a list whose on_mount called super().on_mount() ran the list's own
+    # twice (Textual calls every class's handler itself): two first reads, two change
+    # checks asked for.
+    from crm_tui.screens.list_screen import ListScreen
+
+    mounted = []
+    real_on_mount = ListScreen.on_mount
+
+    def counting_on_mount(self):
+        mounted.append(type(self).__name__)
+        real_on_mount(self)
+
+    monkeypatch.setattr(ListScreen, "on_mount", counting_on_mount)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, item)
+        await settle(pilot)
+        assert len(mounted) == 1

@@ -87,7 +87,6 @@ class AddActivityScreen(EditScreen):
     def on_mount(self) -> None:
         self.form.fill(self.initial)
         no_invitation_to_type(self.form)
-        super().on_mount()
         self.query_one("#last-saved", Static).display = False
 
     @on(LookupField.Changed, "#field-contact_id")

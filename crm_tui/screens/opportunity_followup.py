@@ -122,7 +122,6 @@ class OpportunityFollowupScreen(EditScreen):
         return check
 
     def on_mount(self) -> None:
-        super().on_mount()
         self._show_record()
 
     def focus_start(self) -> None:

@@ -47,7 +47,6 @@ class ChangeActivityScreen(EditScreen):
     HISTORY_TABLE = "activity"
 
     def on_mount(self) -> None:
-        super().on_mount()
         no_invitation_to_type(self.form)
 
     @on(LookupField.Changed, "#field-contact_id")
@@ -100,7 +99,6 @@ class QueryActivityScreen(ListScreen):
             yield Button(plain(_("F6 Stop")), id="stop-sheet", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#sheet-progress").display = False
 
     def fetch(self, request: PageRequest, filters: ActivityFilter, sort: Sort | None):

@@ -77,7 +77,6 @@ class QueryOpportunitiesScreen(ListScreen):
             yield Button(plain(_("F6 Stop")), id="stop-sheet", compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#sheet-progress").display = False
         self._show_filters(self.filters)
 
