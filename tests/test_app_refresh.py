@@ -272,3 +272,19 @@ async def test_a_list_sets_itself_up_once(ui_admin, monkeypatch, item):
         await open_item(pilot, item)
         await settle(pilot)
         assert len(mounted) == 1
+
+
+@pytest.mark.parametrize("item", ["query_activity", "query_opportunities"])
+async def test_a_click_on_sheet_asks_once(ui_admin, item):
+    # Seen in review: the screen's button handler called the list's, and Textual called
+    # the list's too: one click on [Sheet] asked twice where to write it.
+    from crm_tui.widgets.dialogs import AskTextDialog
+
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, item)
+        await settle(pilot)
+        await pilot.click("#sheet")
+        await settle(pilot)
+        asking = [screen for screen in app.screen_stack if isinstance(screen, AskTextDialog)]
+        assert len(asking) == 1

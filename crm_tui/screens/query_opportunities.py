@@ -8,37 +8,28 @@ background, with a progress bar and F6 to stop it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.widgets import Button, ProgressBar, Select, Static
-from textual.worker import Worker, get_current_worker
+from textual.widgets import Select
 
-from crm_tui.i18n import N_, _, ngettext
+from crm_tui.i18n import N_, ngettext
 from crm_tui.screens.list_screen import ListAction, ListScreen
+from crm_tui.screens.list_sheet import WritesListedSheet
 from crm_tui.services import opportunities
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.services.opportunities import OpportunityFilter, OpportunityRecord
 from crm_tui.widgets.dates import DateInput
-from crm_tui.widgets.dialogs import AskTextDialog, MessageDialog
+from crm_tui.widgets.dialogs import MessageDialog
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.record_table import ColumnSpec, Sort
-from crm_tui.widgets.safe import plain
 
 TITLE = N_("Look up opportunities")
 SHEET_FILE = N_("opportunities.xlsx")
-PROGRESS_EVERY = 200  # rows written between two updates of the progress bar
 
 
-class SheetStopped(Exception):
-    """The user stopped the sheet: the half-written file is removed."""
-
-
-class QueryOpportunitiesScreen(ListScreen):
+class QueryOpportunitiesScreen(WritesListedSheet, ListScreen):
     TITLE_LABEL = TITLE
     FILTER = OpportunityFilter
     BINDING_PREFIX = "opportunities"
@@ -50,12 +41,13 @@ class QueryOpportunitiesScreen(ListScreen):
         ColumnSpec(N_("Subject"), lambda r: r.subject, 14, grow=True),
         ColumnSpec(N_("Contact on"), lambda r: format_date(r.next_contact_date), 10),
     ]
+    SHEET_FILE = SHEET_FILE
+    SHEET_TITLE = TITLE
+    SHEET_COLUMNS = opportunities.OPPORTUNITY_COLUMNS
     BINDINGS = [
         Binding("f6", "stop_sheet", N_("Stop sheet"), id="opportunities_stop_sheet",
                 tooltip=N_("Stop writing the sheet (no file is left)")),
     ]
-
-    _sheet: Worker | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -70,14 +62,7 @@ class QueryOpportunitiesScreen(ListScreen):
             ListAction("sheet", "f5", N_("Sheet"), tooltip=N_("Write the listed opportunities to an .xlsx sheet")),
         ]
 
-    def compose_below_table(self) -> ComposeResult:
-        with Horizontal(id="sheet-progress", classes="search-row"):
-            yield Static("", id="sheet-status")
-            yield ProgressBar(id="sheet-bar", show_eta=False)
-            yield Button(plain(_("F6 Stop")), id="stop-sheet", compact=True)
-
     def on_mount(self) -> None:
-        self.query_one("#sheet-progress").display = False
         self._show_filters(self.filters)
 
     def _show_filters(self, filters: OpportunityFilter) -> None:
@@ -101,11 +86,6 @@ class QueryOpportunitiesScreen(ListScreen):
 
     def fetch(self, request: PageRequest, filters: OpportunityFilter, sort: Sort | None):
         return opportunities.list_opportunities(filters, request)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop_sheet":
-            return self._sheet is not None
-        return super().check_action(action, parameters)
 
     # --- follow-up and history -------------------------------------------------------------
 
@@ -146,79 +126,15 @@ class QueryOpportunitiesScreen(ListScreen):
 
     # --- sheet ---------------------------------------------------------------------------
 
-    def action_sheet(self) -> None:
-        if self._sheet is not None:
-            self.app.notify(_("A sheet is already being written (F6 stops it)."), markup=False)
-            return
-        filters = self.filters  # exactly what the list shows now
+    def count_sheet_rows(self, filters: OpportunityFilter) -> int:
+        return opportunities.count_opportunity_rows(filters)
 
-        def answered(path: str | None) -> None:
-            if path:
-                self._start_sheet(Path(path).expanduser(), filters)
+    def iter_sheet_rows(self, filters: OpportunityFilter) -> Iterable[tuple]:
+        return opportunities.iter_opportunity_rows(filters)
 
-        self.app.push_screen(AskTextDialog(_("Save the sheet as:"), "~/" + _(SHEET_FILE)), answered)
-
-    def _start_sheet(self, target: Path, filters: OpportunityFilter) -> None:
-        self.query_one("#sheet-progress").display = True
-        self.query_one("#sheet-status", Static).update(plain(_("Writing {path}…").format(path=target)))
-        self.query_one("#sheet-bar", ProgressBar).update(total=None, progress=0)
-        self._sheet = self._write_sheet(target, filters)
-        self.refresh_bindings()
-
-    def action_stop_sheet(self) -> None:
-        if self._sheet is not None:
-            self._sheet.cancel()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "stop-sheet":
-            event.stop()
-            self.action_stop_sheet()
-            return
-        super().on_button_pressed(event)
-
-    @work(thread=True, exclusive=True, group="opportunity-sheet")
-    def _write_sheet(self, target: Path, filters: OpportunityFilter) -> None:
-        from crm_tui.export.xlsx import ExportError, write_xlsx
-
-        worker = get_current_worker()
-        try:
-            total = opportunities.count_opportunity_rows(filters)
-            self.app.call_from_thread(self._sheet_progress, 0, total)
-            rows = self._watched(opportunities.iter_opportunity_rows(filters), total, worker)
-            count = write_xlsx(target, opportunities.OPPORTUNITY_COLUMNS, rows, sheet_title=_(TITLE))
-        except SheetStopped:
-            self.app.call_from_thread(self._sheet_ended, _("The sheet was stopped; no file was written."),
-                                      "warning")
-            return
-        except ExportError as error:
-            self.app.call_from_thread(self._sheet_ended, str(error), "error")
-            return
-        except FAILURES as error:
-            self.app.call_from_thread(self._sheet_ended, user_message(error), "error")
-            return
-        message = ngettext("{count} opportunity written to {path}", "{count} opportunities written to {path}",
-                           count).format(count=count, path=target)
-        self.app.call_from_thread(self._sheet_ended, message, "information")
-
-    def _watched(self, rows: Iterable[tuple], total: int, worker: Worker) -> Iterator[tuple]:
-        """The rows, telling the progress bar as they go, stopping when the user asks."""
-        for written, row in enumerate(rows, 1):
-            if worker.is_cancelled:
-                raise SheetStopped()
-            yield row
-            if written % PROGRESS_EVERY == 0:
-                self.app.call_from_thread(self._sheet_progress, written, total)
-        if worker.is_cancelled:
-            raise SheetStopped()
-
-    def _sheet_progress(self, written: int, total: int) -> None:
-        self.query_one("#sheet-bar", ProgressBar).update(total=max(total, 1), progress=written)
-
-    def _sheet_ended(self, message: str, severity: str) -> None:
-        self._sheet = None
-        self.query_one("#sheet-progress").display = False
-        self.refresh_bindings()
-        self.app.notify(message, severity=severity, markup=False, timeout=10)
+    def sheet_written(self, count: int, path: Path) -> str:
+        return ngettext("{count} opportunity written to {path}", "{count} opportunities written to {path}",
+                        count).format(count=count, path=path)
 
 
 def make_screen(app) -> QueryOpportunitiesScreen:
