@@ -81,7 +81,7 @@ def command_report(args: argparse.Namespace) -> int:
     rows = _checked_rows(report.rows(filters))
     chart = (lambda: report.chart(filters)) if report.chart is not None else None
     if output is not None:
-        return _to_file(output, report, filters, restrictions, rows, chart)
+        return _to_file(output, report, filters, rows)
     from crm_tui.export.report import text_lines
 
     lines = text_lines(report, restrictions, rows, chart)
@@ -138,17 +138,17 @@ def _output_file(name: str, replace: bool, formats: tuple[str, ...]) -> Path:
     return path
 
 
-def _to_file(output: Path, report, filters, restrictions, rows, chart) -> int:
+def _to_file(output: Path, report, filters, rows) -> int:
     suffix = output.suffix.lower()
     replacing = output.exists()
     try:
         with _hang_up_as_interrupt():
             if suffix == ".xlsx":
                 count = _write_sheet(output, report, filters, rows)
-            elif suffix == ".ics":
-                count = _write_calendar(output, report, filters)
             else:
-                count = _write_page(output, suffix, report, restrictions, rows, chart)
+                from crm_tui.services.reports.output import prepare
+
+                count = prepare(report, filters).write_file(output, rows)
     except KeyboardInterrupt as exc:
         message = (_("Report interrupted: {path} was left as it was.") if replacing
                    else _("Report interrupted: {path} was not written."))
@@ -178,35 +178,6 @@ def _write_sheet(output: Path, report, filters, rows) -> int:
     finally:
         if progress is not None:
             progress.clear()
-
-
-def _write_calendar(output: Path, report, filters) -> int:
-    from crm_tui.export.ics import calendar_lines
-    from crm_tui.export.report import write_atomically
-    from crm_tui.services.clock import now
-
-    events = list(report.events(filters))  # one technician's day: a handful
-    write_atomically(output, calendar_lines(events, now(), _(report.title)), newline="")
-    return len(events)
-
-
-def _write_page(output: Path, suffix: str, report, restrictions, rows, chart) -> int:
-    from crm_tui.export.report import html_lines, text_lines, write_atomically
-
-    counted = _Counted(rows)
-    writer = html_lines if suffix == ".html" else text_lines
-    write_atomically(output, (line + "\n" for line in writer(report, restrictions, counted, chart)))
-    return counted.count
-
-
-class _Counted:
-    def __init__(self, rows: Iterable[tuple]):
-        self.rows, self.count = rows, 0
-
-    def __iter__(self) -> Iterator[tuple]:
-        for row in self.rows:
-            self.count += 1
-            yield row
 
 
 # --- the printer ----------------------------------------------------------------------

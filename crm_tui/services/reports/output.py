@@ -43,9 +43,9 @@ class PreparedReport:
         """How many rows the report gives, when it says so cheaply (for a sheet's progress)."""
         return self.report.count(self.filters) if self.report.count is not None else None
 
-    def write_file(self, path: Path) -> int:
+    def write_file(self, path: Path, rows: Iterable[tuple] | None = None) -> int:
         """The page as .txt or .html, or the appointments as .ics, by the file's extension;
-        how many rows it holds."""
+        how many rows it holds. `rows`: the report's rows when the caller has them already."""
         suffix = path.suffix.lower()
         if suffix == ".ics":
             from crm_tui.export.ics import calendar_lines
@@ -54,7 +54,7 @@ class PreparedReport:
             events = list(self.report.events(self.filters))  # one technician's day: a handful
             write_atomically(path, calendar_lines(events, now(), self.title), newline="")
             return len(events)
-        counted = _Counted(self.report.rows(self.filters))
+        counted = _Counted(self.report.rows(self.filters) if rows is None else rows)
         writer = html_lines if suffix == ".html" else text_lines
         write_atomically(path, (line + "\n" for line in writer(self.report, self.restrictions, counted,
                                                                 self._chart())))
