@@ -495,8 +495,12 @@ def compile_like_an_installation() -> None:
     PYTHONDONTWRITEBYTECODE set) every start would otherwise compile the CRM's modules
     again, while Textual's come compiled from its installation."""
     import compileall
+    import importlib.util
 
-    compileall.compile_dir(str(HERE.parent / "crm_tui"), quiet=1)
+    # The package the measured processes import, which an installation may place
+    # somewhere other than beside this script.
+    package = Path(importlib.util.find_spec("crm_tui").origin).parent
+    compileall.compile_dir(str(package), quiet=1)
 
 
 def measure_startup(bench: Bench) -> list[Row]:

@@ -41,7 +41,7 @@ def _followup():
 
 
 def _status_text(record) -> str:
-    from crm_tui.services.activities import kind_label, status_label
+    from crm_tui.services.activity_records import kind_label, status_label
 
     if not record.is_task:
         return status_label(record.status)
@@ -200,10 +200,24 @@ class FollowupScreen(FollowsChanges, Screen):
     def on_mount(self) -> None:
         self._show_title()
         self.table.focus()
-        # The reads start once the screen is on the terminal: their threads would
-        # otherwise take turns with the one drawing it, and the rows arrive just after.
-        # The appointments and the change watch wait for the rows, for the same reason.
-        self.call_after_refresh(self._start_reading)
+        # The first page is read here, before the first frame, so that frame already
+        # shows the rows: one page is a few milliseconds, while reading it in a thread
+        # after the frame costs more frames and the thread's turns with the one drawing.
+        # The appointments and the change watch wait for the rows.
+        if not self._show_first_page():
+            self.call_after_refresh(self._start_reading)
+
+    def _show_first_page(self) -> bool:
+        # As many rows as the terminal has lines: the next ones are read as the cursor
+        # goes down, as any page (every row given to the table costs before the frame).
+        request = PageRequest(limit=min(self.table.page_size, max(self.app.size.height, 10)))
+        try:
+            page = _followup().list_followup(self.filters, request)
+        except Exception:  # noqa: BLE001 - read again in the table's worker, which says why
+            return False
+        self.table.show_page(page, request)
+        self._rows_in_place()
+        return True
 
     def _start_reading(self) -> None:
         if not self.is_attached:
@@ -240,12 +254,15 @@ class FollowupScreen(FollowsChanges, Screen):
         self._show_card()
         if not self._rows_drawn:
             self._rows_drawn = True
+            self._rows_in_place()
             self.call_after_refresh(self._first_rows_drawn)
 
+    def _rows_in_place(self) -> None:
+        rows_in_place = getattr(self.app, "rows_in_place", None)
+        if rows_in_place is not None:  # the start-up benchmark of the home screen's rows
+            rows_in_place()
+
     def _first_rows_drawn(self) -> None:
-        mark_frame = getattr(self.app, "mark_frame", None)
-        if mark_frame is not None:  # the start-up benchmark of the home screen's rows
-            mark_frame()
         home_rows_drawn = getattr(self.app, "home_rows_drawn", None)
         if home_rows_drawn is not None:
             home_rows_drawn()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from crm_tui.db.models import Activity, Client, Contact, ServiceOrder
 from crm_tui.i18n import N_, _
-from crm_tui.services import activities, clock, orders
-from crm_tui.services.activities import ActivityRecord
+from crm_tui.services import activity_records, clock
+from crm_tui.services.activity_records import ActivityRecord
 from crm_tui.services.base import (
     FIRST_PAGE,
     Actor,
@@ -23,10 +24,16 @@ from crm_tui.services.base import (
     clean_text,
     format_datetime,
     keyset_page,
+    paged_records,
 )
 from crm_tui.services.errors import NotFound, ValidationError
 from crm_tui.services.followup_filter import ANY_STATUS, FollowupFilter  # noqa: F401 - part of this module's API
-from crm_tui.services.orders import OPEN, OrderRecord
+
+if TYPE_CHECKING:
+    from crm_tui.services.orders import OrderRecord
+
+# The home screen reads its first page before its first frame: what only later actions
+# need (orders, the activities' writes) is imported by those actions.
 
 APPOINTMENT_DAYS = 7  # today and the six days after it
 APPOINTMENT_LIMIT = 20
@@ -52,7 +59,7 @@ def _followup_ids(filters: FollowupFilter, person: pw.Expression | None = None) 
     "logged by or assigned to" condition (one half of it, for _person_page)."""
     query = Activity.select(Activity.id, Activity.when)
     if filters.status:
-        query = query.where(Activity.status == activities.status_from_word(filters.status))
+        query = query.where(Activity.status == activity_records.status_from_word(filters.status))
     if person is not None:
         query = query.where(person)
     elif filters.person_id is not None:
@@ -61,7 +68,7 @@ def _followup_ids(filters: FollowupFilter, person: pw.Expression | None = None) 
         query = query.where(Activity.client == filters.client_id)
     if filters.contact_id is not None:
         query = query.where(Activity.contact == filters.contact_id)
-    return filters.dates.check("dates", activities.label("dates")).apply(query, Activity.when)
+    return filters.dates.check("dates", activity_records.label("dates")).apply(query, Activity.when)
 
 
 def _person_page(filters: FollowupFilter, request: PageRequest) -> Page[int]:
@@ -93,9 +100,9 @@ def list_followup(filters: FollowupFilter = FollowupFilter(),
                   request: PageRequest = FIRST_PAGE) -> Page[ActivityRecord]:
     """One page of the activities and tasks `filters` names, most recent first."""
     if filters.person_id is None or request.around is not None:
-        return orders.paged_records(_followup_ids(filters), _KEYS, request, activities._activities_by_id)
+        return paged_records(_followup_ids(filters), _KEYS, request, activity_records._activities_by_id)
     page = _person_page(filters, request)
-    found = activities._activities_by_id(page.rows) if page.rows else {}
+    found = activity_records._activities_by_id(page.rows) if page.rows else {}
     kept = [(found[i], cursor) for i, cursor in zip(page.rows, page.cursors) if i in found]
     return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept], page.has_before, page.has_after)
 
@@ -114,13 +121,15 @@ def contact_card(contact_id: int) -> ContactCard:
 def appointments(user_id: int, days: int = APPOINTMENT_DAYS, limit: int = APPOINTMENT_LIMIT) -> list[OrderRecord]:
     """The open orders assigned to `user_id` with an appointment from today on, within
     `days` days, by appointment time."""
+    from crm_tui.services.orders import OPEN, _orders_by_id
+
     start = dt.datetime.combine(clock.today(), dt.time())
     end = start + dt.timedelta(days=days)
     ids = [row.id for row in ServiceOrder.select(ServiceOrder.id)
            .where((ServiceOrder.assigned_user == user_id) & (ServiceOrder.status == OPEN)
                   & (ServiceOrder.appointment_at >= start) & (ServiceOrder.appointment_at < end))
            .order_by(ServiceOrder.appointment_at, ServiceOrder.id).limit(limit)]
-    found = orders._orders_by_id(ids) if ids else {}
+    found = _orders_by_id(ids) if ids else {}
     return [found[order_id] for order_id in ids if order_id in found]
 
 
@@ -129,22 +138,26 @@ def appointments(user_id: int, days: int = APPOINTMENT_DAYS, limit: int = APPOIN
 
 def _require_notes(notes: str) -> None:
     if not clean_text(notes):
-        raise ValidationError(_("{field} is required.").format(field=activities.label("followup_notes")),
+        raise ValidationError(_("{field} is required.").format(field=activity_records.label("followup_notes")),
                               "followup_notes")
 
 
 def mark_done_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
     """[Ok]: the activity read at `version` is done; `notes` (required) become its follow-up
     notes. Another user's change since then is a conflict, never overwritten."""
+    from crm_tui.services.activities import mark_done
+
     _require_notes(notes)
-    return activities.mark_done(actor, activity_id, version, notes)
+    return mark_done(actor, activity_id, version, notes)
 
 
 def mark_pending_with_notes(actor: Actor, activity_id: int, version: int, notes: str) -> ActivityRecord:
     """[Pend]: a done activity read at `version` is pending again, its follow-up notes now
     `notes` (saying why it is pending again)."""
+    from crm_tui.services.activities import mark_pending
+
     _require_notes(notes)
-    return activities.mark_pending(actor, activity_id, version, notes)
+    return mark_pending(actor, activity_id, version, notes)
 
 
 # --- the clipboard ------------------------------------------------------------------
@@ -160,7 +173,7 @@ def clipboard_text(record: ActivityRecord, card: ContactCard | None) -> str:
     """The activity as plain lines to paste into a mail or a chat."""
     lines = [(COPY_LABELS["folio"], str(record.folio)),
              (COPY_LABELS["when"], format_datetime(record.when)),
-             (COPY_LABELS["status"], activities.status_label(record.status)),
+             (COPY_LABELS["status"], activity_records.status_label(record.status)),
              (COPY_LABELS["contact"], record.contact_name),
              (COPY_LABELS["client"], record.client_name)]
     if card is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Iterator, TypeVar
 
 import peewee as pw
 
@@ -38,7 +38,7 @@ from crm_tui.services.base import (
     display_name_sql,
     format_datetime,
     iter_keyset,
-    keyset_page,
+    paged_records,
     parse_datetime,
     require,
     insert_new,
@@ -448,21 +448,6 @@ def _filtered(query: pw.ModelSelect, filters: OrderFilter) -> pw.ModelSelect:
     query = filters.created.check("created", label("created")).apply(query, ServiceOrder.created_at)
     query = filters.finished.check("finished", label("finished")).apply(query, ServiceOrder.finished_at)
     return query
-
-
-def paged_records(ids_query: pw.ModelSelect, keys: list[pw.Field], request: PageRequest,
-                  fetch: Callable[[list[int]], dict[int, T]]) -> Page[T]:
-    """Keyset-page `ids_query` (one table, ids and keys only), then read the page's rows.
-
-    Choosing the page on the bare table keeps a sort, when the planner needs one, small;
-    the joins for names run only for the rows shown.
-    """
-    page = keyset_page(ids_query, keys, True, request, lambda row: row.id)
-    found = fetch(page.rows) if page.rows else {}
-    # A row deleted between the two reads is left out, with its cursor.
-    kept = [(found[i], cursor) for i, cursor in zip(page.rows, page.cursors) if i in found]
-    return Page([row for row, _cursor in kept], [cursor for _row, cursor in kept],
-                page.has_before, page.has_after, page.offset)
 
 
 def _orders_by_id(ids: list[int]) -> dict[int, OrderRecord]:

@@ -28,7 +28,8 @@ def first_frame_mark(cpu_seconds: float) -> str:
 
 
 # Its value for "the first frame that shows the home screen's rows": the home screen
-# calls `mark_frame()` once the refresh that draws its first page is on the terminal.
+# calls `rows_in_place()` once its list holds its first page, and the next frame written
+# (the first to show them) is marked.
 AFTER_ROWS = "rows"
 
 
@@ -44,20 +45,22 @@ class FirstFrameMark:
     """For an App (list it before App): marks its first frame written to the terminal."""
 
     _first_frame_marked = False
+    _rows_in_place = False
 
     def _display(self, screen: Any, renderable: Any) -> None:
         super()._display(screen, renderable)  # type: ignore[misc]
-        if self._first_frame_marked or renderable is None or not first_frame_wanted():
+        if self._first_frame_marked or renderable is None or not self._frame_awaited():
             return
         if not self._frame_was_written():
             return
         self._mark_and_leave()
 
-    def mark_frame(self) -> None:
-        """The frame just written is the one the benchmark waits for (the home screen's
-        rows): mark it and leave."""
-        if not self._first_frame_marked and rows_frame_wanted() and self._frame_was_written():
-            self._mark_and_leave()
+    def rows_in_place(self) -> None:
+        """The home screen's list holds its first page: the next frame written shows it."""
+        self._rows_in_place = True
+
+    def _frame_awaited(self) -> bool:
+        return first_frame_wanted() or (rows_frame_wanted() and self._rows_in_place)
 
     def _mark_and_leave(self) -> None:
         self._first_frame_marked = True

@@ -308,6 +308,12 @@ class RecordTable(DataTable, Generic[R]):
         else:
             self._load(PageRequest(limit=span), "refresh", place=place)
 
+    def show_page(self, page: Page, request: PageRequest) -> None:
+        """Show a page already read for `request` (the home screen reads its first one
+        before its first frame, so that frame shows the rows)."""
+        self._widen_for(self._widest_values())
+        self._apply(page, request, "replace", 0, 1)
+
     def show_record(self, record_id: Any) -> None:
         """Read the rows around the record `record_id` and put the cursor on it, wherever
         it is in the list (as after adding it)."""
