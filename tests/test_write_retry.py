@@ -210,3 +210,18 @@ def _writes_without_retrying(path: Path) -> list[str]:
 def test_every_service_function_that_writes_runs_again_after_a_collision():
     missing = [name for path in sorted(SERVICES.rglob("*.py")) for name in _writes_without_retrying(path)]
     assert missing == []
+
+
+def test_an_import_runs_again_only_the_row_the_server_undid(db, admin, tmp_path, monkeypatch, no_pause):
+    from crm_tui.services import importing
+
+    source = tmp_path / "contactos.csv"
+    source.write_text("Name,Client name\nAna,Ávila\nBeto,Ávila\nCarla,Ávila\n", encoding="utf-8")
+    failed = _fail_statements(monkeypatch, 'INSERT INTO "contact"', "DeadlockDetected", times=1)
+
+    report = importing.import_file(admin, "contacts", source)
+
+    assert len(failed) == 1 and len(no_pause) == 1
+    assert (report.imported, report.rejected) == (3, [])
+    assert [(c.key, c.name) for c in Contact.select().order_by(Contact.key)] == [(1, "Ana"), (2, "Beto"), (3, "Carla")]
+    assert [c.name for c in Client.select()] == ["Ávila"]

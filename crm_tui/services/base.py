@@ -114,11 +114,12 @@ def retrying_write(function: Callable[..., T]) -> Callable[..., T]:
     """Run a service function that writes again, from its start (so it reads again what
     it checks), when its transaction lost a collision with another user's; after
     WRITE_ATTEMPTS the "busy, nothing was saved" message. Inside an enclosing transaction
-    it runs once: that transaction is undone too, and the outermost write runs again."""
+    it runs once: that transaction's locks took part in the collision, so the outermost
+    write is the one to run again."""
 
     @functools.wraps(function)
     def run_write(*args: Any, **kwargs: Any) -> T:
-        if database.in_transaction():
+        if database.obj is None or database.in_transaction():
             return function(*args, **kwargs)
         for attempt in range(1, WRITE_ATTEMPTS):
             try:
