@@ -8,8 +8,9 @@ Also a measure of benchmarks/run.py (`measure_team_writes`). Each writer is a pr
 its own with its own user and service order; its writes alternate between adding an
 activity and modifying its order (each modification carries the version it read, as a
 form does). Counted: the records kept out of those expected (the writer's activities, and
-its order's version after its modifications), the writes refused with an error, and the
-50th and 99th percentile of one write's latency.
+its order's version after its modifications), the writes refused with an error, the
+writes run again because the server undid them (a deadlock), and the 50th and 99th
+percentile of one write's latency.
 
 SQLite runs on a new file in a temporary folder. PostgreSQL runs on a database of its own
 (bench_team), created and dropped by the measure, on the server of CRM_BENCH_POSTGRES or,
@@ -44,6 +45,7 @@ from crm_tui import i18n  # noqa: E402
 from crm_tui.db import close_database, migrations, open_database  # noqa: E402
 from crm_tui.db.models import User, now  # noqa: E402
 from crm_tui.services import Actor  # noqa: E402
+from crm_tui.services.base import write_retries  # noqa: E402
 
 WRITERS = 8
 EACH = 500
@@ -64,6 +66,7 @@ class TeamRun:
     expected: int = 0
     kept: int = 0
     errors: list[str] = field(default_factory=list)
+    retries: int = 0  # writes run again after the server undid them (a deadlock)
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
     screen: str = ""  # what the form said while its save waited (locked runs)
@@ -117,7 +120,7 @@ def writer_process(url: str, ids: dict, writer: int, each: int, start, progress,
             with progress.get_lock():
                 progress.value += 1
         close_database()
-        results.put(("done", writer, (latencies, errors)))
+        results.put(("done", writer, (latencies, errors, write_retries())))
     except BaseException:  # noqa: BLE001 - reported to the parent instead of dying silently
         results.put(("error", writer, traceback.format_exc()))
 
@@ -321,6 +324,7 @@ def run_team(url: str, backend: str, locked: bool, writers: int = WRITERS, each:
         elif kind == "done":
             outcome.latencies_ms += payload[0]
             outcome.errors += payload[1]
+            outcome.retries += payload[2]
         elif kind == "lost":
             outcome.errors.append("a writer did not answer in time")
     outcome.kept = count_kept(url, ids)
@@ -385,8 +389,9 @@ def describe(run: TeamRun, writers: int, each: int, lock_seconds: float) -> str:
     if run.locked:
         what += f", one session holding the write lock {lock_seconds:.0f} s midway"
     first_error = f"; first error: {run.errors[0][:80]}" if run.errors else ""
-    return (f"{what}: {len(run.errors)} errors, p50 {run.percentile(0.5):.1f} ms, "
-            f"p99 {run.percentile(0.99):.0f} ms, {run.seconds:.1f} s in all{first_error}")
+    return (f"{what}: {len(run.errors)} errors, {run.retries} writes run again after a deadlock, "
+            f"p50 {run.percentile(0.5):.1f} ms, p99 {run.percentile(0.99):.0f} ms, "
+            f"{run.seconds:.1f} s in all{first_error}")
 
 
 def rows_of(runs: list[TeamRun], writers: int, each: int, lock_seconds: float) -> list:

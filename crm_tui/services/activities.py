@@ -38,6 +38,7 @@ from crm_tui.services.base import (
     require,
     insert_new,
     update_versioned,
+    retrying_write,
     writing,
 )
 from crm_tui.services.activity_records import (  # noqa: F401 - part of this module's API
@@ -312,6 +313,7 @@ class ActivityInput(WriteInput):
                 if name not in ("create_task", "create_order")}
 
 
+@retrying_write
 def add_activity(actor: Actor, data: ActivityInput) -> ActivityRecord:
     """Save an activity, and with it (same transaction) its follow-up task and/or the
     service order it opens. If any part is refused, nothing is saved."""
@@ -365,6 +367,7 @@ def _as_input(row: Activity) -> dict[str, Any]:
             "assignee_id": row.assignee_id, "user_id": row.user_id}
 
 
+@retrying_write
 def modify_activity(actor: Actor, activity_id: int, version: int, data: ActivityInput) -> ActivityRecord:
     """Change the fields given (EDITABLE_FIELDS) of an activity read at `version`."""
     fields = data.given()
@@ -381,6 +384,7 @@ def modify_activity(actor: Actor, activity_id: int, version: int, data: Activity
     return get_activity(activity_id)
 
 
+@retrying_write
 def _set_status(actor: Actor, activity_id: int, version: int, status: str, followup_notes: str) -> ActivityRecord:
     """The status the user chose for the activity read at `version`, with the note on how
     it was followed up (an empty note keeps the one there)."""
@@ -456,6 +460,7 @@ def _part_of_form(prefix: str) -> Iterator[None]:
         raise ValidationError(error.message, f"{prefix}{error.field}" if error.field else None) from None
 
 
+@retrying_write
 def record_activity(actor: Actor, *, when: dt.datetime | str | None, contact_id: int | None,
                     category_id: int | None, detail: str, task: TaskInput | None = None,
                     order: OrderInput | None = None) -> ActivityRecord:
@@ -507,6 +512,7 @@ def may_change(actor: Actor, activity: ActivityRecord) -> bool:
     return permissions.may_change_activity(actor, activity.user_id, activity.created_by, activity.assignee_id)
 
 
+@retrying_write
 def delete_activity(actor: Actor, activity_id: int, version: int) -> None:
     """Delete an activity logged by mistake, as read at `version`.
 

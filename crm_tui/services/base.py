@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import json
+import random
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
@@ -52,27 +55,103 @@ class Actor:
 @contextmanager
 def writing() -> Iterator[None]:
     """One writing transaction (BEGIN IMMEDIATE on SQLite); the database's refusals and a
-    lost connection become translated messages instead of driver text."""
+    lost connection become translated messages instead of driver text.
+
+    A public service function with a `with writing():` block is decorated with
+    `@retrying_write`, which runs it again when the server chose its transaction as the
+    loser of a collision with another user's."""
     try:
         with write_transaction():
             yield
     except ConnectionLost as exc:
         raise _unavailable(exc) from exc
-    except pw.IntegrityError as exc:
-        raise ConflictError(
-            _("The database refused the change because it would break a rule: {detail}").format(
-                detail=driver_detail(exc))
-        ) from exc
-    except pw.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise ServiceError(_("The database refused the change: {detail}").format(
-                detail=driver_detail(exc))) from exc
-        # SQLite: another user's write held the file for the whole busy timeout.
-        raise ConflictError(_("The database is busy with another user's change; "
-                              "nothing was saved. Try again in a moment.")) from exc
     except (pw.DatabaseError, pw.InterfaceError) as exc:
-        raise ServiceError(_("The database refused the change: {detail}").format(
-            detail=driver_detail(exc))) from exc
+        raise _refusal(exc) from exc
+
+
+# SQLSTATEs of a PostgreSQL transaction the server undid because another one got in its
+# way: a deadlock, a serialization failure. It did nothing, so all of it may run again.
+_ROLLED_BACK_BY_SERVER = frozenset({"40P01", "40001"})
+# A lock awaited for the whole lock_timeout: already waited, so not run again.
+_LOCK_NOT_AVAILABLE = "55P03"
+
+WRITE_ATTEMPTS = 5
+_FIRST_PAUSE_SECONDS = 0.02
+
+
+class WriteCollision(ConflictError):
+    """The server undid the write because another user's collided with it; running the
+    whole write again is safe (`retrying_write` does)."""
+
+
+def _busy_message() -> str:
+    return _("The database is busy with another user's change; nothing was saved. "
+             "Try again in a moment.")
+
+
+def _sqlstate(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None)
+    return getattr(original, "sqlstate", None) or ""
+
+
+def _refusal(exc: pw.PeeweeException) -> ServiceError:
+    if isinstance(exc, pw.IntegrityError):
+        return ConflictError(
+            _("The database refused the change because it would break a rule: {detail}").format(
+                detail=driver_detail(exc)))
+    state = _sqlstate(exc)
+    if state in _ROLLED_BACK_BY_SERVER:
+        return WriteCollision(_busy_message())
+    # SQLite: another user's write held the file for the whole busy timeout.
+    sqlite_busy = isinstance(exc, pw.OperationalError) and not state and (
+        "locked" in str(exc) or "busy" in str(exc))
+    if state == _LOCK_NOT_AVAILABLE or sqlite_busy:
+        return ConflictError(_busy_message())
+    return ServiceError(_("The database refused the change: {detail}").format(detail=driver_detail(exc)))
+
+
+def retrying_write(function: Callable[..., T]) -> Callable[..., T]:
+    """Run a service function that writes again, from its start (so it reads again what
+    it checks), when its transaction lost a collision with another user's; after
+    WRITE_ATTEMPTS the "busy, nothing was saved" message. Inside an enclosing transaction
+    it runs once: that transaction's locks took part in the collision, so the outermost
+    write is the one to run again."""
+
+    @functools.wraps(function)
+    def run_write(*args: Any, **kwargs: Any) -> T:
+        if database.obj is None or database.in_transaction():
+            return function(*args, **kwargs)
+        for attempt in range(1, WRITE_ATTEMPTS):
+            try:
+                return function(*args, **kwargs)
+            except WriteCollision:
+                _note_retry()
+                _pause(attempt)
+        try:
+            return function(*args, **kwargs)
+        except WriteCollision as exc:
+            raise ConflictError(exc.message) from exc
+
+    return run_write
+
+
+_retries = 0
+
+
+def _note_retry() -> None:
+    global _retries
+    _retries += 1
+
+
+def write_retries() -> int:
+    """How many writes this process ran again after a collision (for measurements)."""
+    return _retries
+
+
+def _pause(attempt: int) -> None:
+    """A short, jittered pause growing with each attempt, so the colliding writers do not
+    meet again at once."""
+    time.sleep(_FIRST_PAUSE_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
 
 
 def _unavailable(exc: ConnectionLost) -> DatabaseUnavailable:

@@ -52,6 +52,7 @@ from crm_tui.services.base import (
     require,
     insert_new,
     update_versioned,
+    retrying_write,
     writing,
 )
 from crm_tui.services import permissions
@@ -512,6 +513,7 @@ def _duplicate_type() -> str:
 # categories
 
 
+@retrying_write
 def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
     fields = data.given()
     with writing():
@@ -522,6 +524,7 @@ def add_category(actor: Actor, data: CategoryInput) -> CategoryRecord:
     return get_category(category_id)
 
 
+@retrying_write
 def modify_category(actor: Actor, category_id: int, version: int, data: CategoryInput) -> CategoryRecord:
     fields = data.given()
     with writing():
@@ -537,6 +540,7 @@ def set_category_active(actor: Actor, category_id: int, version: int, active: bo
     return modify_category(actor, category_id, version, CategoryInput(active=bool(active)))
 
 
+@retrying_write
 def delete_category(actor: Actor, category_id: int, version: int) -> None:
     with writing():
         row = get_or_raise(Category, category_id, _(KIND_CATEGORY))
@@ -569,6 +573,7 @@ def lookup_categories(text: str, limit: int = 10, active_only: bool = True) -> l
 # opportunity types (admins only)
 
 
+@retrying_write
 def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> OpportunityTypeRecord:
     fields = data.given()
     with writing():
@@ -579,6 +584,7 @@ def add_opportunity_type(actor: Actor, data: OpportunityTypeInput) -> Opportunit
     return get_opportunity_type(type_id)
 
 
+@retrying_write
 def modify_opportunity_type(actor: Actor, type_id: int, version: int,
                             data: OpportunityTypeInput) -> OpportunityTypeRecord:
     fields = data.given()
@@ -596,6 +602,7 @@ def set_opportunity_type_active(actor: Actor, type_id: int, version: int,
     return modify_opportunity_type(actor, type_id, version, OpportunityTypeInput(active=bool(active)))
 
 
+@retrying_write
 def delete_opportunity_type(actor: Actor, type_id: int, version: int) -> None:
     with writing():
         permissions.check_manage_catalog(actor, _("opportunity types"))
@@ -670,6 +677,7 @@ def largest_client_key() -> int:
     return Client.select(pw.fn.MAX(Client.key)).scalar() or 0
 
 
+@retrying_write
 def add_client(actor: Actor, data: ClientInput) -> ClientRecord:
     fields = data.given()
     values = _clean_client(_merge(CLIENT_FIELDS, CLIENT_DEFAULTS, fields))
@@ -679,6 +687,7 @@ def add_client(actor: Actor, data: ClientInput) -> ClientRecord:
     return get_client(client_id)
 
 
+@retrying_write
 def modify_client(actor: Actor, client_id: int, version: int, data: ClientInput) -> ClientRecord:
     fields = data.given()
     with writing():
@@ -691,6 +700,7 @@ def set_client_active(actor: Actor, client_id: int, version: int, active: bool) 
     return modify_client(actor, client_id, version, ClientInput(active=bool(active)))
 
 
+@retrying_write
 def delete_client(actor: Actor, client_id: int, version: int) -> None:
     with writing():
         row = get_or_raise(Client, client_id, _(KIND_CLIENT))
@@ -781,6 +791,7 @@ def largest_contact_key() -> int:
     return Contact.select(pw.fn.MAX(Contact.key)).scalar() or 0
 
 
+@retrying_write
 def add_contact(actor: Actor, data: ContactInput) -> ContactRecord:
     fields = data.given()
     with writing():
@@ -790,6 +801,7 @@ def add_contact(actor: Actor, data: ContactInput) -> ContactRecord:
     return get_contact(contact_id)
 
 
+@retrying_write
 def modify_contact(actor: Actor, contact_id: int, version: int, data: ContactInput) -> ContactRecord:
     fields = data.given()
     with writing():
@@ -802,6 +814,7 @@ def set_contact_active(actor: Actor, contact_id: int, version: int, active: bool
     return modify_contact(actor, contact_id, version, ContactInput(active=bool(active)))
 
 
+@retrying_write
 def delete_contact(actor: Actor, contact_id: int, version: int) -> None:
     with writing():
         row = get_or_raise(Contact, contact_id, _(KIND_CONTACT))
@@ -898,6 +911,7 @@ def largest_project_key() -> int:
     return Project.select(pw.fn.MAX(Project.key)).scalar() or 0
 
 
+@retrying_write
 def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
     fields = data.given()
     with writing():
@@ -908,6 +922,7 @@ def add_project(actor: Actor, data: ProjectInput) -> ProjectRecord:
     return get_project(project_id)
 
 
+@retrying_write
 def modify_project(actor: Actor, project_id: int, version: int, data: ProjectInput) -> ProjectRecord:
     fields = data.given()
     with writing():
@@ -918,6 +933,7 @@ def modify_project(actor: Actor, project_id: int, version: int, data: ProjectInp
     return get_project(project_id)
 
 
+@retrying_write
 def delete_project(actor: Actor, project_id: int, version: int) -> None:
     with writing():
         row = get_or_raise(Project, project_id, _(KIND_PROJECT))
@@ -1106,6 +1122,7 @@ def _normalized_row(values: dict[str, Any]) -> dict[str, str]:
     return {str(k): _import_text(v) for k, v in values.items()}
 
 
+@retrying_write
 def import_contact_row(actor: Actor, values: dict[str, str]) -> ContactRecord:
     """Add or update one contact from a row keyed by CONTACT_COLUMNS keys (what `crm export
     contacts` writes); the client is found by key, then by name, or else created."""
@@ -1127,6 +1144,7 @@ def import_contact_row(actor: Actor, values: dict[str, str]) -> ContactRecord:
     return get_contact(contact_id)
 
 
+@retrying_write
 def import_client_row(actor: Actor, values: dict[str, str]) -> ClientRecord:
     """Add or update one client from a row keyed by CLIENT_COLUMNS keys."""
     row = _normalized_row(values)

@@ -42,6 +42,7 @@ from crm_tui.services.base import (
     insert_new,
     stamp_new,
     update_versioned,
+    retrying_write,
     writing,
 )
 from crm_tui.services import clock, permissions
@@ -284,6 +285,7 @@ class OpportunityInput(WriteInput):
     agent_id: Any = KEEP  # the one adding it, when not given
 
 
+@retrying_write
 def add_opportunity(actor: Actor, data: OpportunityInput) -> OpportunityRecord:
     """A new opportunity (status new) with the next number; the history starts with it."""
     fields = data.given()
@@ -307,6 +309,7 @@ def add_opportunity(actor: Actor, data: OpportunityInput) -> OpportunityRecord:
         return _read_record(opportunity_id)
 
 
+@retrying_write
 def modify_opportunity(actor: Actor, opportunity_id: int, version: int, data: OpportunityInput) -> OpportunityRecord:
     """Change the describing fields given (not the status: that is change_status)."""
     fields = data.given()
@@ -339,6 +342,7 @@ def _changeable(actor: Actor, opportunity_id: int) -> Opportunity:
     return current
 
 
+@retrying_write
 def change_status(actor: Actor, opportunity_id: int, version: int, to_status: str, *,
                   comment: str = "", next_contact_date: str | dt.date | None = None,
                   invoice_number: str = "", why_lost: str = "",

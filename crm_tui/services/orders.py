@@ -44,6 +44,7 @@ from crm_tui.services.base import (
     insert_new,
     stamp_new,
     update_versioned,
+    retrying_write,
     writing,
 )
 from crm_tui.services import permissions
@@ -593,6 +594,7 @@ def insert_order(actor: Actor, data: OrderInput, source_activity_id: int | None 
     return insert_new(ServiceOrder, actor, values)
 
 
+@retrying_write
 def add_order(actor: Actor, data: OrderInput, source_activity_id: int | None = None) -> OrderRecord:
     with writing():
         permissions.check_may_write(actor)
@@ -621,6 +623,7 @@ def _refuse_status(row: ServiceOrder, message: str) -> None:
     raise ConflictError(message.format(number=row.number, status=status_label(row.status).lower()))
 
 
+@retrying_write
 def modify_order(actor: Actor, order_id: int, version: int, data: OrderInput) -> OrderRecord:
     """Change an open order's data (refused once finished or closed)."""
     with writing():
@@ -649,6 +652,7 @@ def _minutes(value: Any) -> int | None:
     return minutes
 
 
+@retrying_write
 def register_service(actor: Actor, order_id: int, version: int, *, when: dt.datetime | str | None,
                      work_done: str, minutes: int | str | None = None, service_finished: bool = False,
                      user_id: int | None = None) -> EntryRecord:
@@ -699,6 +703,7 @@ def _add_review(actor: Actor, order_id: int, action: str, comments: str, closed:
                        **stamp_new(actor)).execute()
 
 
+@retrying_write
 def verify_order(actor: Actor, order_id: int, version: int, *, closed: bool, rating: int | str | None = None,
                  customer_comments: str = "") -> OrderRecord:
     """The customer's verification of a finished order: closed with a rating and comments,
@@ -733,6 +738,7 @@ def _reopening(row: ServiceOrder, comments: str) -> dict[str, Any]:
     return changes
 
 
+@retrying_write
 def reopen_order(actor: Actor, order_id: int, version: int, *, customer_comments: str = "") -> OrderRecord:
     """Put a finished or closed order back to open; its entries and reviews stay."""
     comments = clean_text(customer_comments)

@@ -28,6 +28,7 @@ from crm_tui.services.base import (
     require,
     insert_new,
     update_versioned,
+    retrying_write,
     writing,
 )
 from crm_tui.services import permissions
@@ -116,6 +117,7 @@ def database_has_users() -> bool:
     return User.select().exists()
 
 
+@retrying_write
 def bootstrap_first_admin(username: str, full_name: str = "") -> Actor:
     """Register the very first user of a new database as its administrator."""
     name = _clean_username(username)
@@ -192,6 +194,7 @@ def _given_or(value: Any, default: Any) -> Any:
     return default if value is KEEP or value is None else value
 
 
+@retrying_write
 def add_user(actor: Actor, data: UserInput) -> UserRecord:
     with writing():
         permissions.check_manage_users(actor)
@@ -226,6 +229,7 @@ def _keep_one_admin(actor: Actor, user: User, role: str, active: bool) -> None:
                 name=user.username))
 
 
+@retrying_write
 def modify_user(actor: Actor, user_id: int, version: int, data: UserInput) -> UserRecord:
     """Change a user's full name, role or active flag (a login is never renamed)."""
     with writing():
