@@ -55,6 +55,10 @@ def _is_postgres(db) -> bool:
     return isinstance(_unwrap(db), peewee.PostgresqlDatabase)
 
 
+def is_postgres(db: peewee.Database) -> bool:
+    return _is_postgres(db)
+
+
 def install(db: peewee.Database) -> None:
     """Create the name indexes (and their triggers on SQLite) and fill them."""
     db = _unwrap(db)

@@ -362,12 +362,64 @@ def _order_keys(model: type[pw.Model], order: str, orders: tuple[str, ...]) -> l
 def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], text: str, request: PageRequest,
                   convert: Callable[[Any], Any], order: str, descending: bool) -> Page:
     """One page of a keyed catalog (clients, contacts, projects) searched by `text`, in `order`."""
+    if order == KEY_ORDER and _trigram_search(text):
+        condition = _text_condition(text, model.name_folded, model.key)
+        read = _windowed_reader(query, model, text)
+        return keyset_page(query.where(condition), [model.key], descending, request, convert, read)
     if order == KEY_ORDER:
         query, keys = _name_search(query, model, text)
     else:
         keys = _order_keys(model, order, KEYED_ORDERS)
         query = _where(query, _text_condition(text, model.name_folded, model.key))
     return keyset_page(query, keys, descending, request, convert)
+
+
+# Rows of a catalog walked in key order before the trigram index is asked (PostgreSQL).
+# A common text fills the page within them; a rarer one is then looked up in the index,
+# which the planner cannot tell apart from a common one (its estimates are far off).
+SEARCH_WINDOW = 3000
+
+
+def _trigram_search(text: str) -> bool:
+    """Whether the search box's `text` is looked up through PostgreSQL's trigram index."""
+    folded = fold(clean_line(text))
+    return len(folded) >= name_index.MIN_INDEXED_LENGTH and name_index.is_postgres(database)
+
+
+def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], text: str):
+    """Reads a page of `base` kept to the names holding `text`, in key order, in two steps:
+    first the next SEARCH_WINDOW rows of the catalog from the cursor, walked by key with a
+    condition the trigram index cannot serve; only when the page is not full there, the
+    trigram index for the keys beyond that window."""
+    key = model.key
+    walked = _text_condition(text, model.name_folded.concat(""), key)
+    indexed = _text_condition(text, model.name_folded, key)
+
+    def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
+        order = key.asc() if ascending else key.desc()
+        beyond = None if start is None else _past(key, start[0], ascending)
+        bound = _window_end(model, beyond, order)
+        window = _where(base, beyond, walked)
+        if bound is not None:
+            window = window.where(~_past(key, bound, ascending))
+        rows = list(window.order_by(order).limit(count))
+        if len(rows) == count or bound is None:
+            return rows
+        rest = _where(base, _past(key, bound, ascending), indexed)
+        return rows + list(rest.order_by(order).limit(count - len(rows)))
+
+    return read
+
+
+def _past(key: pw.Field, value: int, ascending: bool):
+    return (key > value) if ascending else (key < value)
+
+
+def _window_end(model: type[pw.Model], beyond, order) -> int | None:
+    """The last key of the window walked from the cursor; None when the catalog ends first."""
+    ends = _where(model.select(model.key), beyond).order_by(order).offset(SEARCH_WINDOW - 1).limit(1)
+    row = ends.tuples().first()
+    return row[0] if row else None
 
 
 def _name_search(query: pw.ModelSelect, model: type[pw.Model], text: str,
