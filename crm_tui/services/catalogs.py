@@ -359,12 +359,14 @@ def _order_keys(model: type[pw.Model], order: str, orders: tuple[str, ...]) -> l
     return [model.name_folded, model.id]
 
 
-def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], text: str, request: PageRequest,
+def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, text: str, request: PageRequest,
                   convert: Callable[[Any], Any], order: str, descending: bool) -> Page:
-    """One page of a keyed catalog (clients, contacts, projects) searched by `text`, in `order`."""
-    if order == KEY_ORDER and _trigram_search(text):
+    """One page of a keyed catalog (clients, contacts) kept to `filters` (conditions on the
+    catalog's own columns) and searched by `text`, in `order`."""
+    query = _where(query, *filters)
+    if order == KEY_ORDER and _windowed_search(text):
         condition = _text_condition(text, model.name_folded, model.key)
-        read = _windowed_reader(query, model, text)
+        read = _windowed_reader(query, model, filters, text)
         return keyset_page(query.where(condition), [model.key], descending, request, convert, read)
     if order == KEY_ORDER:
         query, keys = _name_search(query, model, text)
@@ -374,52 +376,55 @@ def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], text: str, reque
     return keyset_page(query, keys, descending, request, convert)
 
 
-# Rows of a catalog walked in key order before the trigram index is asked (PostgreSQL).
-# A common text fills the page within them; a rarer one is then looked up in the index,
-# which the planner cannot tell apart from a common one (its estimates are far off).
-SEARCH_WINDOW = 3000
+# Keys of a catalog walked in order from the cursor before the trigram index is asked
+# (PostgreSQL). A common text fills the page within them; a rarer one then goes to the
+# index, for the keys beyond. The planner cannot tell the two apart: its estimates for
+# LIKE '%text%' are far off either way.
+SEARCH_WINDOW = 20_000
 
 
-def _trigram_search(text: str) -> bool:
-    """Whether the search box's `text` is looked up through PostgreSQL's trigram index."""
+def _windowed_search(text: str) -> bool:
+    """Whether the search box's `text` is read a window of keys first (PostgreSQL)."""
     folded = fold(clean_line(text))
     return len(folded) >= name_index.MIN_INDEXED_LENGTH and name_index.is_postgres(database)
 
 
-def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], text: str):
-    """Reads a page of `base` kept to the names holding `text`, in key order, in two steps:
-    first the next SEARCH_WINDOW rows of the catalog from the cursor, walked by key with a
-    condition the trigram index cannot serve; only when the page is not full there, the
-    trigram index for the keys beyond that window."""
+def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list, text: str):
+    """Reads a page of `base` kept to the names holding `text`, in key order: first the
+    keys of the next SEARCH_WINDOW from the cursor, walked on the index of the key with the
+    name beside it (see crm_tui.db.name_index) under a condition the trigram index cannot serve;
+    only when the page is not full there, the trigram index for the keys beyond."""
     key = model.key
     walked = _text_condition(text, model.name_folded.concat(""), key)
     indexed = _text_condition(text, model.name_folded, key)
+    keys = _where(model.select(key), *filters)
 
     def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
         order = key.asc() if ascending else key.desc()
+        edge = start[0] if start else _first_key(model, ascending)
+        bound = pw.Expression(edge, "+" if ascending else "-", SEARCH_WINDOW)
         beyond = None if start is None else _past(key, start[0], ascending)
-        bound = _window_end(model, beyond, order)
-        window = _where(base, beyond, walked)
-        if bound is not None:
-            window = window.where(~_past(key, bound, ascending))
-        rows = list(window.order_by(order).limit(count))
-        if len(rows) == count or bound is None:
+        window = _where(keys, beyond, ~_past(key, bound, ascending), walked)
+        rows = _rows(base, window, order, count)
+        if len(rows) == count:
             return rows
-        rest = _where(base, _past(key, bound, ascending), indexed)
-        return rows + list(rest.order_by(order).limit(count - len(rows)))
+        return rows + _rows(base, keys.where(_past(key, bound, ascending), indexed), order, count - len(rows))
 
     return read
 
 
-def _past(key: pw.Field, value: int, ascending: bool):
+def _rows(base: pw.ModelSelect, keys: pw.ModelSelect, order, count: int) -> list:
+    chosen = keys.order_by(order).limit(count)
+    return list(base.where(order.node.in_(chosen)).order_by(order))
+
+
+def _past(key: pw.Field, value, ascending: bool):
     return (key > value) if ascending else (key < value)
 
 
-def _window_end(model: type[pw.Model], beyond, order) -> int | None:
-    """The last key of the window walked from the cursor; None when the catalog ends first."""
-    ends = _where(model.select(model.key), beyond).order_by(order).offset(SEARCH_WINDOW - 1).limit(1)
-    row = ends.tuples().first()
-    return row[0] if row else None
+def _first_key(model: type[pw.Model], ascending: bool) -> pw.ModelSelect:
+    """The catalog's first key in the walk's direction, as a subquery."""
+    return model.select(pw.fn.MIN(model.key) if ascending else pw.fn.MAX(model.key))
 
 
 def _name_search(query: pw.ModelSelect, model: type[pw.Model], text: str,
@@ -771,8 +776,8 @@ def _client_filters(text: str, active_only: bool) -> list:
 
 def list_clients(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
                  order: str = KEY_ORDER, descending: bool = False) -> Page[ClientRecord]:
-    query = _where(Client.select(), _active(Client.active, active_only))
-    return _catalog_page(query, Client, text, request, _client_record, order, descending)
+    return _catalog_page(Client.select(), Client, [_active(Client.active, active_only)], text, request,
+                         _client_record, order, descending)
 
 
 def lookup_clients(text: str, limit: int = 10, active_only: bool = True) -> list[ClientRecord]:
@@ -883,8 +888,8 @@ def _contact_filters(text: str, active_only: bool, client_id: int | None) -> lis
 def list_contacts(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
                   client_id: int | None = None, order: str = KEY_ORDER,
                   descending: bool = False) -> Page[ContactRecord]:
-    query = _where(_contact_query(), *_contact_filters("", active_only, client_id))
-    return _catalog_page(query, Contact, text, request, _contact_record, order, descending)
+    return _catalog_page(_contact_query(), Contact, _contact_filters("", active_only, client_id), text, request,
+                         _contact_record, order, descending)
 
 
 def lookup_contacts(text: str, limit: int = 10, client_id: int | None = None,
