@@ -90,9 +90,10 @@ def _backward(limit: int, **options) -> list[int]:
         request = PageRequest(before=page.first_cursor, limit=limit)
 
 
-@pytest.mark.parametrize("window", [7, 300, catalogs.SEARCH_WINDOW])
-def test_every_page_either_way_holds_exactly_the_names_with_the_text(crowd, monkeypatch, window):
-    monkeypatch.setattr(catalogs, "SEARCH_WINDOW", window)
+@pytest.mark.parametrize("window, walk", [(7, 30), (300, 1000), (catalogs.FIRST_WINDOW, catalogs.LONGEST_WALK)])
+def test_every_page_either_way_holds_exactly_the_names_with_the_text(crowd, monkeypatch, window, walk):
+    monkeypatch.setattr(catalogs, "FIRST_WINDOW", window)
+    monkeypatch.setattr(catalogs, "LONGEST_WALK", walk)
     rng = crowd["rng"]
     for text in _texts(rng):
         expected = _expected(text)
@@ -104,7 +105,8 @@ def test_every_page_either_way_holds_exactly_the_names_with_the_text(crowd, monk
 
 
 def test_the_text_combines_with_the_client_and_active_filters(crowd, monkeypatch):
-    monkeypatch.setattr(catalogs, "SEARCH_WINDOW", 40)
+    monkeypatch.setattr(catalogs, "FIRST_WINDOW", 40)
+    monkeypatch.setattr(catalogs, "LONGEST_WALK", 100)
     for text in ("lara", "mend", "1"):
         options = {"active_only": True, "client_id": crowd["other"]}
         expected = _expected(text, **options)
@@ -113,7 +115,8 @@ def test_the_text_combines_with_the_client_and_active_filters(crowd, monkeypatch
 
 
 def test_a_page_around_a_record_among_the_matches(crowd, monkeypatch):
-    monkeypatch.setattr(catalogs, "SEARCH_WINDOW", 20)
+    monkeypatch.setattr(catalogs, "FIRST_WINDOW", 20)
+    monkeypatch.setattr(catalogs, "LONGEST_WALK", 50)
     expected = _expected("mendoza")
     target = Contact.get(Contact.key == expected[len(expected) // 2])
     page = catalogs.list_contacts(PageRequest(around=target.id, limit=10), text="mendoza")

@@ -376,11 +376,13 @@ def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, t
     return keyset_page(query, keys, descending, request, convert)
 
 
-# Keys of a catalog walked in order from the cursor before the trigram index is asked
-# (PostgreSQL). A common text fills the page within them; a rarer one then goes to the
-# index, for the keys beyond. The planner cannot tell the two apart: its estimates for
-# LIKE '%text%' are far off either way.
-SEARCH_WINDOW = 10_000
+# The search box on PostgreSQL walks the catalog's keys from the cursor, a first window of
+# them, where a common text fills its page. What it found there tells how common the text
+# is: when the page would fill within a longer walk, it walks on; otherwise it asks the
+# trigram index for the keys beyond. The planner cannot make that choice: its estimates
+# for LIKE '%text%' are far off either way.
+FIRST_WINDOW = 2_000
+LONGEST_WALK = 20_000
 # Three letters or digits in a row: a trigram that the index holds for few names. A text
 # without one (a letter on each side of a space: "a m") has only trigrams of word starts
 # and ends, which the index holds for most names; walking the rest of the keys costs less.
@@ -393,10 +395,10 @@ def _windowed_search(text: str) -> bool:
 
 
 def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list, text: str):
-    """Reads a page of `base` kept to the names holding `text`, in key order: first the
-    keys of the next SEARCH_WINDOW from the cursor, walked on the index of the key with the
-    name beside it (see crm_tui.db.name_index) under a condition the trigram index cannot serve;
-    only when the page is not full there, the trigram index for the keys beyond."""
+    """Reads a page of `base` kept to the names holding `text`, in key order, in windows of
+    keys walked on the index of the key with the name beside it (see
+    crm_tui.db.name_index) under a condition the trigram index cannot serve, then, when
+    the text is rare, through the trigram index for the keys beyond."""
     key = model.key
     walked = _name_holds(text, model.name_folded.concat(""), key)
     indexed = _name_holds(text, model.name_folded, key)
@@ -406,13 +408,17 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
     def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
         order = key.asc() if ascending else key.desc()
         edge = start[0] if start else _first_key(model, ascending)
-        bound = pw.Expression(edge, "+" if ascending else "-", SEARCH_WINDOW)
+        near = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW)
         beyond = None if start is None else _past(key, start[0], ascending)
-        window = _where(keys, beyond, ~_past(key, bound, ascending), walked)
-        rows = _rows(base, window, order, count)
+        rows = _rows(base, _where(keys, beyond, ~_past(key, near, ascending), walked), order, count)
+        far = near
+        if rows and len(rows) < count and (count - len(rows)) * FIRST_WINDOW <= len(rows) * LONGEST_WALK:
+            far = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW + LONGEST_WALK)
+            between = _where(keys, _past(key, near, ascending), ~_past(key, far, ascending), walked)
+            rows += _rows(base, between, order, count - len(rows))
         if len(rows) == count:
             return rows
-        rest = _where(keys, _past(key, bound, ascending), indexed if selective else walked)
+        rest = _where(keys, _past(key, far, ascending), indexed if selective else walked)
         return rows + _rows(base, rest, order, count - len(rows))
 
     return read
