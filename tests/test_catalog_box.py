@@ -90,7 +90,7 @@ def _backward(limit: int, **options) -> list[int]:
         request = PageRequest(before=page.first_cursor, limit=limit)
 
 
-@pytest.mark.parametrize("window, walk", [(7, 30), (300, 1000), (catalogs.FIRST_WINDOW, catalogs.LONGEST_WALK)])
+@pytest.mark.parametrize("window, walk", [(7, 30), (300, 2000), (catalogs.FIRST_WINDOW, catalogs.LONGEST_WALK)])
 def test_every_page_either_way_holds_exactly_the_names_with_the_text(crowd, monkeypatch, window, walk):
     monkeypatch.setattr(catalogs, "FIRST_WINDOW", window)
     monkeypatch.setattr(catalogs, "LONGEST_WALK", walk)

@@ -382,7 +382,7 @@ def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, t
 # trigram index for the keys beyond. The planner cannot make that choice: its estimates
 # for LIKE '%text%' are far off either way.
 FIRST_WINDOW = 2_000
-LONGEST_WALK = 20_000
+LONGEST_WALK = 50_000
 # Three letters or digits in a row: a trigram that the index holds for few names. A text
 # without one (a letter on each side of a space: "a m") has only trigrams of word starts
 # and ends, which the index holds for most names; walking the rest of the keys costs less.
@@ -412,7 +412,7 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
         beyond = None if start is None else _past(key, start[0], ascending)
         rows = _rows(base, _where(keys, beyond, ~_past(key, near, ascending), walked), order, count)
         far = near
-        if rows and len(rows) < count and (count - len(rows)) * FIRST_WINDOW <= len(rows) * LONGEST_WALK:
+        if rows and len(rows) < count and _fills_within(len(rows), count - len(rows)):
             far = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW + LONGEST_WALK)
             between = _where(keys, _past(key, near, ascending), ~_past(key, far, ascending), walked)
             rows += _rows(base, between, order, count - len(rows))
@@ -422,6 +422,12 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
         return rows + _rows(base, rest, order, count - len(rows))
 
     return read
+
+
+def _fills_within(found: int, missing: int) -> bool:
+    """Whether a text found `found` times in the first window would fill the page within
+    half the longest walk at that rate (the walk stops as soon as the page is full)."""
+    return 2 * missing * FIRST_WINDOW <= found * LONGEST_WALK
 
 
 def _name_holds(text: str, folded_column, key_column: pw.Field):
