@@ -208,3 +208,23 @@ def test_repair_says_what_it_cannot_mend(tmp_path, capsys):
     assert code == 1
     assert "[PROBLEM] References between records:" in out
     assert "crm check --repair cannot mend" in out
+
+
+def test_the_search_box_key_walk_index_is_checked_and_rebuilt_on_postgresql(demo_url, capsys):
+    open_database(demo_url)
+    postgres = not is_sqlite()
+    close_database()
+    if not postgres:
+        pytest.skip("the key walk index of the search box is PostgreSQL's")
+    execute(demo_url, 'DROP INDEX "contact_key_walk"')
+    code, out, _err = run(capsys, "--db", demo_url, "check")
+    assert code == 1
+    assert "index contact_key_walk" in problem_line(out, "Tables, indexes and triggers")
+    code, out, _err = run(capsys, "--db", demo_url, "check", "--repair")
+    assert code == 0, out
+    open_database(demo_url)
+    try:
+        assert database.execute_sql(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'contact_key_walk'").fetchone() is not None
+    finally:
+        close_database()

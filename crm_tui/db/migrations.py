@@ -77,6 +77,13 @@ def _audit_history(db: peewee.Database) -> None:
     changes.install_notify_triggers(db)
 
 
+def _search_box_key_walk(db: peewee.Database) -> None:
+    # PostgreSQL: the catalogs' search box walks the key with the name beside it.
+    from crm_tui.db import name_index
+
+    name_index.install_key_walk(db)
+
+
 STEPS: list[Step] = [
     Step(1, "records of the CRM", _create_base_tables),
     Step(2, "concept search index", _create_search_index),
@@ -85,6 +92,7 @@ STEPS: list[Step] = [
     Step(5, "the home screen: change notifications, a person's pending activities", _home_screen),
     Step(6, "indexes the counting reports read alone", _report_indexes),
     Step(7, "audit history of every change; every list hears of changes", _audit_history),
+    Step(8, "catalog search box: the key with the name beside it (PostgreSQL)", _search_box_key_walk),
 ]
 LATEST_VERSION = STEPS[-1].version
 

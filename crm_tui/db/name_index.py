@@ -11,7 +11,10 @@ in key order, which stops early too, since nearly every name holds one or two gi
 letters.
 PostgreSQL: a pg_trgm GIN index on the folded name, which serves LIKE '%text%'. A server
 without pg_trgm (or a user who may not create it) keeps the search box working by reading
-the table, as it did before; `trigram_index_missing(db)` tells which.
+the table, as it did before; `trigram_index_missing(db)` tells which. The search box first
+walks a window of keys from the cursor, where a common text fills its page, on a B-tree of
+the key that holds the folded name and the columns the lists filter by, so the walk never
+reads the table; only a rarer text goes to the trigram index (crm_tui.services.catalogs).
 """
 from __future__ import annotations
 
@@ -55,6 +58,10 @@ def _is_postgres(db) -> bool:
     return isinstance(_unwrap(db), peewee.PostgresqlDatabase)
 
 
+def is_postgres(db: peewee.Database) -> bool:
+    return _is_postgres(db)
+
+
 def install(db: peewee.Database) -> None:
     """Create the name indexes (and their triggers on SQLite) and fill them."""
     db = _unwrap(db)
@@ -86,7 +93,22 @@ def drop_sync(db: peewee.Database) -> None:
             db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_name_{suffix}")
 
 
+# The columns beside the key in the walk index of each catalog: the name and the filters.
+_KEY_WALK_COLUMNS = {"client": "name_folded, active", "contact": "name_folded, active, client_id"}
+
+
+def install_key_walk(db: peewee.Database) -> None:
+    """The B-tree of each catalog's key holding what the search box tests (PostgreSQL)."""
+    db = _unwrap(db)
+    if not _is_postgres(db):
+        return
+    for table in _CATALOGS:
+        db.execute_sql(f"CREATE INDEX IF NOT EXISTS {table}_key_walk ON {table} (key) "
+                       f"INCLUDE ({_KEY_WALK_COLUMNS[table]})")
+
+
 def _install_postgres(db: peewee.Database) -> None:
+    install_key_walk(db)
     if not _has_trigram_extension(db):
         return
     for table in _CATALOGS:

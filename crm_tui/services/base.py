@@ -466,15 +466,24 @@ class PageRequest:
 FIRST_PAGE = PageRequest()
 
 
+# How a page's rows are read: given the query (cursor kept, order set), how many rows,
+# whether the list is walked upwards in its keys, and the cursor it starts from.
+RowReader = Callable[[pw.ModelSelect, int, bool, "tuple | None"], list]
+
+
+def _read_rows(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
+    return list(query.limit(count))
+
+
 def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bool,
-                request: PageRequest, convert: Callable[[Any], T]) -> Page[T]:
+                request: PageRequest, convert: Callable[[Any], T], read: RowReader = _read_rows) -> Page[T]:
     """Read one page of `query` ordered by `keys` (all ascending or all descending).
 
     Keyset paging: the first, the last and any page in between cost the same, because
     each reads only `limit` rows from an index instead of skipping with OFFSET.
     """
     if request.around is not None:
-        return _page_around(query, keys, descending, request, convert)
+        return _page_around(query, keys, descending, request, convert, read)
     limit = request.clamped_limit()
     forward = [k.desc() for k in keys] if descending else [k.asc() for k in keys]
     backward = [k.asc() for k in keys] if descending else [k.desc() for k in keys]
@@ -492,7 +501,7 @@ def keyset_page(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: boo
         has_before = True
     else:
         query = query.order_by(*forward)
-    records = list(query.limit(limit + 1))
+    records = read(query, limit + 1, descending == reverse, request.after or request.before)
     more = len(records) > limit
     records = records[:limit]
     if reverse:
@@ -521,7 +530,7 @@ def paged_records(ids_query: pw.ModelSelect, keys: list[pw.Field], request: Page
 
 
 def _page_around(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bool,
-                 request: PageRequest, convert: Callable[[Any], T]) -> Page[T]:
+                 request: PageRequest, convert: Callable[[Any], T], read: RowReader) -> Page[T]:
     """The page holding the record whose id is `request.around`, with up to half a page
     before it (more when the list ends soon after it), and how many rows precede it.
     A record the list does not hold (deleted, filtered out) gives the first page."""
@@ -529,12 +538,13 @@ def _page_around(query: pw.ModelSelect, keys: Sequence[pw.Field], descending: bo
     model = query.model
     target = query.where(model._meta.primary_key == request.around).first()
     if target is None:
-        return keyset_page(query, keys, descending, PageRequest(limit=limit), convert)
+        return keyset_page(query, keys, descending, PageRequest(limit=limit), convert, read)
     cursor = tuple(_cursor_value(target, k) for k in keys)
-    before = keyset_page(query, keys, descending, PageRequest(before=cursor, limit=limit), convert)
+    before = keyset_page(query, keys, descending, PageRequest(before=cursor, limit=limit), convert, read)
     start = before.last_cursor
     rest = keyset_page(query, keys, descending,
-                       PageRequest(after=start, limit=limit) if start else PageRequest(limit=limit), convert)
+                       PageRequest(after=start, limit=limit) if start else PageRequest(limit=limit), convert,
+                       read)
     kept_before = min(len(before.rows), max(limit // 2, limit - len(rest.rows)))
     first = len(before.rows) - kept_before
     kept_rest = limit - kept_before

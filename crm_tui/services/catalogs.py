@@ -360,15 +360,103 @@ def _order_keys(model: type[pw.Model], order: str, orders: tuple[str, ...]) -> l
     return [model.name_folded, model.id]
 
 
-def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], text: str, request: PageRequest,
+def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, text: str, request: PageRequest,
                   convert: Callable[[Any], Any], order: str, descending: bool) -> Page:
-    """One page of a keyed catalog (clients, contacts, projects) searched by `text`, in `order`."""
+    """One page of a keyed catalog (clients, contacts) kept to `filters` (conditions on the
+    catalog's own columns) and searched by `text`, in `order`."""
+    query = _where(query, *filters)
+    if order == KEY_ORDER and _windowed_search(text):
+        condition = _text_condition(text, model.name_folded, model.key)
+        read = _windowed_reader(query, model, filters, text)
+        return keyset_page(query.where(condition), [model.key], descending, request, convert, read)
     if order == KEY_ORDER:
         query, keys = _name_search(query, model, text)
     else:
         keys = _order_keys(model, order, KEYED_ORDERS)
         query = _where(query, _text_condition(text, model.name_folded, model.key))
     return keyset_page(query, keys, descending, request, convert)
+
+
+# The search box on PostgreSQL walks the catalog's keys from the cursor, a first window of
+# them, where a common text fills its page. What it found there tells how common the text
+# is: when the page would fill within a longer walk, it walks on; otherwise it asks the
+# trigram index for the keys beyond. The planner cannot make that choice: its estimates
+# for LIKE '%text%' are far off either way.
+FIRST_WINDOW = 2_000
+LONGEST_WALK = 50_000
+# Three letters or digits in a row: a trigram that the index holds for few names. A text
+# without one (a letter on each side of a space: "a m") has only trigrams of word starts
+# and ends, which the index holds for most names; walking the rest of the keys costs less.
+_WORD_PIECE = re.compile(r"[^\W_]{3}")
+
+
+def _windowed_search(text: str) -> bool:
+    """Whether the search box's `text` is read a window of keys first (PostgreSQL)."""
+    return bool(fold(clean_line(text))) and name_index.is_postgres(database)
+
+
+def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list, text: str):
+    """Reads a page of `base` kept to the names holding `text`, in key order, in windows of
+    keys walked on the index of the key with the name beside it (see
+    crm_tui.db.name_index) under a condition the trigram index cannot serve, then, when
+    the text is rare, through the trigram index for the keys beyond."""
+    key = model.key
+    walked = _name_holds(text, model.name_folded.concat(""), key)
+    indexed = _name_holds(text, model.name_folded, key)
+    keys = _where(model.select(key), *filters)
+    selective = _WORD_PIECE.search(fold(clean_line(text))) is not None
+
+    def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
+        order = key.asc() if ascending else key.desc()
+        edge = start[0] if start else _first_key(model, ascending)
+        near = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW)
+        beyond = None if start is None else _past(key, start[0], ascending)
+        rows = _rows(base, _where(keys, beyond, ~_past(key, near, ascending), walked), order, count)
+        far = near
+        if rows and len(rows) < count and _fills_within(len(rows), count - len(rows)):
+            far = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW + LONGEST_WALK)
+            between = _where(keys, _past(key, near, ascending), ~_past(key, far, ascending), walked)
+            rows += _rows(base, between, order, count - len(rows))
+        if len(rows) == count:
+            return rows
+        rest = _where(keys, _past(key, far, ascending), indexed if selective else walked)
+        return rows + _rows(base, rest, order, count - len(rows))
+
+    return read
+
+
+def _fills_within(found: int, missing: int) -> bool:
+    """Whether a text found `found` times in the first window would fill the page within
+    half the longest walk at that rate (the walk stops as soon as the page is full)."""
+    return 2 * missing * FIRST_WINDOW <= found * LONGEST_WALK
+
+
+def _name_holds(text: str, folded_column, key_column: pw.Field):
+    """`_text_condition` with LIKE where it says ILIKE: the same rows, since both the folded
+    name and the folded text are lower case already, and on PostgreSQL ten times cheaper a
+    row (ILIKE lowers both sides of every comparison)."""
+    value = clean_line(text)
+    escaped = fold(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = pw.NodeList((pw.Value(f"%{escaped}%", converter=False), pw.SQL("ESCAPE"),
+                           pw.Value("\\", converter=False)))
+    condition = pw.Expression(folded_column, pw.OP.LIKE, pattern)
+    if _KEY_TEXT.fullmatch(value):
+        condition = (key_column == int(value)) | condition
+    return condition
+
+
+def _rows(base: pw.ModelSelect, keys: pw.ModelSelect, order, count: int) -> list:
+    chosen = keys.order_by(order).limit(count)
+    return list(base.where(order.node.in_(chosen)).order_by(order))
+
+
+def _past(key: pw.Field, value, ascending: bool):
+    return (key > value) if ascending else (key < value)
+
+
+def _first_key(model: type[pw.Model], ascending: bool) -> pw.ModelSelect:
+    """The catalog's first key in the walk's direction, as a subquery."""
+    return model.select(pw.fn.MIN(model.key) if ascending else pw.fn.MAX(model.key))
 
 
 def _name_search(query: pw.ModelSelect, model: type[pw.Model], text: str,
@@ -729,8 +817,8 @@ def _client_filters(text: str, active_only: bool) -> list:
 
 def list_clients(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
                  order: str = KEY_ORDER, descending: bool = False) -> Page[ClientRecord]:
-    query = _where(Client.select(), _active(Client.active, active_only))
-    return _catalog_page(query, Client, text, request, _client_record, order, descending)
+    return _catalog_page(Client.select(), Client, [_active(Client.active, active_only)], text, request,
+                         _client_record, order, descending)
 
 
 def lookup_clients(text: str, limit: int = 10, active_only: bool = True) -> list[ClientRecord]:
@@ -844,8 +932,8 @@ def _contact_filters(text: str, active_only: bool, client_id: int | None) -> lis
 def list_contacts(request: PageRequest = FIRST_PAGE, text: str = "", active_only: bool = False,
                   client_id: int | None = None, order: str = KEY_ORDER,
                   descending: bool = False) -> Page[ContactRecord]:
-    query = _where(_contact_query(), *_contact_filters("", active_only, client_id))
-    return _catalog_page(query, Contact, text, request, _contact_record, order, descending)
+    return _catalog_page(_contact_query(), Contact, _contact_filters("", active_only, client_id), text, request,
+                         _contact_record, order, descending)
 
 
 def lookup_contacts(text: str, limit: int = 10, client_id: int | None = None,
