@@ -104,6 +104,12 @@ def day_word(day: dt.date, today: dt.date) -> str:
     return format_date(day)
 
 
+# The home screen's lines that are not the list's rows (status, buttons, the list's
+# borders and header, the card, the appointments, the footer), to read as many rows
+# before the first frame as the list shows.
+LINES_AROUND_THE_LIST = 14
+MIN_FIRST_ROWS = 5
+
 DETAIL_LINES = 2  # the card's lines for the activity's detail
 
 
@@ -192,9 +198,8 @@ class FollowupScreen(FollowsChanges, Screen):
                          BarButton("menu", _("Menu"), "f2")], id="followup-bar")
         yield FollowupTable(COLUMNS, self._fetch, id="followup", read_on_mount=False)
         yield ActivityCard(id="activity-card")
-        with Horizontal(id="appointments-row"):
+        with Horizontal(id="appointments-row"):  # its list comes with the appointments
             yield Static(plain(_("Appointments:")), id="appointments-label")
-            yield OptionList(id="appointments", compact=True)
         yield CrmFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -208,9 +213,10 @@ class FollowupScreen(FollowsChanges, Screen):
             self.call_after_refresh(self._start_reading)
 
     def _show_first_page(self) -> bool:
-        # As many rows as the terminal has lines: the next ones are read as the cursor
-        # goes down, as any page (every row given to the table costs before the frame).
-        request = PageRequest(limit=min(self.table.page_size, max(self.app.size.height, 10)))
+        # About the rows the list shows (every row given to the table costs before the
+        # frame); the whole first page follows right after the frame (_first_rows_drawn).
+        shown = max(self.app.size.height - LINES_AROUND_THE_LIST, MIN_FIRST_ROWS)
+        request = PageRequest(limit=min(self.table.page_size, shown))
         try:
             page = _followup().list_followup(self.filters, request)
         except Exception:  # noqa: BLE001 - read again in the table's worker, which says why
@@ -218,6 +224,10 @@ class FollowupScreen(FollowsChanges, Screen):
         self.table.show_page(page, request)
         self._rows_in_place()
         return True
+
+    def _first_page_short(self) -> bool:
+        table = self.table
+        return table.has_more_after and len(table.records) < table.page_size and not table.is_reading
 
     def _start_reading(self) -> None:
         if not self.is_attached:
@@ -263,9 +273,14 @@ class FollowupScreen(FollowsChanges, Screen):
             rows_in_place()
 
     def _first_rows_drawn(self) -> None:
+        if self._first_page_short():
+            self.table.reload(keep_position=True)  # the rest of the first page, in place
         home_rows_drawn = getattr(self.app, "home_rows_drawn", None)
         if home_rows_drawn is not None:
             home_rows_drawn()
+        # Mounted after the first frame, which it would only slow down: it is empty until
+        # the appointments are read.
+        self.query_one("#appointments-row").mount(OptionList(id="appointments", compact=True))
         self._load_appointments()
         self.follow_changes()
 

@@ -330,6 +330,11 @@ class RecordTable(DataTable, Generic[R]):
         return self._window.rows if self._window else []
 
     @property
+    def has_more_after(self) -> bool:
+        """Rows follow the last one read."""
+        return bool(self._window and self._window.pages and self._window.pages[-1].has_after)
+
+    @property
     def current_record(self) -> Any | None:
         rows = self.records
         if not rows or not (0 <= self.cursor_row < len(rows)):
