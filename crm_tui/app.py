@@ -357,11 +357,13 @@ def sign_in(username: str) -> tuple[Actor, bool]:
 
     Raises NotAllowed (one sentence) for an unknown or deactivated login.
     """
-    from crm_tui.services import users
+    from crm_tui.services import login
 
-    if not users.database_has_users():
+    if not login.database_has_users():
+        from crm_tui.services import users
+
         return users.bootstrap_first_admin(username), True
-    return users.identify(username), False
+    return login.identify(username), False
 
 
 def run_app(db_url: str, actor_username: str, language: str, *, today: dt.date | None = None) -> int:

@@ -25,7 +25,7 @@ from crm_tui.cli import main
 from crm_tui.cli.search import marked_snippet
 from crm_tui.db import close_database, counters, migrations, open_database, write_transaction
 from crm_tui.db.models import ALL_MODELS, Category, Client, Contact, ServiceOrder, User, now
-from crm_tui.services import activities, demo, opportunities, orders, users
+from crm_tui.services import activities, demo, login, opportunities, orders, users
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,9 +43,9 @@ def isolated_environment(tmp_path, monkeypatch):
     close_database()
 
 
-def login_as(monkeypatch, login: str) -> None:
-    """Run the commands as if the system account were `login`."""
-    monkeypatch.setattr(users, "system_login", lambda: login)
+def login_as(monkeypatch, account: str) -> None:
+    """Run the commands as if the system account were `account`."""
+    monkeypatch.setattr(login, "system_login", lambda: account)
 
 
 class Terminal(io.StringIO):

@@ -373,9 +373,9 @@ def test_the_bulk_load_ends_with_the_schema_a_new_database_has(db, monkeypatch, 
 def test_the_person_running_crm_demo_becomes_its_administrator(tmp_path, capsys, monkeypatch):
     from crm_tui.app import sign_in
     from crm_tui.cli import main
-    from crm_tui.services import users
+    from crm_tui.services import login, users
 
-    monkeypatch.setattr(users, "system_login", lambda: "operadora")
+    monkeypatch.setattr(login, "system_login", lambda: "operadora")
     url = str(tmp_path / "d.db")
     assert main(["--lang", "en", "--db", url, "init"]) == 0
     assert main(["--lang", "en", "--db", url, "demo"]) == 0
@@ -392,9 +392,9 @@ def test_the_person_running_crm_demo_becomes_its_administrator(tmp_path, capsys,
 
 def test_crm_demo_gives_no_one_admin_rights_where_an_administrator_exists(tmp_path, capsys, monkeypatch):
     from crm_tui.cli import main
-    from crm_tui.services import users
+    from crm_tui.services import login, users
 
-    monkeypatch.setattr(users, "system_login", lambda: "visitante")
+    monkeypatch.setattr(login, "system_login", lambda: "visitante")
     url = str(tmp_path / "d.db")
     assert main(["--lang", "en", "--db", url, "init"]) == 0
     assert main(["--lang", "en", "--db", url, "user", "add", "ana"]) == 0

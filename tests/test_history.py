@@ -91,11 +91,11 @@ def test_history_by_key_finds_a_deleted_or_renamed_record(db, agent):
 def test_crm_history_prints_each_change_field_by_field(db_url, db, agent, client, capsys, monkeypatch):
     from crm_tui.cli import main
     from crm_tui.db import close_database
-    from crm_tui.services import users
+    from crm_tui.services import login, users
 
     catalogs.modify_client(agent, client.id, 1, catalogs.ClientInput(name="López \x1b[31m[bold]"))
     close_database()
-    monkeypatch.setattr(users, "system_login", lambda: "tecnico")
+    monkeypatch.setattr(login, "system_login", lambda: "tecnico")
     monkeypatch.setenv("CRM_LANG", "en")
 
     assert main(["--db", db_url, "history", "client", str(client.key)]) == 0

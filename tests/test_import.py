@@ -11,7 +11,7 @@ from crm_tui.cli import main
 from crm_tui.db import close_database, counters, open_database
 from crm_tui.db.connection import is_postgres
 from crm_tui.db.models import Client, Contact
-from crm_tui.services import users
+from crm_tui.services import login, users
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -24,7 +24,7 @@ def isolated_environment(tmp_path, monkeypatch):
     for name in ("CRM_DATABASE_URL", "CRM_CONFIG", "CRM_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     # The commands act as this system login, registered as the CRM's administrator below.
-    monkeypatch.setattr(users, "system_login", lambda: "lupe")
+    monkeypatch.setattr(login, "system_login", lambda: "lupe")
     yield
     close_database()
 

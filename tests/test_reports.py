@@ -19,7 +19,7 @@ from crm_tui.db import close_database
 from crm_tui.export.ics import CalendarEvent, escape_text, fold, render_ics
 from crm_tui.export.report import PAGE_WIDTH, render_html, render_text, write_report_xlsx
 from crm_tui.export.text import display_width
-from crm_tui.services import users
+from crm_tui.services import login, users
 from crm_tui.services.base import DateRange
 from crm_tui.services.clock import frozen
 from crm_tui.services.reports import ReportFilter, all_reports, describe, get_report
@@ -273,7 +273,7 @@ def test_calendar_file_escapes_text_and_folds_long_lines():
 @pytest.fixture
 def crm(db_url, data, monkeypatch, capsys, tmp_path):
     """Run `crm report …` on the data set, as the system user ana, on 10/03/2026."""
-    monkeypatch.setattr(users, "system_login", lambda: "ana")
+    monkeypatch.setattr(login, "system_login", lambda: "ana")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
     close_database()

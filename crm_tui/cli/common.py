@@ -125,7 +125,7 @@ def subparser(children, name: str, help_line: str, handler: Callable[[argparse.N
 
 def login_name(args: argparse.Namespace) -> str:
     """Who acts: --user, else the system login of the person running the command."""
-    from crm_tui.services import users
+    from crm_tui.services import login
 
     requested = getattr(args, "user", None)
     if requested is not None:
@@ -133,23 +133,23 @@ def login_name(args: argparse.Namespace) -> str:
             raise CliError(_("--user is empty: give a user name, or leave it out to act as yourself."),
                            EXIT_USAGE)
         return requested
-    return users.system_login()
+    return login.system_login()
 
 
 def acting_user(args: argparse.Namespace):
     """The CRM user who acts (an Actor): registered and active; with --user, only when the
     system login is itself a CRM administrator. The services then apply that user's role."""
-    from crm_tui.services import users
+    from crm_tui.services import login
 
-    return users.system_actor(login_name(args))
+    return login.system_actor(login_name(args))
 
 
 def _check_acting_user(args: argparse.Namespace) -> None:
     """A --user the command does not need is still checked: a mistyped name is an error,
     never silently ignored. A database without users has nobody to check against."""
-    from crm_tui.services import users
+    from crm_tui.services import login
 
-    if getattr(args, "user", None) is not None and users.database_has_users():
+    if getattr(args, "user", None) is not None and login.database_has_users():
         acting_user(args)
 
 

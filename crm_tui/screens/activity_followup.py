@@ -273,6 +273,8 @@ class FollowupScreen(FollowsChanges, Screen):
             rows_in_place()
 
     def _first_rows_drawn(self) -> None:
+        if not self.is_attached or not self.is_running:
+            return  # the screen (or the app) is leaving
         if self._first_page_short():
             self.table.reload(keep_position=True)  # the rest of the first page, in place
         home_rows_drawn = getattr(self.app, "home_rows_drawn", None)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import pwd
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,8 +30,16 @@ from crm_tui.services.base import (
     writing,
 )
 from crm_tui.services import permissions
-from crm_tui.services.errors import NotAllowed, NotFound, ValidationError
+from crm_tui.services.errors import NotAllowed, ValidationError
 from crm_tui.services.fields import BOOL, CHOICE, Entity, Field, model_length
+from crm_tui.services import login as signing_in
+from crm_tui.services.login import (  # noqa: F401 - part of this module's API
+    _actor,
+    _name_as_given,
+    database_has_users,
+    identify,
+    system_actor,
+)
 
 ROLES = (User.ADMIN, User.AGENT)
 ROLE_LABELS = {User.ADMIN: N_("Administrator"), User.AGENT: N_("Agent")}
@@ -85,36 +91,7 @@ def _record(user: User) -> UserRecord:
                       updated_at=user.updated_at)
 
 
-def _actor(user: User) -> Actor:
-    return Actor(id=user.id, username=user.username, full_name=user.full_name, role=user.role)
-
-
 # --- signing in ---------------------------------------------------------------------
-
-
-def _name_as_given(username: Any) -> str:
-    """A login to look up, exactly as given: cleaning it could turn `lu<ESC>pe`, which
-    is nobody, into `lupe`, who is someone (stored names hold no control characters)."""
-    return "" if username is None else str(username).strip()
-
-
-def identify(username: str) -> Actor:
-    """The registered, active user behind an OS login; refuses anybody else."""
-    name = _name_as_given(username)
-    user = User.get_or_none(User.username == name)
-    if user is None:
-        raise NotAllowed(
-            _("The user {name} is not registered in this CRM: ask an administrator to add you "
-              "with `crm user add {name}`.").format(name=name))
-    if not user.active:
-        raise NotAllowed(
-            _("The user {name} is deactivated in this CRM: ask an administrator to "
-              "reactivate the account.").format(name=name))
-    return _actor(user)
-
-
-def database_has_users() -> bool:
-    return User.select().exists()
 
 
 @retrying_write
@@ -130,32 +107,6 @@ def bootstrap_first_admin(username: str, full_name: str = "") -> Actor:
         user = User.get_by_id(insert_new(User, founder, dict(
             username=name, full_name=full, role=User.ADMIN, active=True)))
     return _actor(user)
-
-
-def system_login() -> str:
-    """The account this process runs as, from the operating system (not from $USER or
-    $LOGNAME, which anybody can set to any name)."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError as exc:
-        raise NotAllowed(_("Cannot tell who you are: your account (uid {uid}) has no name on this "
-                           "server.").format(uid=os.getuid())) from exc
-
-
-def system_actor(username: str, login: str | None = None) -> Actor:
-    """Who acts when someone runs the command line: `username`, a registered, active user
-    with the role the CRM gives it. The person's own `login` (the system login unless
-    given) may name another user only when it is itself an active CRM administrator."""
-    own = system_login() if login is None else login
-    name = _name_as_given(username)
-    if name == own:
-        return identify(own)
-    if not identify(own).is_admin:
-        raise NotAllowed(_("Only a CRM administrator can act as another user (--user): "
-                           "you are {name}.").format(name=own))
-    if User.get_or_none(User.username == name) is None:
-        raise NotFound(_("There is no user {name}.").format(name=name))
-    return identify(name)
 
 
 # --- managing users -----------------------------------------------------------------
@@ -291,3 +242,8 @@ def lookup_users(text: str, limit: int = 10) -> list[UserRecord]:
     if clean_line(text):
         query = query.where(User.id.in_(_ids_matching(text, True)))
     return [_record(u) for u in query.order_by(User.username).limit(max(1, int(limit)))]
+
+
+def system_login() -> str:
+    """The account this process runs as (see login.system_login)."""
+    return signing_in.system_login()
