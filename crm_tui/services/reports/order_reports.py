@@ -86,13 +86,24 @@ def _by_status_rows(filters: ReportFilter) -> Iterator[tuple]:
     labels = {code: _(text) for code, text in orders.STATUS_LABELS.items()}
     query = _with_names(ServiceOrder.select(
         ServiceOrder.status, ServiceOrder.number, ServiceOrder.created_at, ServiceOrder.closed_at,
-        Client.name, display_name_sql(_Technician), ServiceOrder.status, ServiceOrder.number))
-    # Descending status order is open, finished, closed: what is still to do comes first.
-    for row in iter_keyset(_restricted(query, filters), [ServiceOrder.status, ServiceOrder.number],
-                           descending=True, chunk_size=CHUNK):
-        created = as_date(row[2])
-        until = as_date(row[3]) if row[0] == orders.CLOSED and row[3] else day
-        yield (labels.get(row[0], row[0]), row[1], created, (until - created).days, row[4], row[5])
+        Client.name, display_name_sql(_Technician), ServiceOrder.number))
+    for status in _statuses_in_report_order(filters):
+        # One status at a time, newest number first: an index on (status, number), or on
+        # (client | user | project, number), then walks each chunk in order. A keyset over
+        # (status, number) together made SQLite sort every order of a client per chunk, or
+        # walk the numbers from the top again for each chunk of one status.
+        of_status = _restricted(query, replace(filters, status=status))
+        for row in iter_keyset(of_status, [ServiceOrder.number], descending=True, chunk_size=CHUNK):
+            created = as_date(row[2])
+            until = as_date(row[3]) if row[0] == orders.CLOSED and row[3] else day
+            yield (labels.get(row[0], row[0]), row[1], created, (until - created).days, row[4], row[5])
+
+
+def _statuses_in_report_order(filters: ReportFilter) -> list[str]:
+    """Descending status order is open, finished, closed: what is still to do comes first."""
+    if filters.status is not None:
+        return [filters.status]
+    return sorted(orders.STATUSES, reverse=True)
 
 
 declare(Report(
