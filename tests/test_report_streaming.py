@@ -3,6 +3,7 @@ counts a month (or a quarter) at a time, on the small data set of tests/report_d
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import peewee as pw
@@ -170,3 +171,19 @@ def test_counts_over_several_months_add_up_each_month(data):
     assert rows("satisfaction", MARCH) == [("Ana Ruiz", 1, 3.0, 0, 0, 1, 0, 0), ("Beto Luna", 1, 4.0, 0, 0, 0, 1, 0)]
     assert rows("activities-by-user", WINTER)[:2] == [("Ana Ruiz", "Llamada", 2, 0, 1), ("Ana Ruiz", "Visita", 0, 1, 1)]
     assert rows("activities-by-user", MARCH)[:2] == [("Ana Ruiz", "Llamada", 1, 0, 1), ("Ana Ruiz", "Visita", 0, 1, 1)]
+
+
+def test_a_long_title_leaves_the_figures_and_time_left_on_an_80_column_terminal(monkeypatch):
+    import io
+
+    from crm_tui.cli.export import RowProgress
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = io.StringIO()
+    progress = RowProgress(terminal, 1_000_000, "Service orders by status, with their age")
+    progress._show(19_000, force=True)
+    progress._show(1_000_000, force=True, finishing=True)
+    first, last = terminal.getvalue().split("\r\x1b[K")[1:]
+    assert re.fullmatch(r"Service orders by status, with their …   1%  19,000/1,000,000 rows  [\d:]+ left", first)
+    assert last.endswith("100%  1,000,000/1,000,000 rows  saving the file…")
+    assert max(len(first), len(last)) <= 77
