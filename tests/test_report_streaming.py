@@ -16,7 +16,7 @@ from crm_tui.db.models import Activity, ServiceOrder
 from crm_tui.services.base import DateRange
 from crm_tui.services.clock import frozen
 from crm_tui.services.reports import ReportFilter, all_reports, get_report
-from crm_tui.services.reports import order_reports
+from crm_tui.services.reports import activity_reports, order_reports
 from crm_tui.services.reports.common import months_of
 from crm_tui.services.reports.output import ReportCancelled, prepare
 
@@ -187,3 +187,17 @@ def test_a_long_title_leaves_the_figures_and_time_left_on_an_80_column_terminal(
     assert re.fullmatch(r"Service orders by status, with their …   1%  19,000/1,000,000 rows  [\d:]+ left", first)
     assert last.endswith("100%  1,000,000/1,000,000 rows  saving the file…")
     assert max(len(first), len(last)) <= 77
+
+
+@pytest.mark.parametrize("filters", [{}, {"user_id": "beto"}])
+def test_pending_tasks_read_each_chunk_in_index_order(data, reads, monkeypatch, filters):
+    monkeypatch.setattr(activity_reports, "CHUNK", 1)
+    report = get_report("pending-tasks")
+    restricted = ReportFilter(**{key: data[value].id for key, value in filters.items()})
+    with frozen(report_data.NOW):
+        listed = [(row[0], row[3]) for row in reads.rows(report.rows(report.prepared(restricted)))]
+    assert listed == ([("Ana Ruiz", 3), ("Beto Luna", 4)] if not filters else [("Beto Luna", 4)])
+    if is_sqlite():
+        for sql in {sql for kind, sql in reads.events if kind == "query" and "activity" in sql}:
+            plan = " ".join(row[-1] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, reads.params[sql]))
+            assert "TEMP B-TREE" not in plan, plan
