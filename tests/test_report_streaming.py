@@ -1,8 +1,10 @@
-"""Report sheets read back whole, and reports that stream: rows come a chunk at a time,
-counts a month (or a quarter) at a time, on the small data set of tests/report_data.py."""
+"""Report sheets read back whole, and reports that stream: rows come a chunk at a time in
+an index's order, counts a month (or a quarter) at a time, on the small data set of
+tests/report_data.py; the progress of a sheet on the report screen and on a terminal."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import threading
 
@@ -11,14 +13,18 @@ import pytest
 from openpyxl import load_workbook
 
 import report_data
+from crm_tui.cli.export import RowProgress
 from crm_tui.db.connection import database, is_sqlite
 from crm_tui.db.models import Activity, ServiceOrder
+from crm_tui.screens.report_parts import ReportScreen
+from crm_tui.services import users
 from crm_tui.services.base import DateRange
 from crm_tui.services.clock import frozen
 from crm_tui.services.reports import ReportFilter, all_reports, get_report
 from crm_tui.services.reports import activity_reports, order_reports
 from crm_tui.services.reports.common import months_of
 from crm_tui.services.reports.output import ReportCancelled, prepare
+from test_app_support import SIZE, make_app, open_item, ui_db  # noqa: F401
 
 # The restrictions a report needs on the data set (the same as its text snapshots).
 NEEDED = {
@@ -174,10 +180,6 @@ def test_counts_over_several_months_add_up_each_month(data):
 
 
 def test_a_long_title_leaves_the_figures_and_time_left_on_an_80_column_terminal(monkeypatch):
-    import io
-
-    from crm_tui.cli.export import RowProgress
-
     monkeypatch.setenv("COLUMNS", "80")
     terminal = io.StringIO()
     progress = RowProgress(terminal, 1_000_000, "Service orders by status, with their age")
@@ -201,3 +203,19 @@ def test_pending_tasks_read_each_chunk_in_index_order(data, reads, monkeypatch, 
         for sql in {sql for kind, sql in reads.events if kind == "query" and "activity" in sql}:
             plan = " ".join(row[-1] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, reads.params[sql]))
             assert "TEMP B-TREE" not in plan, plan
+
+
+async def test_the_report_screen_says_the_rows_of_the_sheet_written(ui_db):
+    actor = users.bootstrap_first_admin("jefa", "Jefa de Área")
+    app = make_app(actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "order_reports")
+        screen = app.screen
+        assert isinstance(screen, ReportScreen)
+        screen.query_one("#export-row").display = True
+        screen._progress(37_000, 1_000_000)
+        await pilot.pause()
+        assert str(screen.query_one("#export-rows").render()) == "37,000/1,000,000 rows"
+        screen._progress(1_000, None)  # a report that does not count its rows first
+        await pilot.pause()
+        assert str(screen.query_one("#export-rows").render()) == "1,000 rows"
