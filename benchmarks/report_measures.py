@@ -38,7 +38,7 @@ FIRST_ROWS_MS = 1000
 _CHILD = r"""
 import itertools, json, sys, time
 from crm_tui.db import open_database
-from crm_tui.export.report import PROGRESS_EVERY, write_report_xlsx
+from crm_tui.export.report import write_report_xlsx
 from crm_tui.i18n import set_language
 from crm_tui.services.reports import ReportFilter, get_report
 set_language("es")
@@ -48,12 +48,13 @@ report = get_report(name)
 first_rows = []
 start = time.perf_counter()
 rows = itertools.islice(report.rows(report.prepared(ReportFilter())), limit)
-def progress(done):
-    if not first_rows and done >= min(PROGRESS_EVERY, limit):
-        first_rows.append((time.perf_counter() - start) * 1000)
+def progress(done):  # first called after PROGRESS_EVERY rows, or at the end of a shorter sheet
+    if not first_rows and done:
+        first_rows.append((done, (time.perf_counter() - start) * 1000))
 count = write_report_xlsx(target, report, rows, progress)
+done, ms = first_rows[0] if first_rows else (0, 0.0)
 with open(facts, "w") as file:
-    json.dump({"rows": count, "first_rows": min(PROGRESS_EVERY, count), "first_rows_ms": first_rows[0]}, file)
+    json.dump({"rows": count, "first_rows": done, "first_rows_ms": ms}, file)
 """
 
 
