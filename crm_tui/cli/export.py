@@ -241,8 +241,14 @@ class RowProgress:
         text = self._text(done, total, state)
         line = f"{self.title}{self._bar(done, total)} {text}"
         if len(line) > self.columns:
-            line = f"{self.title} {text}"
+            line = f"{self._title_within(self.columns - len(text) - 1)} {text}".lstrip()
         self._write("\r\x1b[K" + line[:self.columns])
+
+    def _title_within(self, room: int) -> str:
+        """The title, cut with … to `room` characters: the figures and the time left matter more."""
+        if len(self.title) <= room:
+            return self.title
+        return self.title[:room - 1] + "…" if room > 1 else ""
 
     def _bar(self, done: int, total: int) -> str:
         if self.bar_width < 5:

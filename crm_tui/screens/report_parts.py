@@ -40,6 +40,14 @@ def _button(key: str, label: str, button_id: str) -> Button:
     return Button(plain("{key} {label}".format(key=key_label(key), label=_(label))), id=button_id, compact=True)
 
 
+def rows_written(written: int, total: int | None) -> str:
+    """The rows of a sheet written so far, of how many when the report says so."""
+    if total is None:
+        return ngettext("{count} row", "{count} rows", written).format(count=f"{written:,}")
+    return ngettext("{done}/{total} row", "{done}/{total} rows", total).format(
+        done=f"{written:,}", total=f"{total:,}")
+
+
 class ReportScreen(Screen):
     """A menu's reports: the list, the chosen one's restrictions, [Print] and [Sheet]."""
 
@@ -75,6 +83,7 @@ class ReportScreen(Screen):
             with Horizontal(classes="search-row export-row", id="export-row"):
                 yield Label(plain(_("Sheet:")), classes="filter-label")
                 yield ProgressBar(show_eta=False, id="export-progress")
+                yield Static("", id="export-rows", classes="export-rows")
             with Horizontal(classes="buttons"):
                 yield _button(PRINT_KEY, N_("Print"), "print")
                 yield _button(SHEET_KEY, N_("Sheet"), "sheet")
@@ -180,6 +189,7 @@ class ReportScreen(Screen):
         self._sheet_cancel = threading.Event()
         self._sheet_buttons()
         self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#export-rows", Static).update("")
         self.query_one("#export-row").display = True
         self._write_sheet(path, report, filters, self._sheet_cancel)
 
@@ -221,6 +231,7 @@ class ReportScreen(Screen):
 
     def _progress(self, written: int, total: int | None) -> None:
         self.query_one("#export-progress", ProgressBar).update(total=total, progress=written)
+        self.query_one("#export-rows", Static).update(plain(rows_written(written, total)))
 
     def _sheet_done(self, message: str, severity: str) -> None:
         self._sheet_cancel = None

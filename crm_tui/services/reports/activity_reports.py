@@ -1,6 +1,7 @@
 """Reports on activities and tasks (the Reports menu)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 import peewee as pw
@@ -9,7 +10,7 @@ from crm_tui.db.models import Activity, Category, Client, Contact, User
 from crm_tui.export.table import DATE, DATETIME, INTEGER, TEXT, Column
 from crm_tui.i18n import N_, _
 from crm_tui.services import activities
-from crm_tui.services.base import display_name_sql, iter_keyset
+from crm_tui.services.base import DateRange, display_name_sql, iter_keyset
 from crm_tui.services.clock import today
 from crm_tui.services.errors import ValidationError
 from crm_tui.services.reports import (
@@ -23,7 +24,7 @@ from crm_tui.services.reports import (
     ReportFilter,
     declare,
 )
-from crm_tui.services.reports.common import CHUNK, as_date, as_datetime, user_names
+from crm_tui.services.reports.common import CHUNK, as_date, as_datetime, counted_by_month, user_names
 
 _Assignee = User.alias("assignee")
 
@@ -53,18 +54,22 @@ BY_USER_COLUMNS = [
 
 
 def _by_user_rows(filters: ReportFilter) -> Iterator[tuple]:
-    # Counted on the activity table alone (one covering index); names are put on after.
+    # Counted on the activity table alone (one covering index), a month at a time; names
+    # are put on after.
     is_task = pw.Case(None, [(Activity.kind == Activity.TASK, 1)], 0)
     is_pending = pw.Case(None, [(Activity.status == Activity.PENDING, 1)], 0)
-    query = (_restricted(Activity.select(Activity.user, Activity.category, pw.fn.COUNT(Activity.id),
-                                         pw.fn.SUM(is_task), pw.fn.SUM(is_pending)), filters)
-             .group_by(Activity.user, Activity.category))
-    counted = list(query.tuples())
+
+    def month_counts(month: DateRange) -> pw.Select:
+        query = _restricted(Activity.select(Activity.user, Activity.category, pw.fn.COUNT(Activity.id),
+                                            pw.fn.SUM(is_task), pw.fn.SUM(is_pending)), replace(filters, dates=month))
+        return query.group_by(Activity.user, Activity.category)
+
+    counted = counted_by_month(filters.dates, Activity.when, month_counts, keys=2)
     users = user_names()
     categories = {category.id: category.name for category in Category.select(Category.id, Category.name)}
     named = sorted(((users.get(user, str(user)), categories.get(category, str(category)), user, category,
-                     int(count), int(tasks or 0), int(pending or 0))
-                    for user, category, count, tasks, pending in counted),
+                     count, tasks, pending)
+                    for (user, category), (count, tasks, pending) in counted.items()),
                    key=lambda row: (row[0].casefold(), row[2], row[1].casefold(), row[3]))
     for user, category, _user_id, _category_id, count, tasks, pending in named:
         yield user, category, count - tasks, tasks, pending
@@ -144,12 +149,22 @@ def _pending_task_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
 def _pending_task_rows(filters: ReportFilter) -> Iterator[tuple]:
     day = today()
     mark = _("OVERDUE")
-    query = _pending_task_query(filters, display_name_sql(_Assignee), Activity.due_date, Activity.folio,
-                                Client.name, Activity.detail,
-                                Activity.assignee, Activity.due_date, Activity.id)
-    for row in iter_keyset(query, [Activity.assignee, Activity.due_date, Activity.id], chunk_size=CHUNK):
-        due = as_date(row[1])
-        yield (row[0], due, mark if due < day else "", row[2], row[3], row[4])
+    for assignee in _assignees(filters):
+        # One assignee at a time: the (assignee, status, due date) index then gives each
+        # chunk in order; over all assignees at once SQLite sorted each one's tasks per chunk.
+        query = _pending_task_query(replace(filters, user_id=assignee), display_name_sql(_Assignee),
+                                    Activity.due_date, Activity.folio, Client.name, Activity.detail,
+                                    Activity.due_date, Activity.id)
+        for row in iter_keyset(query, [Activity.due_date, Activity.id], chunk_size=CHUNK):
+            due = as_date(row[1])
+            yield (row[0], due, mark if due < day else "", row[2], row[3], row[4])
+
+
+def _assignees(filters: ReportFilter) -> list[int]:
+    """The users whose tasks the report lists, in the report's order (a company has tens)."""
+    if filters.user_id is not None:
+        return [filters.user_id]
+    return [user.id for user in User.select(User.id).order_by(User.id)]
 
 
 declare(Report(

@@ -30,7 +30,15 @@ from crm_tui.services.reports import (
     declare,
     with_defaults,
 )
-from crm_tui.services.reports.common import CHUNK, as_date, as_datetime, average, by_name, user_names
+from crm_tui.services.reports.common import (
+    CHUNK,
+    as_date,
+    as_datetime,
+    average,
+    by_name,
+    counted_by_month,
+    user_names,
+)
 
 _Technician = User.alias("technician")
 APPOINTMENT_LENGTH = dt.timedelta(hours=1)
@@ -86,13 +94,24 @@ def _by_status_rows(filters: ReportFilter) -> Iterator[tuple]:
     labels = {code: _(text) for code, text in orders.STATUS_LABELS.items()}
     query = _with_names(ServiceOrder.select(
         ServiceOrder.status, ServiceOrder.number, ServiceOrder.created_at, ServiceOrder.closed_at,
-        Client.name, display_name_sql(_Technician), ServiceOrder.status, ServiceOrder.number))
-    # Descending status order is open, finished, closed: what is still to do comes first.
-    for row in iter_keyset(_restricted(query, filters), [ServiceOrder.status, ServiceOrder.number],
-                           descending=True, chunk_size=CHUNK):
-        created = as_date(row[2])
-        until = as_date(row[3]) if row[0] == orders.CLOSED and row[3] else day
-        yield (labels.get(row[0], row[0]), row[1], created, (until - created).days, row[4], row[5])
+        Client.name, display_name_sql(_Technician), ServiceOrder.number))
+    for status in _statuses_in_report_order(filters):
+        # One status at a time, newest number first: an index on (status, number), or on
+        # (client | user | project, number), then walks each chunk in order. A keyset over
+        # (status, number) together made SQLite sort every order of a client per chunk, or
+        # walk the numbers from the top again for each chunk of one status.
+        of_status = _restricted(query, replace(filters, status=status))
+        for row in iter_keyset(of_status, [ServiceOrder.number], descending=True, chunk_size=CHUNK):
+            created = as_date(row[2])
+            until = as_date(row[3]) if row[0] == orders.CLOSED and row[3] else day
+            yield (labels.get(row[0], row[0]), row[1], created, (until - created).days, row[4], row[5])
+
+
+def _statuses_in_report_order(filters: ReportFilter) -> list[str]:
+    """Descending status order is open, finished, closed: what is still to do comes first."""
+    if filters.status is not None:
+        return [filters.status]
+    return sorted(orders.STATUSES, reverse=True)
 
 
 declare(Report(
@@ -161,34 +180,44 @@ BY_PROJECT_COLUMNS = [Column("client", N_("Client"), TEXT, 22), Column("project"
 _COUNT_SUMS = ("open", "finished", "closed", "total")
 
 
-def _counted_orders(filters: ReportFilter, key: pw.Field) -> pw.Select:
-    """Orders counted by status per `key`, on the order table alone (a covering index)."""
-    return (_restricted(ServiceOrder.select(key.alias("key"), *[count.alias(f"n_{status}") for status, count in
-                                                              zip(orders.STATUSES, _status_counts())],
-                                            pw.fn.COUNT(ServiceOrder.id).alias("n_total")), filters)
-            .where(key.is_null(False)).group_by(key))
+# Up to this many counted records are named with one look-up by id; more, by walking
+# the names in order.
+_FEW = 500
 
 
-def _count_values(counted: pw.Select) -> list[pw.Node]:
-    return [*(getattr(counted.c, f"n_{status}") for status in orders.STATUSES), counted.c.n_total]
+def _counted_orders(filters: ReportFilter, key: pw.Field) -> dict[int, list[int]]:
+    """Orders counted by status per `key` (open, finished, closed, total), a quarter at a
+    time on the order table alone (a covering index). A quarter, not a month: a month of
+    a big company already counts most of its clients, and each piece gives them all again."""
+
+    def month_counts(month: DateRange) -> pw.Select:
+        query = _restricted(ServiceOrder.select(key, *_status_counts(), pw.fn.COUNT(ServiceOrder.id)),
+                            replace(filters, dates=month))
+        return query.where(key.is_null(False)).group_by(key)
+
+    return counted_by_month(filters.dates, ServiceOrder.created_at, month_counts, months=3)
 
 
 def _by_client_rows(filters: ReportFilter) -> Iterator[tuple]:
     counted = _counted_orders(filters, ServiceOrder.client)
-    query = (Client.select(Client.name, *_count_values(counted))
-             .join(counted, on=(Client.id == counted.c.key)).order_by(Client.name, Client.id))
-    for name, *counts in query.tuples():
-        yield (name, *_whole(counts))
+    query = Client.select(Client.id, Client.name).order_by(Client.name, Client.id)
+    if len(counted) <= _FEW:
+        query = query.where(Client.id.in_(list(counted)))
+    for client_id, name in query.tuples().iterator():
+        if client_id in counted:
+            yield (name, *counted[client_id])
 
 
 def _by_project_rows(filters: ReportFilter) -> Iterator[tuple]:
     counted = _counted_orders(filters, ServiceOrder.project)
-    query = (Project.select(Client.name, Project.name, *_count_values(counted))
-             .join(counted, on=(Project.id == counted.c.key))
-             .switch(Project).join(Client, on=(Project.client == Client.id))
+    query = (Project.select(Project.id, Client.name, Project.name)
+             .join(Client, on=(Project.client == Client.id))
              .order_by(Client.name, Client.id, Project.name, Project.id))
-    for client, project, *counts in query.tuples():
-        yield (client, project, *_whole(counts))
+    if len(counted) <= _FEW:
+        query = query.where(Project.id.in_(list(counted)))
+    for project_id, client, project in query.tuples().iterator():
+        if project_id in counted:
+            yield (client, project, *counted[project_id])
 
 
 declare(Report(
@@ -220,10 +249,15 @@ def _rated(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
 def _satisfaction_counts(filters: ReportFilter) -> list[tuple]:
     # Counted on the order table alone (one covering index); names are put on after.
     stars = [pw.fn.SUM(pw.Case(None, [(ServiceOrder.rating == value, 1)], 0)) for value in range(1, 6)]
-    query = _rated(filters, ServiceOrder.assigned_user, pw.fn.COUNT(ServiceOrder.id), pw.fn.SUM(ServiceOrder.rating),
-                   *stars).group_by(ServiceOrder.assigned_user)
-    return by_name([(user, int(rated), average(int(total or 0), int(rated)), *_whole(stars))
-                    for user, rated, total, *stars in query.tuples()], user_names())
+
+    def month_counts(month: DateRange) -> pw.Select:
+        query = _rated(replace(filters, dates=month), ServiceOrder.assigned_user, pw.fn.COUNT(ServiceOrder.id),
+                       pw.fn.SUM(ServiceOrder.rating), *stars)
+        return query.group_by(ServiceOrder.assigned_user)
+
+    counted = counted_by_month(filters.dates, ServiceOrder.finished_at, month_counts)
+    return by_name([(user, rated, average(total, rated), *stars)
+                    for user, (rated, total, *stars) in counted.items()], user_names())
 
 
 def _satisfaction_rows(filters: ReportFilter) -> Iterator[tuple]:
