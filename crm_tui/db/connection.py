@@ -1,6 +1,7 @@
 """Opening the database named by a bare path, `sqlite:///path` or `postgresql://...`."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import select
 import stat
@@ -9,12 +10,31 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 
+# Modules peewee imports at once but uses only in a few functions (index names, JSON
+# fields, timestamps): loaded on their first use instead of at every start of `crm`.
+_USED_LATE_BY_PEEWEE = ("hashlib", "calendar", "json")
+
+
+def _import_on_first_use(name: str) -> None:
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
 def _import_peewee_without_postgres_driver():
     """peewee imports psycopg whenever it is installed, a fifth of a second at every start
     of `crm`; on SQLite it is never used, so _load_postgres_driver() loads it on demand."""
     if "peewee" in sys.modules or "psycopg" in sys.modules:
         import peewee
         return peewee
+    for name in _USED_LATE_BY_PEEWEE:
+        _import_on_first_use(name)
     sys.modules["psycopg"] = None  # peewee's `import psycopg` fails fast: it then runs without it
     try:
         import peewee

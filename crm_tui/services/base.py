@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-import json
 import random
 import re
 import time
@@ -301,6 +300,12 @@ def _key_of(model: type[pw.Model], data: dict[str, Any]) -> str:
     return ""
 
 
+def _json():
+    import json  # only when a change is written: not before the first frame
+
+    return json
+
+
 def _as_json_value(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
@@ -317,7 +322,7 @@ _AUDIT_COLUMNS = ("table_name", "record_id", "record_key", "action", "who", "whe
 def _audit(model: type[pw.Model], record_id: int, key: str, action: str, actor: Actor,
            changes: dict[str, list]) -> None:
     values = (model._meta.table_name, record_id, key[:200], action, actor.username, now(),
-              json.dumps(changes, ensure_ascii=False, default=_as_json_value))
+              _json().dumps(changes, ensure_ascii=False, default=_as_json_value))
     parameters = [getattr(AuditEntry, column).db_value(value) for column, value in zip(_AUDIT_COLUMNS, values)]
     database.execute_sql(_statement(("audit",), _audit_statement), parameters)
 
