@@ -391,3 +391,17 @@ def test_appointments_arriving_after_the_screen_left_are_dropped():
     screen = FollowupScreen()
     screen._show_appointments([])
     assert screen.appointment_orders == []
+
+
+def test_a_task_without_an_assignee_says_so_instead_of_an_empty_name():
+    # Seen on the home screen: "Tarea para el 11/12/2026, de  · Seguimiento: …".
+    import types
+
+    from crm_tui.screens.activity_followup import followup_line
+
+    task = types.SimpleNamespace(is_task=True, due_date=dt.date(2026, 12, 11), assignee_name="",
+                                 followup_notes="Se agendó visita")
+    i18n.set_language("es")
+    assert followup_line(task) == "Tarea para el 11/12/2026, sin asignar · Seguimiento: Se agendó visita"
+    assigned = types.SimpleNamespace(**{**vars(task), "assignee_name": "Ana Ruiz"})
+    assert followup_line(assigned).startswith("Tarea para el 11/12/2026, de Ana Ruiz · ")

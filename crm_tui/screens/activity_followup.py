@@ -83,8 +83,11 @@ def followup_line(record) -> str:
     line = "{label} {notes}".format(label=_("Follow-up:"), notes=record.followup_notes or "…")
     if not record.is_task:
         return line
-    task = _("Task due {date} for {assignee}").format(date=format_date(record.due_date),
-                                                      assignee=record.assignee_name)
+    due = format_date(record.due_date)
+    if record.assignee_name:
+        task = _("Task due {date} for {assignee}").format(date=due, assignee=record.assignee_name)
+    else:  # an assignee deactivated and renamed away, or a task imported without one
+        task = _("Task due {date}, not assigned").format(date=due)
     return f"{task} · {line}"
 
 
