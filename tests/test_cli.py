@@ -190,7 +190,7 @@ def test_init_reports_a_folder_that_does_not_keep_its_group_and_leaves_it_alone(
     code, out, _err = run(capsys, "--db", str(folder / "crm.db"), "init")
     assert code == 0
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o755
-    assert "does not keep its group" in out and "install -d -m 2770" in out
+    assert "does not keep its group" in out and "crm init --shared-group crm --db" in out
 
 
 # --- users --------------------------------------------------------------------------

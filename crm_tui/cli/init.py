@@ -81,6 +81,6 @@ def _sharing_hint(path: Path, folder_keeps_group: bool) -> str:
                  "group (sudo usermod -aG {group} LOGIN).").format(folder=folder, group=group)
     return _("The file is readable and writable by the group {group}, but the folder {folder} does "
              "not keep its group on new files, so a second person would find the -wal/-shm files "
-             "read-only. For a shared database use a team folder: sudo groupadd crm && "
-             "sudo install -d -m 2770 -g crm /srv/crm, then crm init --db /srv/crm/crm.db."
+             "read-only. For a shared database let crm prepare a team folder (as root, once): "
+             "sudo groupadd crm && sudo crm init --shared-group crm --db /srv/crm/crm.db"
              ).format(folder=folder, group=group)
