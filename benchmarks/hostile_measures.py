@@ -30,6 +30,7 @@ from hostile import Crash, ShownValues, hostile_writes, leaks, make_world, termi
 
 COUNT = 5_000
 QUICK_COUNT = 500
+SMOKE_COUNT = 50
 SCREEN = (80, 24)
 
 

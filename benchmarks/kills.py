@@ -410,7 +410,7 @@ KILL_CONTACTS = 2_000
 def measure_kills(bench) -> list:
     from run import Row  # here, not at the top: run.py imports this module
 
-    count = QUICK_KILLS_EACH if bench.quick else KILLS_EACH
+    count = bench.runs(QUICK_KILLS_EACH, KILLS_EACH)
     orders = QUICK_KILL_ORDERS if bench.quick else KILL_ORDERS
     folder = Path(tempfile.mkdtemp(prefix="crm-kills-"))
     try:

@@ -180,7 +180,7 @@ def measure_order_query(bench) -> list:
     runner = _runner(bench)
     from search_measures import search_queries
 
-    runs = 2 if bench.quick else RUNS
+    runs = bench.runs(2, RUNS)
     reader = sqlite3.connect(f"file:{bench.path}?mode=ro", uri=True)
     try:
         total = reader.execute("SELECT COUNT(*) FROM service_order").fetchone()[0]
@@ -258,7 +258,7 @@ def measure_home_pending(bench) -> list:
     pending activities, against the one-widget app: time and peak RSS."""
     runner = _runner(bench)
     label = f"home screen with {HOME_PENDING:,} pending activities: start-up to its rows drawn (pty 80x24)"
-    runs = 3 if bench.quick else HOME_RUNS
+    runs = bench.runs(3, HOME_RUNS)
     folder = Path(os.environ.get(HOME_FOLDER_ENV) or tempfile.gettempdir()) / "crm-bench-home"
     try:
         close_database()

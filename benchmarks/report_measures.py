@@ -150,7 +150,7 @@ def measure_reports(bench) -> list:
         try:
             _first_screen(name, filters)  # warm-up
             times = []
-            for _ in range(RUNS):
+            for _ in range(bench.runs(RUNS, RUNS)):
                 start = time.perf_counter()
                 _first_screen(name, filters)
                 times.append((time.perf_counter() - start) * 1000)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Performance measures of crm_tui on a large SQLite database, each against a target.
 
-    python benchmarks/run.py [--db PATH] [--rebuild] [--orders 1000000] [--quick] [--check] [--only search,export]
+    python benchmarks/run.py [--db PATH] [--rebuild] [--orders 1000000] [--quick | --smoke] [--check] [--only search,export]
 
 Builds (or reuses, when its counts are right) a database of `--orders` service orders with
 their service entries, as many activities and a fifth as many contacts, made by the demo
@@ -66,12 +66,17 @@ class Bench:
     path: Path
     orders: int
     quick: bool
+    smoke: bool = False  # quick, and every measure repeated as few times as it can run: a check, not a measure
     build_seconds: float = 0.0
     build_cpu_seconds: float = 0.0
     build_load: str = ""
     built_now: bool = False
     rows_written: int = 0
     cache: dict[str, Any] = field(default_factory=dict)
+
+    def runs(self, quick: int, full: int) -> int:
+        """How many times to repeat a measure: once in a smoke run."""
+        return 1 if self.smoke else quick if self.quick else full
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -298,7 +303,7 @@ def measure_export(bench: Bench) -> list[Row]:
             sheet.append(row)
         workbook.save(folder / "baseline.xlsx")
 
-    runs = EXPORT_RUNS if not bench.quick else 2
+    runs = bench.runs(2, EXPORT_RUNS)
     # The two sides alternate, so a change of machine load falls on both alike, and each
     # reports its best run: a run can only be slowed by the machine, never sped up, so
     # the fastest is the one nearest the code's own cost (as timeit advises).
@@ -509,7 +514,7 @@ def measure_startup(bench: Bench) -> list[Row]:
     username = scalar('SELECT username FROM "user" WHERE active ORDER BY id LIMIT 1')
     crm = crm_command() + ["--db", str(bench.path), "--user", username, "--lang", "en"]
     baseline = [sys.executable, "-c", ONE_WIDGET_APP]
-    runs = 3 if bench.quick else STARTUP_RUNS
+    runs = bench.runs(3, STARTUP_RUNS)
     samples: dict[str, list[FirstFrame]] = {"crm": [], "baseline": []}
     try:
         register_own_login_as_admin()
@@ -643,7 +648,7 @@ def measure_contact_catalog(bench: Bench) -> list[Row]:
     total = scalar("SELECT COUNT(*) FROM contact")
     expected_last = scalar("SELECT MAX(key) FROM contact")
     label = f"contact catalog ({total:,} contacts): open + End to the last row, Pilot in-process"
-    runs = 3 if bench.quick else CATALOG_RUNS
+    runs = bench.runs(3, CATALOG_RUNS)
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     small = folder / "small.db"
     try:
@@ -671,11 +676,11 @@ def measure_contact_catalog(bench: Bench) -> list[Row]:
 def measure_hostile(bench: Bench) -> list[Row]:
     """Hostile input through every service and a headless screen (benchmarks/hostile_measures.py),
     on a database of its own: the benchmark's is closed meanwhile and opened again after."""
-    from hostile_measures import COUNT, QUICK_COUNT, hostile_inputs
+    from hostile_measures import COUNT, QUICK_COUNT, SMOKE_COUNT, hostile_inputs
 
     close_database()
     try:
-        tried, crashes, _what = hostile_inputs(QUICK_COUNT if bench.quick else COUNT)
+        tried, crashes, _what = hostile_inputs(SMOKE_COUNT if bench.smoke else QUICK_COUNT if bench.quick else COUNT)
     except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
         return [Row("hostile inputs", f"error: {type(exc).__name__}: {str(exc)[:80]}", target="0 crashes", ok="NO")]
     finally:
@@ -753,14 +758,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, help=f"service orders to generate (default {DEFAULT_ORDERS:,})")
     parser.add_argument("--quick", action="store_true",
                         help=f"a small database ({QUICK_ORDERS:,} orders) for a smoke run")
+    parser.add_argument("--smoke", action="store_true",
+                        help="--quick with every measure run once: checks the script runs, measures nothing")
     parser.add_argument("--check", action="store_true", help="exit with 1 when a measure misses its target")
     parser.add_argument("--only", metavar="NAMES",
                         help="comma-separated measures to run (of: " + ", ".join(measure_names()) + ")")
     args = parser.parse_args(argv)
+    args.quick = args.quick or args.smoke
     measures = chosen_measures(args.only, parser)
     orders = args.orders or (QUICK_ORDERS if args.quick else DEFAULT_ORDERS)
     default_name = "bench-quick.db" if args.quick else "bench.db"
-    bench = Bench(path=Path(args.db) if args.db else DATA / default_name, orders=orders, quick=args.quick)
+    bench = Bench(path=Path(args.db) if args.db else DATA / default_name, orders=orders, quick=args.quick,
+                  smoke=args.smoke)
     prepare(bench, args.rebuild)
     if bench.built_now and not bench.quick:
         return measure_in_fresh_process(bench, args)

@@ -161,16 +161,29 @@ class PostgresTemplate:
         ).fetchone()[0]
 
     def _empty_the_tables(self, database) -> None:
-        # DELETE, not TRUNCATE: on tables this small it is ten times faster. Replica mode
-        # skips the foreign keys' and the change notices' triggers, so any order will do.
+        # Only the tables holding rows and the sequences handed out since their restart
+        # (last_value is NULL until then): most tests touch few. DELETE, not TRUNCATE: on
+        # tables this small it is ten times faster. Replica mode skips the foreign keys'
+        # and the change notices' triggers, so any order will do.
+        filled = _tables_with_rows(database, [t for t in _tables(database) if t not in self.seeded_rows])
+        used = [name for (name,) in database.execute_sql(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+        ).fetchall()]
+        if not filled and not used:
+            return
         with database.atomic():
             database.execute_sql("SET LOCAL session_replication_role = replica")
-            for table in _tables(database):
-                if table not in self.seeded_rows:
-                    database.execute_sql(f'DELETE FROM "{table}"')
-            for (sequence,) in database.execute_sql(
-                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall():
+            for table in filled:
+                database.execute_sql(f'DELETE FROM "{table}"')
+            for sequence in used:
                 database.execute_sql(f'ALTER SEQUENCE "{sequence}" RESTART')
+
+
+def _tables_with_rows(database, tables: list[str]) -> list[str]:
+    if not tables:
+        return []
+    probe = " UNION ALL ".join(f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{table}\")" for table in tables)
+    return [name for (name,) in database.execute_sql(probe).fetchall()]
 
 
 def _tables(database) -> list[str]:

@@ -159,7 +159,9 @@ async def test_a_save_while_another_user_holds_the_database_is_a_message(ui_admi
             await open_item(pilot, "clients")
             await pilot.press("f2")
             await type_text(pilot, "Bloqueado")
-            ui_db.execute_sql("PRAGMA busy_timeout = 200")  # this session's wait, instead of 30 s
+            # Every session's wait, instead of 30 s: the save runs in a worker thread, on a
+            # connection of its own, opened with the database's pragmas.
+            ui_db.pragma("busy_timeout", 200, permanent=True)
             blocker.execute("BEGIN IMMEDIATE")  # another session in the middle of a write
             await pilot.press("f8")
             await settle(pilot)

@@ -4,9 +4,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import unicodedata
 
 import pytest
 from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.worker import WorkerCancelled
 
 from crm_tui.app import CrmApp
@@ -51,12 +53,28 @@ async def _workers_done(app) -> None:
             await asyncio.sleep(0)
 
 
+QUIET_ROUNDS = 50
+
+
+async def _handle_queued(pilot) -> None:
+    """Let the app and every widget of the screen handle their messages, and those these
+    post in turn, until none waits; then refresh the screen. What pilot.pause() does,
+    without sleeping until the process looks idle (20 ms at least, a whole second while
+    any thread works)."""
+    app = pilot.app
+    for _ in range(QUIET_ROUNDS):
+        await pilot._wait_for_screen()
+        if not any(node.message_queue_size for node in (app, *app.screen.walk_children(with_self=True))):
+            break
+    app.screen._on_timer_update()
+
+
 async def settle(pilot) -> None:
     """Let pending workers (page loads, look-ups, exports) finish and the screen update.
 
     A worker that never ends fails the test, naming it, instead of hanging the suite."""
     for _ in range(3):
-        await pilot.pause()
+        await _handle_queued(pilot)
         try:
             await asyncio.wait_for(_workers_done(pilot.app), WORKERS_TIMEOUT)
         except asyncio.TimeoutError:
@@ -65,20 +83,27 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+def pressed_key(character: str) -> events.Key:
+    """The Key event pilot.press(character) sends."""
+    key = _character_to_key(character) if not character.isalnum() else character
+    try:
+        shown = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        shown = key if len(key) == 1 else None
+    return events.Key(key, shown)
+
+
 async def type_text(pilot, text: str) -> None:
-    """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a terminal)."""
-    keys: list[str] = []
+    """Type `text` as keys, the way a person would (emoji arrive as a paste, as from a
+    terminal): each key, and all it set off, is handled before the next is sent."""
     for character in text:
         if ord(character) > 0xFFFF:
-            await pilot.press(*keys)
-            keys = []
             pilot.app.post_message(events.Paste(character))
-            await pilot.pause()
         else:
-            keys.append(character)
-    # One press() for a run of keys: each key still waits for the app to be idle, but the
-    # whole screen is waited for once per run instead of once per key.
-    await pilot.press(*keys)
+            pilot.app.post_message(pressed_key(character))
+        await _handle_queued(pilot)
+        await pilot.app.animator.wait_until_complete()
+    await pilot.pause()
 
 
 async def open_item(pilot, item_id: str) -> None:

@@ -250,11 +250,12 @@ def test_progress_reports_translated_stages(db):
     assert "Escribiendo órdenes de servicio" in stages
 
 
-# Every measure in a row, sharing the cores with another test worker: as long as its run may take.
+# Every measure in a row, each run once (--smoke), sharing the cores with another test worker:
+# as long as its run may take.
 @pytest.mark.timeout(600)
-def test_benchmark_quick_run_prints_every_measure(tmp_path):
+def test_benchmark_smoke_run_prints_every_measure(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--orders", "12000",
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--smoke", "--orders", "12000",
          "--db", str(tmp_path / "bench.db")],
         capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -44,8 +44,9 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def crm_url(db_url, capsys) -> str:
-    """An initialised CRM database (SQLite and PostgreSQL)."""
+def crm_url(db, db_url, capsys) -> str:
+    """An initialised CRM database (SQLite and PostgreSQL): the migrated schema `db`
+    prepares cheaply, which `crm init` finds up to date, then the first user."""
     return initialised(capsys, db_url)
 
 
