@@ -431,7 +431,7 @@ async def test_tab_on_an_ambiguous_contact_goes_on_and_the_burst_behind_it_lands
 
             await burst(pilot, "<down>", "<down>", "<enter>")
             assert form.raw_value("contact_id") is not None and "contact_id" not in form.errors()
-            assert form.shown_text("contact_id").startswith("2 Mario Ruiz")
+            assert form.shown_text("contact_id").startswith("3 Mario Ruiz")
             await burst(pilot, "<f8>")
             assert shown(app.screen, "#last-saved") == "Activity saved: folio 1.", form.errors()
     saved = activities.get_activity_by_folio(1)
