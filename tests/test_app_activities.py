@@ -436,3 +436,17 @@ async def test_tab_on_an_ambiguous_contact_goes_on_and_the_burst_behind_it_lands
             assert shown(app.screen, "#last-saved") == "Activity saved: folio 1.", form.errors()
     saved = activities.get_activity_by_folio(1)
     assert (saved.contact_name, saved.detail) == ("Mario Ruiz", "Cambio de disco")
+
+
+async def test_a_contact_with_several_matches_is_told_in_spanish_at_the_field(two_martas):
+    i18n.set_language("es")
+    app = make_app(two_martas["actor"])
+    with frozen(NOW):
+        async with app.run_test(size=SIZE) as pilot:
+            await burst(pilot, "<ctrl+d>", "Mar", "<tab>", "llam", "<tab>", "<tab>", "Cambio de disco", "<f8>")
+            form = app.screen.form
+            assert form.errors()["contact_id"].endswith(": 2 coincidencias: elija una con ↓")
+            assert str(app.screen.query_one("#error-contact_id", Static).render()).endswith(
+                "2 coincidencias: elija una con ↓")
+            assert form.raw_value("detail") == "Cambio de disco"
+    assert Activity.select().count() == 0
