@@ -185,11 +185,12 @@ class LookupField(Vertical):
         """Focus what follows the field, passing over its own list of matches."""
         chain = self.screen.focus_chain
         own = [index for index, widget in enumerate(chain) if self in widget.ancestors_with_self]
-        after = [widget for widget in chain[own[-1] + 1:]] if own else []
-        if after:
-            self.screen.set_focus(after[0])
-        else:
+        if not own:
             self.screen.focus_next()
+            return
+        others = chain[own[-1] + 1:] + chain[:own[0]]  # the last field goes round to the first
+        if others:
+            self.screen.set_focus(others[0])
 
     def focus_matches(self) -> bool:
         if not self._matches:
