@@ -402,3 +402,51 @@ async def test_text_typed_while_a_save_waits_stays_in_the_form(office, monkeypat
         assert screen.form.raw_value("detail") == "Primera mas"
         assert "stays in the form" in str(screen.form.query_one("#form-error").render())
     assert activities.get_activity_by_folio(1).detail == "Primera"
+
+
+@pytest.fixture
+def two_martas(office):
+    for name in ("Marta Ruiz", "Mario Ruiz"):
+        catalogs.add_contact(office["actor"], catalogs.ContactInput(client_id=office["client"].id, name=name))
+    return office
+
+
+async def test_tab_on_an_ambiguous_contact_goes_on_and_the_burst_behind_it_lands_in_its_fields(two_martas):
+    app = make_app(two_martas["actor"])
+    with frozen(NOW):
+        async with app.run_test(size=SIZE) as pilot:
+            await burst(pilot, "<ctrl+d>", "Mar", "<tab>", "llam", "<tab>", "<tab>", "Cambio de disco")
+            form = app.screen.form
+            assert form.raw_value("detail") == "Cambio de disco"
+            assert form.raw_value("category_id") == two_martas["category"].id
+            assert form.shown_text("contact_id") == "Mar" and form.raw_value("contact_id") is None
+            assert form.errors()["contact_id"] == "Contact: 2 matches: choose one with ↓"
+            lookup = form.widget_for("contact_id")
+            assert lookup.options.option_count == 2 and lookup.options.display
+
+            await burst(pilot, "<f8>")
+            assert form.errors()["contact_id"] == "Contact: 2 matches: choose one with ↓"
+            assert app.focused is lookup.input and form.raw_value("detail") == "Cambio de disco"
+            assert Activity.select().count() == 0
+
+            await burst(pilot, "<down>", "<down>", "<enter>")
+            assert form.raw_value("contact_id") is not None and "contact_id" not in form.errors()
+            assert form.shown_text("contact_id").startswith("3 Mario Ruiz")
+            await burst(pilot, "<f8>")
+            assert shown(app.screen, "#last-saved") == "Activity saved: folio 1.", form.errors()
+    saved = activities.get_activity_by_folio(1)
+    assert (saved.contact_name, saved.detail) == ("Mario Ruiz", "Cambio de disco")
+
+
+async def test_a_contact_with_several_matches_is_told_in_spanish_at_the_field(two_martas):
+    i18n.set_language("es")
+    app = make_app(two_martas["actor"])
+    with frozen(NOW):
+        async with app.run_test(size=SIZE) as pilot:
+            await burst(pilot, "<ctrl+d>", "Mar", "<tab>", "llam", "<tab>", "<tab>", "Cambio de disco", "<f8>")
+            form = app.screen.form
+            assert form.errors()["contact_id"].endswith(": 2 coincidencias: elija una con ↓")
+            assert str(app.screen.query_one("#error-contact_id", Static).render()).endswith(
+                "2 coincidencias: elija una con ↓")
+            assert form.raw_value("detail") == "Cambio de disco"
+    assert Activity.select().count() == 0

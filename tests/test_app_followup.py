@@ -20,7 +20,7 @@ from crm_tui.services.orders import OrderInput, add_order
 from crm_tui.widgets.button_bar import ButtonBar
 from crm_tui.widgets.lookup import LookupField
 from crm_tui.widgets.safe import SafeTextArea
-from test_app_support import HOSTILE, SIZE, TODAY, make_app, settle, type_text, ui_admin, ui_db  # noqa: F401
+from test_app_support import HOSTILE, SIZE, TODAY, burst, make_app, settle, type_text, ui_admin, ui_db  # noqa: F401
 
 MORNING = dt.datetime.combine(TODAY, dt.time(8, 0))
 
@@ -185,6 +185,24 @@ async def test_load_another_users_activities(day):
         await settle(pilot)
         assert listed(app) == ["De Beto"]
         assert "Pending of Beto Paz" in screen_text(app)
+
+
+async def test_load_goes_on_past_a_person_with_several_matches_and_asks_to_choose_one(day):
+    app = make_app(day["admin"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        dialog = app.screen
+        person = dialog.query_one("#load-person", LookupField)
+        person.input.value = ""
+        await burst(pilot, "a", "<tab>", "ferre", "<f8>")
+        assert isinstance(app.screen, LoadActivitiesDialog)
+        client = dialog.query_one("#load-client", LookupField)
+        assert client.text == "ferre"  # typed behind the Tab, where it was meant
+        assert person.value is None and person.text == "a"
+        assert str(dialog.query_one("#load-error", Static).render()) == "✗ 3 matches: choose one with ↓"
+        assert app.focused is person.input
 
 
 async def test_a_wrong_date_in_load_is_told_at_the_dialog(day):

@@ -416,3 +416,19 @@ async def test_what_another_connection_changes_shows_in_the_inquiry_within_two_s
             await pilot.pause(0.1)
         assert screen.form.values()["detail"] == "Cambiado desde otra terminal"
         assert screen.record.number == order.number
+
+
+async def test_tab_on_a_contact_with_several_matches_goes_on_and_the_order_asks_to_choose_one(office):
+    catalogs.add_contact(office["actor"], catalogs.ContactInput(client_id=office["client"].id, name="Rosa Ruiz"))
+    app = make_app(office["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        await burst(pilot, "<ctrl+s>", "<tab>", "rosa", "<tab>", "<tab>", "<tab>", "<tab>", "Instal", "<tab>",
+                    "No enciende", "<f8>")
+        form = app.screen.form
+        assert isinstance(app.screen, AddOrderScreen)
+        assert form.raw_value("detail") == "No enciende"
+        assert form.raw_value("category_id") == office["category"].id
+        assert field_error(form, "contact_id") == "✗ Contact: 2 matches: choose one with ↓"
+        assert app.focused is form.widget_for("contact_id").input
+        await burst(pilot, "<down>", "<enter>", "<f8>")
+    assert orders.get_order_by_number(1).order.contact_id == office["contact"].id

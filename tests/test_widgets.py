@@ -331,10 +331,18 @@ async def test_tab_in_a_lookup_takes_the_exact_key_or_the_only_match_and_moves_o
 
         lookup.set_choice(None)
         lookup.focus()
-        await pilot.press("c", "tab")  # several matches, none exact: choose from them
+        await pilot.press("c", "tab")  # several matches, none exact: on to the next field all the same
         await settle(pilot)
-        assert lookup.value is None
-        assert app.focused is lookup.options
+        assert lookup.value is None and lookup.text == "c"
+        assert app.focused.id == "after"
+        hint = lookup.query_one(".lookup-hint", Static)
+        assert hint.display and str(hint.render()) == "2 matches: choose one with ↓"
+        assert lookup.options.display and lookup.options.option_count == 2
+
+        lookup.focus()
+        await pilot.press("down", "down", "enter")  # the matches are still chosen from with ↓
+        await settle(pilot)
+        assert lookup.value == 2 and not hint.display and not lookup.options.display
 
 
 async def test_an_unchosen_lookup_is_an_error_until_a_record_is_chosen_or_the_text_cleared():

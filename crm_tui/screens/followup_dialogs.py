@@ -179,9 +179,9 @@ class LoadActivitiesDialog(ModalScreen[Any]):
         ids: dict[str, int | None] = {}
         for key in ("person", "client", "contact"):
             lookup = self.query_one(f"#load-{key}", LookupField)
-            if lookup.value is None and lookup.text.strip() and not lookup.accept_typed():
-                self.query_one("#load-error", Static).update(
-                    plain("✗ " + _("Choose one of the matches, or empty the field.")))
+            if lookup.value is None and lookup.text.strip() and not lookup.accept_or_ask():
+                message = lookup.choice_hint() or _("Choose one of the matches, or empty the field.")
+                self.query_one("#load-error", Static).update(plain("✗ " + message))
                 lookup.focus()
                 return
             ids[key] = lookup.value

@@ -189,7 +189,7 @@ class Form(VerticalScroll):
             widget = Select([(plain(_(label)), value) for value, label in spec.choices], id=widget_id,
                             allow_blank=not spec.required, prompt=_("Choose"), compact=True)
         elif spec.kind == LOOKUP:
-            widget = LookupField(self._lookup_of(spec), spec.describe, id=widget_id)
+            widget = LookupField(self._lookup_of(spec), spec.describe, id=widget_id, own_hint=False)
         elif spec.kind == BOOL:
             widget = Checkbox(plain(_("Yes")), id=widget_id, compact=True)
         else:
@@ -426,6 +426,8 @@ class Form(VerticalScroll):
             return ""
         if spec.kind == LOOKUP:
             lookup: LookupField = self.widget_for(name)
+            if value is None and lookup.choice_hint():
+                return "{field}: {hint}".format(field=label, hint=lookup.choice_hint())
             if value is None and lookup.text.strip():
                 return _("{field}: choose one of the matches (type a key or part of the name, then Tab or Enter).").format(
                     field=label)
@@ -552,6 +554,14 @@ class Form(VerticalScroll):
         control = getattr(event, "control", None)
         self._edited(control)
         self._show_fields()
+
+    @on(LookupField.NeedsChoice)
+    def _needs_choice(self, event: LookupField.NeedsChoice) -> None:
+        """A lookup left with several matches says so at once, at its field."""
+        name = self._field_name_of(event.lookup)
+        if name is not None:
+            self._states[name].touched = True
+            self._edited(event.lookup)
 
     # --- saving --------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, OptionList
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -62,12 +62,15 @@ class _LookupInput(OneLineInput):
 
     def action_accept_and_next(self) -> None:
         """Tab takes the record the text names (its exact key, or the only match) and
-        goes on to the next field; otherwise it goes to the matches to choose from."""
+        always goes on to the next field: the keys typed behind it belong there. Text that
+        names several records stays, with its matches shown, for the user to choose."""
         owner = self.parent
-        if isinstance(owner, LookupField) and owner.value is None and owner.text.strip():
-            if not owner.accept_typed() and owner.focus_matches():
-                return
-        self.screen.focus_next()
+        if not isinstance(owner, LookupField):
+            self.screen.focus_next()
+            return
+        if owner.value is None and owner.text.strip():
+            owner.accept_or_ask()
+        owner.focus_next_field()
 
 
 class LookupField(Vertical):
@@ -77,6 +80,8 @@ class LookupField(Vertical):
     LookupField { height: auto; width: 1fr; }
     LookupField > OptionList { max-height: 7; display: none; }
     LookupField.-open > OptionList { display: block; }
+    LookupField > .lookup-hint { height: 1; display: none; }
+    LookupField.-needs-choice > .lookup-hint { display: block; }
     """
 
     class Changed(Message):
@@ -91,9 +96,23 @@ class LookupField(Vertical):
         def control(self) -> "LookupField":
             return self.lookup
 
+    class NeedsChoice(Message):
+        """The field was left with a text that names several records."""
+
+        def __init__(self, lookup: "LookupField") -> None:
+            super().__init__()
+            self.lookup = lookup
+
+        @property
+        def control(self) -> "LookupField":
+            return self.lookup
+
     def __init__(self, lookup: Callable[..., list], describe: Callable[[Any], str] = describe_record,
-                 placeholder: str = "", *, id: str | None = None, classes: str | None = None) -> None:
+                 placeholder: str = "", *, id: str | None = None, classes: str | None = None,
+                 own_hint: bool = True) -> None:
         super().__init__(id=id, classes=classes)
+        self.own_hint = own_hint
+        self.needs_choice = False
         self.lookup = lookup
         self.describe = describe
         self.placeholder = placeholder or _("Type a key or part of the name")
@@ -106,6 +125,7 @@ class LookupField(Vertical):
     def compose(self) -> ComposeResult:
         yield _LookupInput(placeholder=self.placeholder, id=f"{self.id}-text" if self.id else None,
                            compact=True)
+        yield Static("", classes="lookup-hint", markup=False)
         yield OptionList(compact=True)
 
     @property
@@ -132,7 +152,45 @@ class LookupField(Vertical):
         self._quiet = True
         self.input.value = self.chosen_text
         self._quiet = False
+        self._set_needs_choice(False)
         self._close()
+
+    def choice_hint(self) -> str:
+        """What the field says when left with a text that names several records ("" otherwise)."""
+        if not self.needs_choice:
+            return ""
+        count = len(self._matches)
+        if count >= LOOKUP_LIMIT:
+            return _("{count} or more matches: choose one with ↓").format(count=count)
+        return _("{count} matches: choose one with ↓").format(count=count)
+
+    def accept_or_ask(self) -> bool:
+        """Choose the record the text names; when it names several, keep them shown and
+        say, at the field, that one must be chosen."""
+        if self.accept_typed():
+            return True
+        if len(self._matches) > 1:
+            self._set_needs_choice(True)
+            self.post_message(self.NeedsChoice(self))
+        return False
+
+    def _set_needs_choice(self, needed: bool) -> None:
+        self.needs_choice = needed
+        hint = self.choice_hint()
+        self.query_one(".lookup-hint", Static).update(plain(hint))
+        self.set_class(needed and self.own_hint, "-needs-choice")
+        self.set_class(needed and bool(self._matches), "-open")
+
+    def focus_next_field(self) -> None:
+        """Focus what follows the field, passing over its own list of matches."""
+        chain = self.screen.focus_chain
+        own = [index for index, widget in enumerate(chain) if self in widget.ancestors_with_self]
+        if not own:
+            self.screen.focus_next()
+            return
+        others = chain[own[-1] + 1:] + chain[:own[0]]  # the last field goes round to the first
+        if others:
+            self.screen.set_focus(others[0])
 
     def focus_matches(self) -> bool:
         if not self._matches:
@@ -164,6 +222,8 @@ class LookupField(Vertical):
         event.stop()
         if self._quiet:
             return
+        if self.needs_choice:
+            self._set_needs_choice(False)
         cleared = self.value is not None and event.value != self.chosen_text
         if cleared:
             self.value = None
@@ -221,5 +281,5 @@ class LookupField(Vertical):
             self.call_after_refresh(self._close_if_unfocused)
 
     def _close_if_unfocused(self) -> None:
-        if not self.has_focus_within:
+        if not self.has_focus_within and not self.needs_choice:
             self._close()
