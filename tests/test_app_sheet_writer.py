@@ -71,3 +71,41 @@ async def test_a_sheet_stopped_on_any_screen_leaves_no_file(report_world, tmp_pa
         assert not writer.writing and not writer.display
         assert "no file was written" in messages(app)
     assert list(folder.iterdir()) == []
+
+
+async def test_leaving_the_screen_stops_its_sheet_and_the_app_goes_on(report_world, tmp_path, monkeypatch):
+    import threading
+
+    from crm_tui.screens import query_activity
+
+    actor, _data = report_world
+    folder = tmp_path / "out"
+    folder.mkdir()
+    release = threading.Event()
+    listed = query_activity.activities.iter_activity_rows
+
+    def slow_rows(*args, **kwargs):
+        for row in listed(*args, **kwargs):
+            release.wait(10)
+            yield row
+
+    monkeypatch.setattr(query_activity.activities, "iter_activity_rows", slow_rows)
+    app = make_app(actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "query_activity")
+        await burst(pilot, "<f5>")
+        app.screen.query_one("#answer").value = str(folder / "sheet.xlsx")
+        await pilot.press("enter")
+        await pilot.pause()
+        sheet_screen = app.screen
+        assert sheet_screen.query_one(SheetWriter).writing
+        await pilot.press("escape")
+        release.set()
+        await settle(pilot)
+        for _turn in range(100):  # the screen's worker is no longer the app's to wait for
+            if messages(app):
+                break
+            await pilot.pause(0.05)
+        assert app.screen is not sheet_screen and app.is_running
+        assert "no file was written" in messages(app)
+    assert list(folder.iterdir()) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, ProgressBar, Static
 
@@ -116,11 +116,15 @@ class SheetWriter(Horizontal):
         self.show_progress(0, None)
         self.display = True
         self.changed()
-        self._write(target, job, self.cancel)
+        # The app is taken here: once its screen is left, the widget no longer finds it.
+        self._write(self.app, target, job, self.cancel)
 
     def stop(self) -> None:
         if self.cancel is not None:
             self.cancel.set()
+
+    def on_unmount(self) -> None:
+        self.stop()  # the screen was left: its sheet stops rather than finish out of sight
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "stop-sheet":
@@ -130,32 +134,34 @@ class SheetWriter(Horizontal):
     # --- the worker -------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="sheet")
-    def _write(self, target: Path, job: SheetJob, cancel: threading.Event) -> None:
+    def _write(self, app: App, target: Path, job: SheetJob, cancel: threading.Event) -> None:
         from crm_tui.export.xlsx import ExportError
 
         try:
             total = job.count()
-            self.app.call_from_thread(self.show_progress, 0, total)
-            count = job.write(target, lambda done: self.app.call_from_thread(self.show_progress, done, total),
-                              cancel)
+            app.call_from_thread(self.show_progress, 0, total)
+            count = job.write(target, lambda done: app.call_from_thread(self.show_progress, done, total), cancel)
         except SheetCancelled:
-            self.app.call_from_thread(self._ended, _(self.words.stopped), "warning")
+            app.call_from_thread(self._ended, app, _(self.words.stopped), "warning")
             return
         except (ExportError, OSError) as error:
-            self.app.call_from_thread(self._ended, str(error), "error")
+            app.call_from_thread(self._ended, app, str(error), "error")
             return
         except FAILURES as error:
-            self.app.call_from_thread(self._ended, user_message(error), "error")
+            app.call_from_thread(self._ended, app, user_message(error), "error")
             return
-        self.app.call_from_thread(self._ended, job.written(count, target), "information")
+        app.call_from_thread(self._ended, app, job.written(count, target), "information")
 
     def show_progress(self, written: int, total: int | None) -> None:
+        if not self.is_attached:
+            return
         bar_total = None if total is None else max(total, 1)
         self.query_one("#export-progress", ProgressBar).update(total=bar_total, progress=written)
         self.query_one("#export-rows", Static).update(plain(rows_written(written, total)))
 
-    def _ended(self, message: str, severity: str) -> None:
+    def _ended(self, app: App, message: str, severity: str) -> None:
         self.cancel = None
-        self.display = False
-        self.changed()
-        self.app.notify(message, severity=severity, markup=False, timeout=10)
+        if self.is_attached:
+            self.display = False
+            self.changed()
+        app.notify(message, severity=severity, markup=False, timeout=10)
