@@ -79,9 +79,9 @@ class SheetWriter(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("", classes="filter-label sheet-caption")
         yield ProgressBar(show_eta=False, id="export-progress")
-        if self.stop_label:  # before the rows written, so that a long caption never hides it
-            yield Button(plain(_(self.stop_label)), id="stop-sheet", compact=True)
         yield Static("", id="export-rows", classes="export-rows")
+        if self.stop_label:
+            yield Button(plain(_(self.stop_label)), id="stop-sheet", compact=True)
 
     def on_mount(self) -> None:
         self.display = False
