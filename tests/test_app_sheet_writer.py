@@ -109,3 +109,15 @@ async def test_leaving_the_screen_stops_its_sheet_and_the_app_goes_on(report_wor
         assert app.screen is not sheet_screen and app.is_running
         assert "no file was written" in messages(app)
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("screen_name", list(SCREENS))
+async def test_each_screen_refuses_a_sheet_in_a_folder_that_does_not_exist(report_world, tmp_path, screen_name):
+    actor, _data = report_world
+    app = make_app(actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await ask_for_sheet(pilot, screen_name, tmp_path / "missing" / "sheet.xlsx")
+        await settle(pilot)
+        assert not app.screen.query_one(SheetWriter).writing
+        assert f"The folder {tmp_path / 'missing'} does not exist." in messages(app)
+    assert not (tmp_path / "missing").exists()

@@ -28,7 +28,7 @@ from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ChooseDialog, ConfirmDialog
 from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
 from crm_tui.widgets.safe import clean_display, plain
-from crm_tui.widgets.sheet_writer import SheetJob, SheetWriter, rows_exported
+from crm_tui.widgets.sheet_writer import SheetJob, SheetWriter, refuse_path, rows_exported
 
 PRINT_KEY, SHEET_KEY, CANCEL_SHEET_KEY = "f5", "f6", "f10"
 PRINTER_KEY, FILE_KEY = "f5", "f2"
@@ -168,10 +168,6 @@ class ReportScreen(Screen):
         self.sheet_writer.ask("~/" + report.name + ".xlsx", lambda target: self._start_sheet(target, report, filters))
 
     def _start_sheet(self, path: Path, report, filters) -> None:
-        refusal = refuse_path(path, (".xlsx",))
-        if refusal:
-            self.app.notify(refusal, severity="error", markup=False)
-            return
         # Prepared in the worker, once: describing the restrictions may read the database.
         prepared = functools.cache(lambda: prepare(report, filters))
         self.sheet_writer.start(path, SheetJob(count=lambda: prepared().count(),
@@ -213,18 +209,6 @@ def nothing_to_show() -> str:
     from crm_tui.export.report import nothing_to_show as said
 
     return said()
-
-
-def refuse_path(path: Path, formats: tuple[str, ...]) -> str | None:
-    """Why a report cannot be written to `path`, or None."""
-    if path.suffix.lower() not in formats:
-        return _("This report is written as {formats}, not {path}.").format(formats=", ".join(formats),
-                                                                            path=path.name)
-    if path.is_dir():
-        return _("{path} is a folder: give a file name.").format(path=path)
-    if not path.parent.is_dir():
-        return _("The folder {path} does not exist.").format(path=path.parent)
-    return None
 
 
 class ReportPageScreen(Screen[tuple[str, str | None] | None]):

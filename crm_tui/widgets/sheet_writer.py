@@ -59,6 +59,18 @@ def rows_exported(count: int, path: Path) -> str:
         count=count, path=path)
 
 
+def refuse_path(path: Path, formats: tuple[str, ...]) -> str | None:
+    """Why a report or a sheet cannot be written to `path`, or None."""
+    if path.suffix.lower() not in formats:
+        return _("This report is written as {formats}, not {path}.").format(formats=", ".join(formats),
+                                                                            path=path.name)
+    if path.is_dir():
+        return _("{path} is a folder: give a file name.").format(path=path)
+    if not path.parent.is_dir():
+        return _("The folder {path} does not exist.").format(path=path.parent)
+    return None
+
+
 class SheetWriter(Horizontal):
     """The row under a screen's list or restrictions while its sheet is written; hidden
     otherwise. With `stop_label` it carries its own stop button (#stop-sheet); a screen
@@ -99,8 +111,14 @@ class SheetWriter(Horizontal):
             return
 
         def given(text: str | None) -> None:
-            if text:
-                answered(Path(text).expanduser())
+            if not text:
+                return
+            target = Path(text).expanduser()
+            refusal = refuse_path(target, (".xlsx",))
+            if refusal:
+                self.app.notify(refusal, severity="error", markup=False)
+                return
+            answered(target)
 
         self.app.push_screen(AskTextDialog(_(self.words.question), suggested), given)
 
