@@ -1,6 +1,7 @@
 """[Sheet] is one piece (widgets/sheet_writer.py) on every screen that offers it: the
 activities query, the general order inquiry and the report screen each write a sheet that
-reads back with openpyxl, and a sheet stopped while it is written leaves no file at all."""
+reads back with openpyxl; a sheet stopped while it is written, or whose screen is left,
+leaves no file at all; a name in a folder that does not exist is refused before writing."""
 from __future__ import annotations
 
 import dataclasses
@@ -30,17 +31,21 @@ async def ask_for_sheet(pilot, screen_name: str, target) -> None:
     await burst(pilot, "<enter>")
 
 
-@pytest.mark.parametrize("screen_name", list(SCREENS))
-async def test_each_screen_writes_its_sheet_through_the_one_writer(report_world, tmp_path, screen_name):
-    actor, _data = report_world
-    target = tmp_path / "sheet.xlsx"
+async def sheet_said(actor, screen_name: str, target) -> str:
+    """Ask for the sheet on the screen and wait for it to end; what the user was told."""
     app = make_app(actor)
     async with app.run_test(size=SIZE) as pilot:
         await ask_for_sheet(pilot, screen_name, target)
         await settle(pilot)
         writer = app.screen.query_one(SheetWriter)
         assert not writer.writing and not writer.display
-        assert str(target) in messages(app)
+        return messages(app)
+
+
+@pytest.mark.parametrize("screen_name", list(SCREENS))
+async def test_each_screen_writes_its_sheet_through_the_one_writer(report_world, tmp_path, screen_name):
+    target = tmp_path / "sheet.xlsx"
+    assert str(target) in await sheet_said(report_world[0], screen_name, target)
     rows = list(load_workbook(target, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == SCREENS[screen_name][3]
     assert len(rows) > 1
@@ -48,7 +53,6 @@ async def test_each_screen_writes_its_sheet_through_the_one_writer(report_world,
 
 @pytest.mark.parametrize("screen_name", list(SCREENS))
 async def test_a_sheet_stopped_on_any_screen_leaves_no_file(report_world, tmp_path, monkeypatch, screen_name):
-    actor, _data = report_world
     folder = tmp_path / "out"
     folder.mkdir()
     target = folder / "sheet.xlsx"
@@ -63,13 +67,7 @@ async def test_a_sheet_stopped_on_any_screen_leaves_no_file(report_world, tmp_pa
         started(writer, path, dataclasses.replace(job, count=count))
 
     monkeypatch.setattr(SheetWriter, "start", stopped_once_counted)
-    app = make_app(actor)
-    async with app.run_test(size=SIZE) as pilot:
-        await ask_for_sheet(pilot, screen_name, target)
-        await settle(pilot)
-        writer = app.screen.query_one(SheetWriter)
-        assert not writer.writing and not writer.display
-        assert "no file was written" in messages(app)
+    assert "no file was written" in await sheet_said(report_world[0], screen_name, target)
     assert list(folder.iterdir()) == []
 
 
@@ -113,11 +111,6 @@ async def test_leaving_the_screen_stops_its_sheet_and_the_app_goes_on(report_wor
 
 @pytest.mark.parametrize("screen_name", list(SCREENS))
 async def test_each_screen_refuses_a_sheet_in_a_folder_that_does_not_exist(report_world, tmp_path, screen_name):
-    actor, _data = report_world
-    app = make_app(actor)
-    async with app.run_test(size=SIZE) as pilot:
-        await ask_for_sheet(pilot, screen_name, tmp_path / "missing" / "sheet.xlsx")
-        await settle(pilot)
-        assert not app.screen.query_one(SheetWriter).writing
-        assert f"The folder {tmp_path / 'missing'} does not exist." in messages(app)
+    said = await sheet_said(report_world[0], screen_name, tmp_path / "missing" / "sheet.xlsx")
+    assert f"The folder {tmp_path / 'missing'} does not exist." in said
     assert not (tmp_path / "missing").exists()
