@@ -1,130 +1,86 @@
 """[Sheet] on a list screen: exactly the listed result to .xlsx, in the background, with a
-progress bar below the rows and F6 to stop it (no half file is left)."""
+progress row below the rows (widgets/sheet_writer.py) and a key to stop it (no half file
+is left)."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Button, ProgressBar, Static
-from textual.worker import Worker, get_current_worker
 
-from crm_tui.i18n import _
-from crm_tui.services.failures import FAILURES, user_message
-from crm_tui.widgets.dialogs import AskTextDialog
-from crm_tui.widgets.safe import plain
+from crm_tui.i18n import N_, _
+from crm_tui.widgets.sheet_writer import Progress, SheetJob, SheetWords, SheetWriter, rows_exported
 
-PROGRESS_EVERY = 200  # rows written between two updates of the progress bar
-
-
-class SheetStopped(Exception):
-    """The user stopped the sheet: the half-written file is removed."""
+# The words of the query screens' sheets, stopped with F6 from the progress row.
+LISTED_WORDS = SheetWords(question=N_("Save the sheet as:"),
+                          busy=N_("A sheet is already being written (F6 stops it)."),
+                          stopped=N_("The sheet was stopped; no file was written."),
+                          caption=N_("Writing {path}…"))
 
 
 class WritesListedSheet:
-    """A ListScreen mixin (before ListScreen in the bases). The screen binds F6 to
-    `stop_sheet`, declares a `sheet` list action, and gives SHEET_FILE (N_), SHEET_TITLE
-    (N_), SHEET_COLUMNS, count_sheet_rows(filters), iter_sheet_rows(filters) and
-    sheet_written(count, path) (what the user reads when it is done).
+    """A ListScreen mixin (before ListScreen in the bases). The screen declares a `sheet`
+    list action and a key for `stop_sheet`, and gives SHEET_FILE (N_), SHEET_TITLE (N_),
+    SHEET_COLUMNS, count_sheet_rows(query) and iter_sheet_rows(query); `query` is what
+    `sheet_query()` says the list shows now (its filters unless overridden).
+    `sheet_written(count, path)` is what the user reads when it is done.
 
     Textual calls each class's handlers itself: these never call the list's."""
 
     SHEET_FILE = ""
     SHEET_TITLE = ""
     SHEET_COLUMNS: list = []
-    _sheet: Worker | None = None
+    SHEET_WORDS = LISTED_WORDS
+    SHEET_STOP_LABEL: str | None = N_("F6 Stop")  # None: the screen has a stop button of its own
+    SHEET_ROW_ID = "sheet-progress"
 
-    def count_sheet_rows(self, filters: Any) -> int:
+    def sheet_query(self) -> Any:
+        return self.filters
+
+    def count_sheet_rows(self, query: Any) -> int | None:
         raise NotImplementedError
 
-    def iter_sheet_rows(self, filters: Any) -> Iterable[tuple]:
+    def iter_sheet_rows(self, query: Any) -> Iterable[tuple]:
         raise NotImplementedError
 
     def sheet_written(self, count: int, path: Path) -> str:
-        raise NotImplementedError
+        return rows_exported(count, path)
+
+    @property
+    def sheet_writer(self) -> SheetWriter:
+        return self.query_one(SheetWriter)
+
+    @property
+    def writing_sheet(self) -> bool:
+        writers = self.query(SheetWriter)  # none yet while the screen is being composed
+        return bool(writers) and writers.first().writing
 
     def compose_below_table(self) -> ComposeResult:
-        with Horizontal(id="sheet-progress", classes="search-row"):
-            yield Static("", id="sheet-status")
-            yield ProgressBar(id="sheet-bar", show_eta=False)
-            yield Button(plain(_("F6 Stop")), id="stop-sheet", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#sheet-progress").display = False
+        yield SheetWriter(self.SHEET_WORDS, self.SHEET_STOP_LABEL, changed=self._update_actions,
+                          id=self.SHEET_ROW_ID)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop_sheet":
-            return self._sheet is not None
+            return self.writing_sheet
         return super().check_action(action, parameters)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "stop-sheet":
-            event.stop()
-            self.action_stop_sheet()
-
     def action_sheet(self) -> None:
-        if self._sheet is not None:
-            self.app.notify(_("A sheet is already being written (F6 stops it)."), markup=False)
-            return
-        filters = self.filters  # exactly what the list shows now
-
-        def answered(path: str | None) -> None:
-            if path:
-                self._start_sheet(Path(path).expanduser(), filters)
-
-        self.app.push_screen(AskTextDialog(_("Save the sheet as:"), "~/" + _(self.SHEET_FILE)), answered)
+        query = self.sheet_query()  # exactly what the list shows now
+        self.sheet_writer.ask("~/" + _(self.SHEET_FILE), lambda target: self.start_sheet(target, query))
 
     def action_stop_sheet(self) -> None:
-        if self._sheet is not None:
-            self._sheet.cancel()
+        self.sheet_writer.stop()
 
-    def _start_sheet(self, target: Path, filters: Any) -> None:
-        self.query_one("#sheet-progress").display = True
-        self.query_one("#sheet-status", Static).update(plain(_("Writing {path}…").format(path=target)))
-        self.query_one("#sheet-bar", ProgressBar).update(total=None, progress=0)
-        self._sheet = self._write_sheet(target, filters)
-        self.refresh_bindings()
+    def start_sheet(self, target: Path, query: Any) -> None:
+        self.sheet_writer.start(target, SheetJob(count=lambda: self.count_sheet_rows(query),
+                                                 write=lambda path, progress, cancel:
+                                                 self._write_rows(path, query, progress, cancel),
+                                                 written=self.sheet_written))
 
-    @work(thread=True, exclusive=True, group="list-sheet")
-    def _write_sheet(self, target: Path, filters: Any) -> None:
-        from crm_tui.export.xlsx import ExportError, write_xlsx
+    def _write_rows(self, path: Path, query: Any, progress: Progress, cancel: threading.Event) -> int:
+        from crm_tui.export.sheet_progress import watched_rows
+        from crm_tui.export.xlsx import write_xlsx
 
-        worker = get_current_worker()
-        try:
-            total = self.count_sheet_rows(filters)
-            self.app.call_from_thread(self._sheet_progress, 0, total)
-            rows = self._watched(self.iter_sheet_rows(filters), total, worker)
-            count = write_xlsx(target, self.SHEET_COLUMNS, rows, sheet_title=_(self.SHEET_TITLE))
-        except SheetStopped:
-            self.app.call_from_thread(self._sheet_ended, _("The sheet was stopped; no file was written."),
-                                      "warning")
-            return
-        except ExportError as error:
-            self.app.call_from_thread(self._sheet_ended, str(error), "error")
-            return
-        except FAILURES as error:
-            self.app.call_from_thread(self._sheet_ended, user_message(error), "error")
-            return
-        self.app.call_from_thread(self._sheet_ended, self.sheet_written(count, target), "information")
-
-    def _watched(self, rows: Iterable[tuple], total: int, worker: Worker) -> Iterator[tuple]:
-        """The rows, telling the progress bar as they go, stopping when the user asks."""
-        for written, row in enumerate(rows, 1):
-            if worker.is_cancelled:
-                raise SheetStopped()
-            yield row
-            if written % PROGRESS_EVERY == 0:
-                self.app.call_from_thread(self._sheet_progress, written, total)
-        if worker.is_cancelled:
-            raise SheetStopped()
-
-    def _sheet_progress(self, written: int, total: int) -> None:
-        self.query_one("#sheet-bar", ProgressBar).update(total=max(total, 1), progress=written)
-
-    def _sheet_ended(self, message: str, severity: str) -> None:
-        self._sheet = None
-        self.query_one("#sheet-progress").display = False
-        self.refresh_bindings()
-        self.app.notify(message, severity=severity, markup=False, timeout=10)
+        rows = watched_rows(self.iter_sheet_rows(query), progress, cancel)
+        return write_xlsx(path, self.SHEET_COLUMNS, rows, sheet_title=_(self.SHEET_TITLE))

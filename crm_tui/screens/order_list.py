@@ -7,34 +7,28 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Label, ProgressBar
+from textual.widgets import Button, Input, Label
 
-from crm_tui.i18n import N_, _, ngettext
+from crm_tui.i18n import N_, _
 from crm_tui.screens.list_screen import ListAction, ListScreen, key_label
+from crm_tui.screens.list_sheet import WritesListedSheet
 from crm_tui.screens.order_inquiry import ReviewDialog, order_rereader
 from crm_tui.services import order_query, orders
 from crm_tui.services.base import PageRequest, format_date
 from crm_tui.services.failures import FAILURES, user_message
-from crm_tui.widgets.dialogs import AskTextDialog
 from crm_tui.widgets.record_table import ColumnSpec, Sort
 from crm_tui.widgets.safe import SafeInput, plain
+from crm_tui.widgets.sheet_writer import SheetWords
 
 TITLE = N_("General order inquiry")
 EXPORT_FILE = N_("orders.xlsx")
 SEARCH_KEY = "f2"
-# Rows written between two updates of the export's progress bar.
-PROGRESS_EVERY = 500
-
-
-class ExportCancelled(Exception):
-    """The user cancelled a sheet being written."""
-
 
 def can_verify(listed: order_query.ListedOrder) -> bool:
     return listed.order.status == orders.FINISHED
@@ -44,7 +38,7 @@ def can_reopen(listed: order_query.ListedOrder) -> bool:
     return listed.order.status in (orders.FINISHED, orders.CLOSED)
 
 
-class OrderListScreen(ListScreen):
+class OrderListScreen(WritesListedSheet, ListScreen):
     """The general order inquiry on the one list screen."""
 
     TITLE_LABEL = TITLE
@@ -59,6 +53,12 @@ class OrderListScreen(ListScreen):
                    highlights=lambda r: r.detail_highlights),
     ]
 
+    SHEET_FILE = EXPORT_FILE
+    SHEET_TITLE = TITLE
+    SHEET_COLUMNS = orders.ORDER_COLUMNS
+    SHEET_WORDS = SheetWords()
+    SHEET_STOP_LABEL = None  # [Cancel sheet] (F10) is one of the list's actions
+    SHEET_ROW_ID = "export-row"
     BINDINGS = [
         Binding(SEARCH_KEY, "search", N_("Search"), id="orders_search",
                 tooltip=N_("Find orders by the words of their detail or service entries")),
@@ -66,7 +66,6 @@ class OrderListScreen(ListScreen):
 
     def __init__(self) -> None:
         self.search_text = ""
-        self._export_cancel: threading.Event | None = None
         super().__init__()
 
     def declared_actions(self) -> list[ListAction]:
@@ -78,10 +77,6 @@ class OrderListScreen(ListScreen):
             ListAction("sheet", "f4", N_("Sheet"), tooltip=N_("Write the listed orders to an Excel sheet")),
             ListAction("cancel_sheet", "f10", N_("Cancel sheet"), tooltip=N_("Stop writing the sheet")),
         ]
-
-    @property
-    def writing_sheet(self) -> bool:
-        return self._export_cancel is not None
 
     # Cancel sheet follows the sheet being written, not the selected row (the list may be empty).
 
@@ -110,14 +105,6 @@ class OrderListScreen(ListScreen):
                             id="concept", compact=True)
             yield Button(plain("{key} {label}".format(key=key_label(SEARCH_KEY), label=_("Search"))),
                          id="concept-search", compact=True)
-
-    def compose_below_table(self) -> ComposeResult:
-        with Horizontal(classes="search-row export-row", id="export-row"):
-            yield Label(plain(_("Sheet:")), classes="filter-label")
-            yield ProgressBar(show_eta=False, id="export-progress")
-
-    def on_mount(self) -> None:
-        self.query_one("#export-row").display = False
 
     # --- the list ------------------------------------------------------------------
 
@@ -217,74 +204,24 @@ class OrderListScreen(ListScreen):
 
     # --- sheet: the listed result to .xlsx, in the background ----------------------------
 
-    def action_sheet(self) -> None:
-        if self._export_cancel is not None:
-            self.app.notify(_("A sheet is already being written."), severity="warning", markup=False)
-            return
-        filters, text = self.filters, self.search_text
-        suggested = "~/" + _(EXPORT_FILE)
+    def sheet_query(self) -> tuple[orders.OrderFilter, str]:
+        return self.filters, self.search_text
 
-        def answered(path: str | None) -> None:
-            if path:
-                self._start_sheet(path, filters, text)
+    def count_sheet_rows(self, query: tuple[orders.OrderFilter, str]) -> int:
+        return order_query.count_listed_rows(*query)
 
-        self.app.push_screen(AskTextDialog(_("Save the Excel file as:"), suggested), answered)
+    def iter_sheet_rows(self, query: tuple[orders.OrderFilter, str]) -> Iterable[tuple]:
+        return order_query.iter_listed_rows(*query)
 
     def _start_sheet(self, path: str, filters: orders.OrderFilter, text: str) -> None:
-        self._export_cancel = threading.Event()
-        self._update_actions()
-        progress = self.query_one("#export-progress", ProgressBar)
-        progress.update(total=None, progress=0)
-        self.query_one("#export-row").display = True
-        self._write_sheet(path, filters, text, self._export_cancel)
+        self.start_sheet(Path(path).expanduser(), (filters, text))
+
+    @property
+    def _export_cancel(self) -> threading.Event | None:
+        return self.sheet_writer.cancel
 
     def action_cancel_sheet(self) -> None:
-        if self._export_cancel is not None:
-            self._export_cancel.set()
-
-    @work(thread=True, exclusive=True, group="export")
-    def _write_sheet(self, path: str, filters: orders.OrderFilter, text: str, cancel: threading.Event) -> None:
-        from crm_tui.export.xlsx import ExportError, write_xlsx
-
-        target = Path(path).expanduser()
-        try:
-            total = order_query.count_listed_rows(filters, text)
-            self.app.call_from_thread(self._progress, 0, total)
-            rows = self._watched(order_query.iter_listed_rows(filters, text), total, cancel)
-            count = write_xlsx(target, orders.ORDER_COLUMNS, rows, sheet_title=_(TITLE))
-        except ExportCancelled:
-            self.app.call_from_thread(self._sheet_done, _("The sheet was cancelled; no file was written."),
-                                      "warning")
-            return
-        except (ExportError, OSError) as error:
-            self.app.call_from_thread(self._sheet_done, str(error), "error")
-            return
-        except FAILURES as error:
-            self.app.call_from_thread(self._sheet_done, user_message(error), "error")
-            return
-        self.app.call_from_thread(self._sheet_done, ngettext(
-            "{count} row exported to {path}", "{count} rows exported to {path}", count).format(
-                count=count, path=target), "information")
-
-    def _watched(self, rows: Iterable[tuple], total: int | None, cancel: threading.Event) -> Iterator[tuple]:
-        """`rows`, telling the progress bar every PROGRESS_EVERY rows, stopping on cancel."""
-        for written, row in enumerate(rows, start=1):
-            if cancel.is_set():
-                raise ExportCancelled()
-            yield row
-            if written % PROGRESS_EVERY == 0:
-                self.app.call_from_thread(self._progress, written, total)
-        if cancel.is_set():
-            raise ExportCancelled()
-
-    def _progress(self, written: int, total: int | None) -> None:
-        self.query_one("#export-progress", ProgressBar).update(total=total, progress=written)
-
-    def _sheet_done(self, message: str, severity: str) -> None:
-        self._export_cancel = None
-        self._update_actions()
-        self.query_one("#export-row").display = False
-        self.app.notify(message, severity=severity, markup=False, timeout=10)
+        self.sheet_writer.stop()
 
 
 def make_screen(app) -> OrderListScreen:

@@ -5,6 +5,7 @@ printer or a .txt / .html file, and [Sheet] writes its .xlsx in the background, 
 progress and cancel."""
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Label, Log, OptionList, ProgressBar, Static
+from textual.widgets import Button, Log, OptionList, Static
 from textual.widgets.option_list import Option
 
 from crm_tui.i18n import N_, _, ngettext
@@ -21,12 +22,13 @@ from crm_tui.screens.list_screen import key_label
 from crm_tui.screens.lookups import LOOKUPS
 from crm_tui.services.errors import ValidationError
 from crm_tui.services.failures import FAILURES, user_message
-from crm_tui.services.reports.output import PreparedReport, ReportCancelled, prepare, reports_of
+from crm_tui.services.reports.output import PreparedReport, prepare, reports_of
 from crm_tui.services.reports.restrictions import read_bar, restriction_filter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ChooseDialog, ConfirmDialog
 from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
 from crm_tui.widgets.safe import clean_display, plain
+from crm_tui.widgets.sheet_writer import SheetJob, SheetWriter, refuse_path, rows_exported
 
 PRINT_KEY, SHEET_KEY, CANCEL_SHEET_KEY = "f5", "f6", "f10"
 PRINTER_KEY, FILE_KEY = "f5", "f2"
@@ -38,14 +40,6 @@ FIRST_BATCH, BATCH = 30, 500
 
 def _button(key: str, label: str, button_id: str) -> Button:
     return Button(plain("{key} {label}".format(key=key_label(key), label=_(label))), id=button_id, compact=True)
-
-
-def rows_written(written: int, total: int | None) -> str:
-    """The rows of a sheet written so far, of how many when the report says so."""
-    if total is None:
-        return ngettext("{count} row", "{count} rows", written).format(count=f"{written:,}")
-    return ngettext("{done}/{total} row", "{done}/{total} rows", total).format(
-        done=f"{written:,}", total=f"{total:,}")
 
 
 class ReportScreen(Screen):
@@ -71,7 +65,6 @@ class ReportScreen(Screen):
         super().__init__()
         self.reports = reports_of(*self.GROUPS)
         self.report = self.reports[0]
-        self._sheet_cancel: threading.Event | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusLine(_(self.TITLE_LABEL))
@@ -80,10 +73,7 @@ class ReportScreen(Screen):
                                for report in self.reports], id="report-list")
             yield Static(plain(self._about(self.report)), id="report-about", classes="report-about")
             yield FilterBar(restriction_filter(self.report), LOOKUPS, id="filter-bar")
-            with Horizontal(classes="search-row export-row", id="export-row"):
-                yield Label(plain(_("Sheet:")), classes="filter-label")
-                yield ProgressBar(show_eta=False, id="export-progress")
-                yield Static("", id="export-rows", classes="export-rows")
+            yield SheetWriter(changed=self._sheet_buttons, id="export-row")
             with Horizontal(classes="buttons"):
                 yield _button(PRINT_KEY, N_("Print"), "print")
                 yield _button(SHEET_KEY, N_("Sheet"), "sheet")
@@ -91,7 +81,6 @@ class ReportScreen(Screen):
         yield CrmFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#export-row").display = False
         self.query_one("#cancel-sheet", Button).disabled = True
         self.query_one("#report-list", OptionList).focus()
 
@@ -122,7 +111,7 @@ class ReportScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_sheet":
-            return True if self._sheet_cancel is not None else None
+            return True if self.sheet_writer.writing else None
         return True
 
     # --- the restrictions -----------------------------------------------------------------
@@ -165,79 +154,37 @@ class ReportScreen(Screen):
 
     # --- [Sheet] -----------------------------------------------------------------------------
 
+    @property
+    def sheet_writer(self) -> SheetWriter:
+        return self.query_one(SheetWriter)
+
     def action_sheet(self) -> None:
-        if self._sheet_cancel is not None:
-            self.app.notify(_("A sheet is already being written."), severity="warning", markup=False)
+        if self.sheet_writer.busy():
             return
         filters = self._filters()
         if filters is None:
             return
         report = self.report
-
-        def answered(path: str | None) -> None:
-            if path:
-                self._start_sheet(Path(path).expanduser(), report, filters)
-
-        suggested = "~/" + report.name + ".xlsx"
-        self.app.push_screen(AskTextDialog(_("Save the Excel file as:"), suggested), answered)
+        self.sheet_writer.ask("~/" + report.name + ".xlsx", lambda target: self._start_sheet(target, report, filters))
 
     def _start_sheet(self, path: Path, report, filters) -> None:
-        refusal = refuse_path(path, (".xlsx",))
-        if refusal:
-            self.app.notify(refusal, severity="error", markup=False)
-            return
-        self._sheet_cancel = threading.Event()
-        self._sheet_buttons()
-        self.query_one("#export-progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#export-rows", Static).update("")
-        self.query_one("#export-row").display = True
-        self._write_sheet(path, report, filters, self._sheet_cancel)
+        # Prepared in the worker, once: describing the restrictions may read the database.
+        prepared = functools.cache(lambda: prepare(report, filters))
+        self.sheet_writer.start(path, SheetJob(count=lambda: prepared().count(),
+                                               write=lambda *args: prepared().write_sheet(*args),
+                                               written=sheet_written))
 
     def _sheet_buttons(self) -> None:
-        writing = self._sheet_cancel is not None
+        writing = self.sheet_writer.writing
         self.query_one("#cancel-sheet", Button).disabled = not writing
         self.query_one("#sheet", Button).disabled = writing
         self.refresh_bindings()
 
     def action_cancel_sheet(self) -> None:
-        if self._sheet_cancel is not None:
-            self._sheet_cancel.set()
-
-    @work(thread=True, exclusive=True, group="report-sheet")
-    def _write_sheet(self, path: Path, report, filters, cancel: threading.Event) -> None:
-        from crm_tui.export.xlsx import ExportError
-
-        try:
-            prepared = prepare(report, filters)
-            total = prepared.count()
-            self.app.call_from_thread(self._progress, 0, total)
-            count = prepared.write_sheet(path, lambda done: self.app.call_from_thread(self._progress, done, total),
-                                         cancel)
-        except ReportCancelled:
-            self.app.call_from_thread(self._sheet_done, _("The sheet was cancelled; no file was written."),
-                                      "warning")
-            return
-        except (ExportError, OSError) as error:
-            self.app.call_from_thread(self._sheet_done, str(error), "error")
-            return
-        except FAILURES as error:
-            self.app.call_from_thread(self._sheet_done, user_message(error), "error")
-            return
-        message = ngettext("{count} row exported to {path}", "{count} rows exported to {path}", count).format(
-            count=count, path=path)
-        if count == 0:
-            message = nothing_to_show() + " " + message
-        self.app.call_from_thread(self._sheet_done, message, "information")
+        self.sheet_writer.stop()
 
     def _progress(self, written: int, total: int | None) -> None:
-        self.query_one("#export-progress", ProgressBar).update(total=total, progress=written)
-        self.query_one("#export-rows", Static).update(plain(rows_written(written, total)))
-
-    def _sheet_done(self, message: str, severity: str) -> None:
-        self._sheet_cancel = None
-        self._sheet_buttons()
-        self.query_one("#export-row").display = False
-        self.app.notify(message, severity=severity, markup=False, timeout=10)
+        self.sheet_writer.show_progress(written, total)
 
     # --- buttons, back ---------------------------------------------------------------------
 
@@ -252,22 +199,16 @@ class ReportScreen(Screen):
         self.dismiss()
 
 
+def sheet_written(count: int, path: Path) -> str:
+    if count == 0:
+        return nothing_to_show() + " " + rows_exported(count, path)
+    return rows_exported(count, path)
+
+
 def nothing_to_show() -> str:
     from crm_tui.export.report import nothing_to_show as said
 
     return said()
-
-
-def refuse_path(path: Path, formats: tuple[str, ...]) -> str | None:
-    """Why a report cannot be written to `path`, or None."""
-    if path.suffix.lower() not in formats:
-        return _("This report is written as {formats}, not {path}.").format(formats=", ".join(formats),
-                                                                            path=path.name)
-    if path.is_dir():
-        return _("{path} is a folder: give a file name.").format(path=path)
-    if not path.parent.is_dir():
-        return _("The folder {path} does not exist.").format(path=path.parent)
-    return None
 
 
 class ReportPageScreen(Screen[tuple[str, str | None] | None]):

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from crm_tui.export.report import html_lines, text_lines, write_atomically, write_report_xlsx
+from crm_tui.export.sheet_progress import SheetCancelled, watched_rows
 from crm_tui.i18n import _
 from crm_tui.services.reports import Report, ReportFilter, describe
 
 PAGE_FORMATS = (".txt", ".html", ".ics")
 
 
-class ReportCancelled(Exception):
-    """The user stopped a sheet being written; no file was left."""
+# The user stopped a report's sheet being written; no file was left.
+ReportCancelled = SheetCancelled
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,8 @@ class PreparedReport:
         """The report as .xlsx with its totals row; `progress(rows_done)` every few rows.
         A set `cancel` stops it with ReportCancelled, leaving no file."""
 
-        def watched() -> Iterator[tuple]:
-            for row in self.report.rows(self.filters):
-                if cancel.is_set():
-                    raise ReportCancelled()
-                yield row
-            if cancel.is_set():
-                raise ReportCancelled()
-
-        return write_report_xlsx(str(path), self.report, watched(), progress)
+        rows = watched_rows(self.report.rows(self.filters), lambda done: None, cancel)
+        return write_report_xlsx(str(path), self.report, rows, progress)
 
     def file_formats(self) -> tuple[str, ...]:
         return tuple(suffix for suffix in self.report.formats if suffix in PAGE_FORMATS)
