@@ -117,15 +117,27 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
     class TimedApp(CrmApp):
         drawn: asyncio.Event | None = None
         drawn_at = 0.0
+        timed_screen = None
 
         def on_record_table_loaded(self, message: RecordTable.Loaded) -> None:
-            # Drawn: after the refresh that paints the page the table just took.
-            self.call_after_refresh(self._mark_drawn)
+            # Drawn: after the refresh that paints the page the table just took. Only the
+            # inquiry's table counts: the home screen under it reads the rest of its first
+            # page after its first frame, and that must not stop a clock.
+            if self.timed_screen is not None and message.control.screen is self.timed_screen:
+                self.call_after_refresh(self._mark_drawn)
 
         def _mark_drawn(self) -> None:
             self.drawn_at = time.perf_counter()
             if self.drawn is not None:
                 self.drawn.set()
+
+    async def settled(screen) -> None:
+        """The screen's first read is over (its rows are in place)."""
+        for _ in range(1200):
+            if screen.table.records and not screen.table.is_reading:
+                return
+            await asyncio.sleep(0.1)
+        raise TimeoutError("the order inquiry showed no rows")
 
     async def timed_key(app: TimedApp, key: str) -> float:
         app.drawn = asyncio.Event()
@@ -146,10 +158,11 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
     async def scenario() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            app.drawn = asyncio.Event()
             app.open_menu("order_list")
-            await asyncio.wait_for(app.drawn.wait(), 120)
+            await pilot.pause()
             screen = app.screen
+            await settled(screen)
+            app.timed_screen = screen
             for label, values in cases:
                 _set_filters(screen, values)
                 for index in range(runs + 1):

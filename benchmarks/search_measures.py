@@ -290,6 +290,13 @@ def _concept_rows(runner, label: str, queries: list[str], baseline: Callable[[st
         ratios = {query: baseline(query) / times[query] for query in queries}
         lowest = min(ratios, key=ratios.get)
         described += f"; baseline: LIKE count over the folded text, lowest ratio for {lowest!r}"
+        single = [query for query in queries if " " not in query]
+        below = sorted(query for query in queries if ratios[query] < 20)
+        if single:
+            lowest_word = min(single, key=ratios.get)
+            described += f"; lowest for a single word {ratios[lowest_word]:.0f}x ({lowest_word!r})"
+        if below:
+            described += f"; under 20x: {len(below)} of {len(queries)} ({', '.join(map(repr, below[:3]))})"
         rows.append(runner.Row(described, _ms(p95), f"{_ms(statistics.median(baseline(q) for q in queries))} (median)",
                                f"{ratios[lowest]:.0f}x (lowest)", goal + ", each >= 20x",
                                runner.verdict(good and ratios[lowest] >= 20)))
