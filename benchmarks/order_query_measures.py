@@ -139,11 +139,16 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
             await asyncio.sleep(0.1)
         raise TimeoutError("the order inquiry showed no rows")
 
-    async def timed_key(app: TimedApp, key: str) -> float:
+    async def timed_key(app: TimedApp, key: str, what: str) -> float:
         app.drawn = asyncio.Event()
         start = time.perf_counter()
         app.post_message(events.Key(key, None))
-        await asyncio.wait_for(app.drawn.wait(), 120)
+        try:
+            await asyncio.wait_for(app.drawn.wait(), 60)
+        except TimeoutError:
+            table = app.screen.query_one(RecordTable)
+            raise TimeoutError(f"no rows drawn 60 s after {key} ({what}; screen {type(app.screen).__name__}, "
+                               f"reading {table.is_reading}, error {table.error!r})") from None
         return (app.drawn_at - start) * 1000
 
     open_database(str(path), read_only=True)
@@ -167,7 +172,7 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
                 _set_filters(screen, values)
                 for index in range(runs + 1):
                     screen.table.focus()
-                    elapsed = await timed_key(app, "f7")
+                    elapsed = await timed_key(app, "f7", label)
                     if index:
                         filter_times[label].append(elapsed)
             _set_filters(screen, {})
@@ -176,7 +181,7 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
                 box.value = text
                 for index in range(runs + 1):
                     screen.table.focus()
-                    elapsed = await timed_key(app, "f2")
+                    elapsed = await timed_key(app, "f2", text)
                     if index:
                         search_times[text].append(elapsed)
                 shown[text] = len(screen.table.records)
@@ -206,7 +211,7 @@ def measure_order_query(bench) -> list:
         close_database()
         filter_times, search_times, shown = _screen_runs(bench.path, cases, queries, runs)
     except Exception as exc:  # noqa: BLE001 - shown in the row, the run goes on
-        return [runner.Row(label, f"error: {type(exc).__name__}: {str(exc)[:80]}", target="<= 150 ms", ok="NO")]
+        return [runner.Row(label, f"error: {type(exc).__name__}: {str(exc)[:200]}", target="<= 150 ms", ok="NO")]
     finally:
         open_database(str(bench.path), read_only=True)
     rows = []

@@ -4,6 +4,9 @@ Functions take plain values and return plain dataclasses or pages of rows; they 
 ValidationError / ConflictError / NotAllowed / NotFound with a translated message.
 Nothing here imports Textual.
 """
+# First: peewee loads through crm_tui.db, without the PostgreSQL driver (a fifth of a
+# second) and with what it uses late left for later, whichever module comes first.
+import crm_tui.db  # noqa: F401,I001
 from crm_tui.services.base import Actor, DateRange, Page, PageRequest, FIRST_PAGE
 from crm_tui.services.errors import (
     ConflictError,
