@@ -87,6 +87,7 @@ def _set_filters(screen, values: dict[str, Any]) -> None:
     """The filter bar holding `values` (what the user would have picked), every other empty."""
     from textual.widgets import Input, Select
 
+    from crm_tui.i18n import date_format
     from crm_tui.widgets.lookup import LookupField
 
     bar = screen.filter_bar
@@ -98,8 +99,11 @@ def _set_filters(screen, values: dict[str, Any]) -> None:
             bar.query_one(f"#filter-{spec.name}", LookupField).set_choice(value, str(value or ""))
         elif spec.kind == "date_range":
             start, end = value or (None, None)
-            bar.query_one(f"#filter-{spec.name}-start", Input).value = start.strftime("%d/%m/%Y") if start else ""
-            bar.query_one(f"#filter-{spec.name}-end", Input).value = end.strftime("%d/%m/%Y") if end else ""
+            # As the user types them in the interface's language (another measure of the
+            # same run may have switched it: 02/11/2026 in Spanish, 2026-11-02 in English).
+            shown = date_format()
+            bar.query_one(f"#filter-{spec.name}-start", Input).value = start.strftime(shown) if start else ""
+            bar.query_one(f"#filter-{spec.name}-end", Input).value = end.strftime(shown) if end else ""
 
 
 def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: list[str],
