@@ -136,9 +136,17 @@ def usable(path: Path, orders: int) -> bool:
     if not path.exists() or not sidecar(path).exists():
         return False
     try:
-        open_database(str(path))
-        if migrations.schema_version() != migrations.LATEST_VERSION:
-            return False
+        db = open_database(str(path))
+        version = migrations.schema_version()
+        if version > migrations.LATEST_VERSION:
+            raise SystemExit(f"{path} holds schema {version}, newer than this checkout's "
+                             f"{migrations.LATEST_VERSION}: give another --db, or --rebuild to replace it.")
+        if version < migrations.LATEST_VERSION:
+            # Upgraded in place, as a user's database is: a migration must not cost the
+            # million orders (and everyone's figures on them) a rebuild.
+            print(f"Upgrading {path} from schema {version} to {migrations.LATEST_VERSION}...",
+                  file=sys.stderr, flush=True)
+            migrations.upgrade(db)
         return all(scalar(f'SELECT COUNT(*) FROM "{table}"') == count
                    for table, count in expected_counts(orders).items())
     except Exception:
