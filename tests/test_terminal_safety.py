@@ -234,3 +234,24 @@ async def test_fields_show_signs_for_what_they_are_given_pasted_or_loaded():
         assert text.text == "␛]0;t␇\na␛[2Jb\nc\td"
         text.insert("\x9b")
         assert "\x9b" not in text.text and "�" in text.text
+
+
+def test_a_copy_to_the_clipboard_carries_visible_signs_not_the_escapes_stored_in_a_record():
+    # Seen: `c` on the home screen copied an activity whose contact, written into the
+    # database outside the CRM, held OSC 52: the paste would have run it in the next terminal.
+    import asyncio
+
+    from crm_tui.widgets.safe import SafeOutput
+
+    class Copying(SafeOutput, App):
+        pass
+
+    async def scenario() -> str:
+        app = Copying()
+        async with app.run_test():
+            app.copy_to_clipboard("Mariana \x1b]52;c;QUJD\x07\tCafé\nsegunda línea")
+            return app.clipboard
+
+    copied = asyncio.run(scenario())
+    assert "\x1b" not in copied and "\x07" not in copied
+    assert copied == "Mariana ␛]52;c;QUJD␇\tCafé\nsegunda línea"

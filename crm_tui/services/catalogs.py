@@ -434,7 +434,8 @@ def _fills_within(found: int, missing: int) -> bool:
 def _name_holds(text: str, folded_column, key_column: pw.Field):
     """`_text_condition` with LIKE where it says ILIKE: the same rows, since both the folded
     name and the folded text are lower case already, and on PostgreSQL ten times cheaper a
-    row (ILIKE lowers both sides of every comparison)."""
+    row (ILIKE lowers both sides of every comparison). PostgreSQL only: on SQLite peewee
+    writes LIKE as the case-sensitive GLOB."""
     value = clean_line(text)
     escaped = fold(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = pw.NodeList((pw.Value(f"%{escaped}%", converter=False), pw.SQL("ESCAPE"),

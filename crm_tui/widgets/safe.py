@@ -99,13 +99,18 @@ class SafeInput(Input):
 
 
 class SafeOutput:
-    """For the App (list it before App): every notification and title is shown with
-    visible signs for control characters, whichever screen or worker sends it."""
+    """For the App (list it before App): every notification, title and clipboard copy
+    holds visible signs for control characters, whichever screen or worker sends it."""
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         super().notify(clean_display(message), title=clean_display(title, one_line=True),  # type: ignore[misc]
                        severity=severity, timeout=timeout, markup=markup)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        # What is copied is pasted into another terminal or a shell: an escape written into
+        # a record outside the CRM must arrive there as the visible sign the screen shows.
+        super().copy_to_clipboard(clean_display(text, keep_tabs=True))  # type: ignore[misc]
 
     def validate_title(self, title: Any) -> str:
         return clean_display(title, one_line=True)
