@@ -32,13 +32,13 @@ from crm_tui.services.base import (
 from crm_tui.services import permissions
 from crm_tui.services.errors import NotAllowed, ValidationError
 from crm_tui.services.fields import BOOL, CHOICE, Entity, Field, model_length
-from crm_tui.services import login as signing_in
 from crm_tui.services.login import (  # noqa: F401 - part of this module's API
     _actor,
     _name_as_given,
     database_has_users,
     identify,
     system_actor,
+    system_login,
 )
 
 ROLES = (User.ADMIN, User.AGENT)
@@ -242,8 +242,3 @@ def lookup_users(text: str, limit: int = 10) -> list[UserRecord]:
     if clean_line(text):
         query = query.where(User.id.in_(_ids_matching(text, True)))
     return [_record(u) for u in query.order_by(User.username).limit(max(1, int(limit)))]
-
-
-def system_login() -> str:
-    """The account this process runs as (see login.system_login)."""
-    return signing_in.system_login()
