@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import sys
 from functools import partial
 from pathlib import Path
@@ -125,6 +126,9 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
         # (home_rows_drawn), or before another screen opens if that comes first.
         self._restore_settings()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        # `crm` loads with the garbage collector off (crm_tui.__main__): on once the first
+        # frame is drawn.
+        self.call_after_refresh(gc.enable)
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 

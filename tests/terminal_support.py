@@ -129,7 +129,7 @@ def crm_command() -> list[str]:
     script = Path(sys.executable).with_name("crm")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from crm_tui.cli import main; sys.exit(main())"]
+    return [sys.executable, "-m", "crm_tui"]
 
 
 def terminal_environment(home: Path, login: str, **extra: str) -> dict[str, str]:

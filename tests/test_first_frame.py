@@ -85,20 +85,25 @@ NOT_BEFORE_THE_FIRST_FRAME = ("crm_tui.cli.export", "crm_tui.cli.importing", "cr
                               # what writes and manages records: sign-in and the home screen's
                               # first rows read only services/login.py and activity_records.py
                               "crm_tui.services.activities", "crm_tui.services.orders",
-                              "crm_tui.services.users", "crm_tui.services.fields")
+                              "crm_tui.services.users", "crm_tui.services.fields",
+                              # imported by peewee, used only in a few of its functions
+                              "hashlib", "json", "calendar")
 MODULES_AT_FIRST_FRAME = """
 import os, sys
 import crm_tui.widgets.first_frame as first_frame
 marked = first_frame.FirstFrameMark._display
 def display(self, screen, renderable):
+    import gc
     before = self._first_frame_marked
     marked(self, screen, renderable)
     if self._first_frame_marked and not before:
         with open(os.environ["MODULES_FILE"], "w") as out:
             out.write("\\n".join(sorted(sys.modules)))
+        with open(os.environ["MODULES_FILE"] + ".gc", "w") as out:
+            out.write(str(gc.isenabled()))
 first_frame.FirstFrameMark._display = display
 sys.argv = ["crm", *sys.argv[1:]]
-from crm_tui.cli import main
+from crm_tui.__main__ import main  # what the `crm` script runs
 sys.exit(main())
 """
 
@@ -115,6 +120,8 @@ def test_the_crm_loads_only_what_its_first_screen_needs_before_the_first_frame(c
     loaded = set(listing.read_text().split())
     assert "crm_tui.app" in loaded  # the listing is from the app
     assert [name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded] == []
+    # Nothing loaded before it is garbage: the collector waits (crm_tui.__main__).
+    assert Path(f"{listing}.gc").read_text() == "False"
 
 
 def test_the_app_goes_on_with_the_database_crm_opened_and_checked(crm_database):
@@ -131,3 +138,43 @@ def test_the_app_goes_on_with_the_database_crm_opened_and_checked(crm_database):
         assert reopened is not opened and not reopened.is_closed()
     finally:
         close_database()
+
+
+def test_the_crm_script_runs_the_entry_that_holds_the_collector_while_loading():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["crm"] == "crm_tui.__main__:main"
+
+
+async def test_the_app_turns_the_garbage_collector_on_after_its_first_frame(crm_database):
+    import gc
+
+    from crm_tui.app import CrmApp, _open
+    from crm_tui.services.login import identify
+
+    _open(str(crm_database))
+    gc.disable()  # as crm_tui.__main__ leaves it
+    try:
+        app = CrmApp(identify(LOGIN), str(crm_database), config=(dict, lambda values: None))
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+        close_database()
+
+
+def test_a_command_runs_with_the_garbage_collector_on(tmp_path, monkeypatch):
+    import gc
+
+    from crm_tui.cli import main
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    gc.disable()  # as crm_tui.__main__ leaves it
+    try:
+        code = main(["check", "--db", str(tmp_path / "none.db")])
+        assert code != 0  # no such database: the command ran and said so
+        assert gc.isenabled()
+    finally:
+        gc.enable()

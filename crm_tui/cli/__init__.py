@@ -11,6 +11,7 @@ and `crm search` start quickly.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         refuse_text_that_is_not_utf8(arguments)
         args = build_parser(commands=not opens_the_app(arguments)).parse_args(arguments)
         args.language = language
+        if args.handler is not command_open_app:
+            gc.enable()  # off while loading (crm_tui.__main__); the app turns it on after its first frame
         return args.handler(args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK

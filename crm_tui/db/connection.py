@@ -6,7 +6,9 @@ import os
 import select
 import stat
 import sys
+import types
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 
@@ -15,16 +17,18 @@ from urllib.parse import unquote, urlparse
 _USED_LATE_BY_PEEWEE = ("hashlib", "calendar", "json")
 
 
-def _import_on_first_use(name: str) -> None:
-    if name in sys.modules:
-        return
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        return
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
+class _ImportedOnFirstUse(types.ModuleType):
+    """Stands in sys.modules for one of them while peewee is imported (importlib's
+    LazyLoader does not do: `import x` looks at x.__spec__, which loads it). peewee keeps
+    this object as its global; the first attribute read imports the real module and puts
+    it in peewee's place."""
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self.__name__)
+        peewee_module = sys.modules.get("peewee")
+        if peewee_module is not None and getattr(peewee_module, self.__name__, None) is self:
+            setattr(peewee_module, self.__name__, module)
+        return getattr(module, attribute)
 
 
 def _import_peewee_without_postgres_driver():
@@ -33,13 +37,16 @@ def _import_peewee_without_postgres_driver():
     if "peewee" in sys.modules or "psycopg" in sys.modules:
         import peewee
         return peewee
-    for name in _USED_LATE_BY_PEEWEE:
-        _import_on_first_use(name)
+    stand_ins = {name: _ImportedOnFirstUse(name) for name in _USED_LATE_BY_PEEWEE if name not in sys.modules}
+    sys.modules.update(stand_ins)
     sys.modules["psycopg"] = None  # peewee's `import psycopg` fails fast: it then runs without it
     try:
         import peewee
     finally:
         del sys.modules["psycopg"]
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]  # whoever imports it next gets the real module
     return peewee
 
 
