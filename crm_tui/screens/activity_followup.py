@@ -297,13 +297,20 @@ class FollowupScreen(FollowsChanges, Screen):
             view.show(_("Nothing to follow up here."))
             return
         card = self.card if self.card is not None and self.card.id == record.contact_id else None
-        if card is None:
+        if card is None and self._rows_drawn:
             self._read_card(record.contact_id)
+        elif card is None:  # a thread of its own would share the time before the first frame
+            self.call_after_refresh(self._read_card_later, record.contact_id)
         view.show(contact_line(record.contact_name, card), record.detail or "", followup_line(record))
 
     def _show_contact(self, name: str, card) -> None:
         view = self.query_one("#activity-card", ActivityCard)
         view.show(contact_line(name, card), view.detail, view.followup)
+
+    def _read_card_later(self, contact_id: int) -> None:
+        record = self.selected
+        if self.is_attached and self.card is None and record is not None and record.contact_id == contact_id:
+            self._read_card(contact_id)
 
     @work(thread=True, exclusive=True, group="followup-card")
     def _read_card(self, contact_id: int) -> None:
