@@ -9,8 +9,12 @@ import openpyxl
 import pytest
 
 from crm_tui.screens import clients as clients_screen
-from crm_tui.services import catalogs
+from crm_tui.screens import opportunity_history
+from crm_tui.screens.opportunity_history import OpportunityHistoryScreen
+from crm_tui.services import catalogs, opportunities
+from crm_tui.services.opportunities import OpportunityFilter
 from crm_tui.widgets.sheet_writer import SheetWriter
+from test_app_opportunities import sales  # noqa: F401
 from test_app_support import SIZE, burst, make_app, open_item, settle, ui_admin, ui_db  # noqa: F401
 
 
@@ -118,3 +122,60 @@ def test_the_catalogs_rows_come_in_every_order_their_lists_offer(ui_admin):
         assert [row[1] for row in rows(order=catalogs.NAME_ORDER)] == ["Álvaro", "Bravo", "charlie"]
         assert [row[1] for row in rows(order=catalogs.NAME_ORDER, descending=True)] == ["charlie", "Bravo", "Álvaro"]
         assert [row[1] for row in rows(order=catalogs.KEY_ORDER, descending=True)] == ["Álvaro", "charlie", "Bravo"]
+
+
+async def open_history(pilot) -> OpportunityHistoryScreen:
+    await open_item(pilot, "query_opportunities")
+    pilot.app.screen.show_filtered(OpportunityFilter(status="working"))
+    await settle(pilot)
+    await burst(pilot, "<f4>")
+    assert isinstance(pilot.app.screen, OpportunityHistoryScreen)
+    return pilot.app.screen
+
+
+async def test_the_history_sheet_is_written_by_the_one_writer_and_its_cells_are_values(sales, tmp_path):
+    first = sales["first"]
+    opportunities.change_status(sales["actor"], first.id, first.version, "working", comment="=1+1 piezas")
+    target = tmp_path / "historial.xlsx"
+    app = make_app(sales["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        history = await open_history(pilot)
+        await write_sheet(pilot, target)
+        await settle(pilot)
+        writer = history.query_one(SheetWriter)
+        assert not writer.writing and not writer.display
+        assert f"2 movements written to {target}" in messages(app)
+    cell = openpyxl.load_workbook(target).active["E3"]
+    assert cell.value == "=1+1 piezas" and cell.data_type == "s"
+
+
+async def test_f10_stops_the_history_sheet_and_leaves_no_file(sales, tmp_path, monkeypatch):
+    first = sales["first"]
+    opportunities.change_status(sales["actor"], first.id, first.version, "working", comment="Cotizar")
+    release = threading.Event()
+    rows_of = opportunity_history.opportunities.history_rows
+
+    def slow_rows(events):
+        for row in rows_of(events):
+            release.wait(10)
+            yield row
+
+    monkeypatch.setattr(opportunity_history.opportunities, "history_rows", slow_rows)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    app = make_app(sales["actor"])
+    async with app.run_test(size=SIZE) as pilot:
+        history = await open_history(pilot)
+        await burst(pilot, "<f5>")
+        app.screen.query_one("#answer").value = str(folder / "historial.xlsx")
+        await pilot.press("enter")  # not settled: the sheet is still being written
+        await pilot.pause()
+        writer = history.query_one(SheetWriter)
+        assert writer.writing and writer.display
+        assert "0/2 rows" in str(writer.query_one("#export-rows").render())
+        await pilot.press("f10")
+        release.set()
+        await settle(pilot)
+        assert not writer.writing and not writer.display
+        assert "no file was written" in messages(app)
+    assert list(folder.iterdir()) == []
