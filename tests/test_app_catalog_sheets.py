@@ -112,18 +112,6 @@ async def test_f10_stops_a_catalog_sheet_and_leaves_no_file(three_clients, tmp_p
     assert list(folder.iterdir()) == []
 
 
-def test_the_catalogs_rows_come_in_every_order_their_lists_offer(ui_admin):
-    client = catalogs.add_client(ui_admin, catalogs.ClientInput(name="Hotel Las Palmas"))
-    for name in ("Bravo", "charlie", "Álvaro"):
-        catalogs.add_contact(ui_admin, catalogs.ContactInput(client_id=client.id, name=name))
-        catalogs.add_project(ui_admin, catalogs.ProjectInput(client_id=client.id, name=name))
-    for rows in (catalogs.iter_contact_rows, catalogs.iter_project_rows):
-        assert [row[1] for row in rows()] == ["Bravo", "charlie", "Álvaro"]
-        assert [row[1] for row in rows(order=catalogs.NAME_ORDER)] == ["Álvaro", "Bravo", "charlie"]
-        assert [row[1] for row in rows(order=catalogs.NAME_ORDER, descending=True)] == ["charlie", "Bravo", "Álvaro"]
-        assert [row[1] for row in rows(order=catalogs.KEY_ORDER, descending=True)] == ["Álvaro", "charlie", "Bravo"]
-
-
 async def open_history(pilot) -> OpportunityHistoryScreen:
     await open_item(pilot, "query_opportunities")
     pilot.app.screen.show_filtered(OpportunityFilter(status="working"))
