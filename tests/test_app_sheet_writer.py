@@ -114,3 +114,20 @@ async def test_each_screen_refuses_a_sheet_in_a_folder_that_does_not_exist(repor
     said = await sheet_said(report_world[0], screen_name, tmp_path / "missing" / "sheet.xlsx")
     assert f"The folder {tmp_path / 'missing'} does not exist." in said
     assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("language, list_words, report_words", [
+    ("en", "The sheet is written as .xlsx, not sheet.csv.", "This report is written as .xlsx, not sheet.csv."),
+    ("es", "La hoja se escribe como .xlsx, no como sheet.csv.", "Este reporte se escribe como .xlsx, no como sheet.csv."),
+])
+@pytest.mark.parametrize("screen_name", list(SCREENS))
+async def test_a_sheet_name_of_another_kind_is_refused_in_the_words_of_the_screen(report_world, tmp_path, screen_name,
+                                                                                 language, list_words, report_words):
+    from crm_tui import i18n
+
+    i18n.set_language(language)
+    said = await sheet_said(report_world[0], screen_name, tmp_path / "sheet.csv")
+    expected = report_words if screen_name == "report" else list_words
+    assert expected in said
+    assert "report" not in said.casefold() or screen_name == "report"
+    assert not (tmp_path / "sheet.csv").exists()

@@ -542,6 +542,18 @@ def test_export_rows_follow_the_columns(db, agent, client, contact):
         assert all(len(row) == len(columns) for row in rows)
 
 
+def test_export_rows_come_in_every_order_the_catalog_lists_offer(db, agent, client):
+    for name in ("Bravo", "charlie", "Álvaro"):
+        catalogs.add_contact(agent, catalogs.ContactInput(client_id=client.id, name=name))
+        catalogs.add_project(agent, catalogs.ProjectInput(client_id=client.id, name=name))
+    for rows in (catalogs.iter_contact_rows, catalogs.iter_project_rows):
+        assert [row[1] for row in rows()] == ["Bravo", "charlie", "Álvaro"]
+        assert [row[1] for row in rows(order=catalogs.NAME_ORDER)] == ["Álvaro", "Bravo", "charlie"]
+        assert [row[1] for row in rows(order=catalogs.NAME_ORDER, descending=True)] == ["charlie", "Bravo", "Álvaro"]
+        assert [row[1] for row in rows(order=catalogs.KEY_ORDER, descending=True)] == ["Álvaro", "charlie", "Bravo"]
+    names = [row[1] for row in catalogs.iter_client_rows(order=catalogs.NAME_ORDER, descending=True)]
+    assert names == sorted(names, key=str.casefold, reverse=True)
+
 def test_export_streams_every_row_in_key_order(db, agent, client):
     for n in range(2100):
         Contact.create(key=n + 1, client=client.id, name=f"Persona {n}", name_folded=f"persona {n}", **_stamps())

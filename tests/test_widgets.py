@@ -357,7 +357,7 @@ async def test_an_unchosen_lookup_is_an_error_until_a_record_is_chosen_or_the_te
         await settle(pilot)
         form.save()
         await settle(pilot)
-        assert form.errors()["who"].startswith("Contact in charge: choose one of the matches")
+        assert form.errors()["who"] == "Contact in charge: 2 matches: choose one with ↓"
         assert app.saved == []
         await pilot.press("backspace", "backspace")
         await settle(pilot)

@@ -17,8 +17,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
 from crm_tui.export.table import Column
-from crm_tui.i18n import N_, _, ngettext
+from crm_tui.i18n import N_, _
 from crm_tui.screens.list_screen import ListAction, ListScreen
+from crm_tui.screens.list_sheet import WritesListedSheet
 from crm_tui.services.base import Page, PageRequest
 from crm_tui.services.catalogs import KEY_ORDER, NAME_ORDER  # noqa: F401 (the catalog screens' sort choices)
 from crm_tui.services import conflicts
@@ -27,10 +28,11 @@ from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.services.fields import Field
 from crm_tui.services.filters import NameFilter
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
-from crm_tui.widgets.dialogs import AskTextDialog, ConfirmDialog, MessageDialog
+from crm_tui.widgets.dialogs import ConfirmDialog, MessageDialog
 from crm_tui.widgets.form import FieldSpec, Form
 from crm_tui.widgets.record_table import RecordTable, Sort
 from crm_tui.widgets.safe import plain
+from crm_tui.widgets.sheet_writer import SheetWords
 
 
 def is_record(record: Any) -> bool:
@@ -294,8 +296,9 @@ class EditScreen(Screen):
         close_asking_first(self, self.form)
 
 
-class CatalogScreen(ListScreen):
-    """A catalog: the list screen with a search box and Add, Modify, Delete, Excel, (De)activate."""
+class CatalogScreen(WritesListedSheet, ListScreen):
+    """A catalog: the list screen with a search box and Add, Modify, Delete, Excel, (De)activate.
+    Excel writes the listed rows in the background (F10 stops it, leaving no file)."""
 
     TITLE_LABEL = N_("Catalog")
     KIND_LABEL = N_("Record")
@@ -307,8 +310,14 @@ class CatalogScreen(ListScreen):
     CAN_DEACTIVATE = True
     BINDING_PREFIX = "catalog"
 
+    SHEET_WORDS = SheetWords()
+    SHEET_STOP_LABEL = N_("F10 Stop")
+    SHEET_ROW_ID = "export-row"
+
     BINDINGS = [
         Binding("f9", "refresh", N_("Refresh"), id="catalog_refresh", tooltip=N_("Read the list again")),
+        Binding("f10", "stop_sheet", N_("Cancel sheet"), id="catalog_stop_sheet",
+                tooltip=N_("Stop writing the sheet (no file is left)")),
     ]
 
     def declared_actions(self) -> list[ListAction]:
@@ -365,9 +374,13 @@ class CatalogScreen(ListScreen):
     def export_columns(self) -> Sequence[Column]:
         raise NotImplementedError
 
-    def export_rows(self, text: str) -> Iterable[Sequence]:
-        """The rows the list holds for the search `text`, in the catalog's export order."""
+    def export_rows(self, text: str, sort: Sort | None) -> Iterable[Sequence]:
+        """The rows the list holds for the search `text`, in the list's order `sort`."""
         raise NotImplementedError
+
+    def export_count(self, text: str) -> int | None:
+        """How many rows export_rows() gives for `text` (None: not known before)."""
+        return None
 
     def form_fields(self, record: Any | None) -> Sequence[Field | FieldSpec]:
         return self.FIELDS
@@ -587,40 +600,29 @@ class CatalogScreen(ListScreen):
         message = _("«{name}» is active again.") if active else _("«{name}» was deactivated.")
         self.app.call_from_thread(self._changed, message.format(name=self.record_name(record)))
 
-    # --- export --------------------------------------------------------------------
+    # --- export: the listed rows, in the list's order, through the one sheet writer ------
 
     def action_export(self) -> None:
-        suggested = "~/" + _(self.EXPORT_FILE)
+        self.action_sheet()
 
-        def answered(path: str | None) -> None:
-            if path:
-                self.app.notify(_("Writing {path}…").format(path=path), markup=False)
-                self._export(path, self._search_snapshot)
+    def sheet_file(self) -> str:
+        return self.EXPORT_FILE
 
-        self.app.push_screen(AskTextDialog(_("Save the Excel file as:"), suggested), answered)
+    def sheet_title(self) -> str:
+        return self.TITLE_LABEL
 
-    @work(thread=True, exclusive=True, group="export")
-    def _export(self, path: str, text: str) -> None:
-        from pathlib import Path
+    def sheet_columns(self) -> Sequence[Column]:
+        return self.export_columns()
 
-        from crm_tui.export.xlsx import ExportError, write_xlsx
+    def sheet_query(self) -> tuple[str, Sort | None]:
+        """What the list shows now: the search it was read with, in the order chosen."""
+        return self._search_snapshot, self.sort
 
-        target = Path(path).expanduser()
-        try:
-            count = write_xlsx(target, self.export_columns(), self.export_rows(text),
-                               sheet_title=_(self.TITLE_LABEL))
-        except (ExportError, OSError) as error:
-            self.app.call_from_thread(self.app.notify, str(error), severity="error", markup=False,
-                                      timeout=10)
-            return
-        except FAILURES as error:
-            self.app.call_from_thread(self.app.notify, user_message(error), severity="error", markup=False,
-                                      timeout=10)
-            return
-        self.app.call_from_thread(
-            self.app.notify, ngettext("{count} row exported to {path}", "{count} rows exported to {path}",
-                                      count).format(count=count, path=target),
-            markup=False, timeout=10)
+    def count_sheet_rows(self, query: tuple[str, Sort | None]) -> int | None:
+        return self.export_count(query[0])
+
+    def iter_sheet_rows(self, query: tuple[str, Sort | None]) -> Iterable[Sequence]:
+        return self.export_rows(*query)
 
 
 def rows_from_pages(fetch: Callable[[PageRequest], Page], values: Sequence[Callable[[Any], Any]],

@@ -53,8 +53,11 @@ class ClientsScreen(CatalogScreen):
     def export_columns(self):
         return catalogs.CLIENT_COLUMNS
 
-    def export_rows(self, text: str):
-        return catalogs.iter_client_rows(text)
+    def export_rows(self, text: str, sort: Sort | None):
+        return catalogs.iter_client_rows(text, **order_of(sort))
+
+    def export_count(self, text: str) -> int:
+        return catalogs.count_client_rows(text)
 
 
 def make_screen(app) -> ClientsScreen:

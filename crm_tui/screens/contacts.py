@@ -87,8 +87,11 @@ class ContactsScreen(CatalogScreen):
     def export_columns(self):
         return catalogs.CONTACT_COLUMNS
 
-    def export_rows(self, text: str):
-        return catalogs.iter_contact_rows(text)
+    def export_rows(self, text: str, sort: Sort | None):
+        return catalogs.iter_contact_rows(text, **order_of(sort))
+
+    def export_count(self, text: str) -> int:
+        return catalogs.count_contact_rows(text)
 
 
 def make_screen(app) -> ContactsScreen:

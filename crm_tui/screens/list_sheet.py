@@ -22,8 +22,9 @@ LISTED_WORDS = SheetWords(question=N_("Save the sheet as:"),
 class WritesListedSheet:
     """A ListScreen mixin (before ListScreen in the bases). The screen declares a `sheet`
     list action and a key for `stop_sheet`, and gives SHEET_FILE (N_), SHEET_TITLE (N_),
-    SHEET_COLUMNS, count_sheet_rows(query) and iter_sheet_rows(query); `query` is what
-    `sheet_query()` says the list shows now (its filters unless overridden).
+    SHEET_COLUMNS (or sheet_file(), sheet_title(), sheet_columns()), count_sheet_rows(query)
+    and iter_sheet_rows(query); `query` is what `sheet_query()` says the list shows now
+    (its filters unless overridden).
     `sheet_written(count, path)` is what the user reads when it is done.
 
     Textual calls each class's handlers itself: these never call the list's."""
@@ -47,6 +48,17 @@ class WritesListedSheet:
     def sheet_written(self, count: int, path: Path) -> str:
         return rows_exported(count, path)
 
+    def sheet_file(self) -> str:
+        """The file name (msgid) the dialog suggests."""
+        return self.SHEET_FILE
+
+    def sheet_title(self) -> str:
+        """The name (msgid) of the workbook's sheet."""
+        return self.SHEET_TITLE
+
+    def sheet_columns(self) -> list:
+        return self.SHEET_COLUMNS
+
     @property
     def sheet_writer(self) -> SheetWriter:
         return self.query_one(SheetWriter)
@@ -67,7 +79,7 @@ class WritesListedSheet:
 
     def action_sheet(self) -> None:
         query = self.sheet_query()  # exactly what the list shows now
-        self.sheet_writer.ask("~/" + _(self.SHEET_FILE), lambda target: self.start_sheet(target, query))
+        self.sheet_writer.ask("~/" + _(self.sheet_file()), lambda target: self.start_sheet(target, query))
 
     def action_stop_sheet(self) -> None:
         self.sheet_writer.stop()
@@ -83,4 +95,4 @@ class WritesListedSheet:
         from crm_tui.export.xlsx import write_xlsx
 
         rows = watched_rows(self.iter_sheet_rows(query), progress, cancel)
-        return write_xlsx(path, self.SHEET_COLUMNS, rows, sheet_title=_(self.SHEET_TITLE))
+        return write_xlsx(path, self.sheet_columns(), rows, sheet_title=_(self.sheet_title()))

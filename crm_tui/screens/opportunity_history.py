@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from textual import work
@@ -18,12 +19,13 @@ from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services import opportunities
 from crm_tui.services.failures import FAILURES, user_message
 from crm_tui.widgets.chrome import CrmFooter, StatusLine
-from crm_tui.widgets.dialogs import AskTextDialog
 from crm_tui.widgets.safe import plain
+from crm_tui.widgets.sheet_writer import Progress, SheetJob, SheetWords, SheetWriter
 
 TITLE = N_("Opportunity history")
 SHEET_FILE = N_("opportunity-{number}.xlsx")
 PRINT_SECONDS = 30  # lp hands the text to the print queue at once; more is a stuck system
+SHEET_WORDS = SheetWords(question=N_("Save the sheet as:"), caption=N_("Writing {path}…"))
 
 
 def print_text(text: str, title: str) -> tuple[bool, str]:
@@ -42,6 +44,11 @@ def print_text(text: str, title: str) -> tuple[bool, str]:
     return True, _("Sent to the printer.")
 
 
+def movements_written(count: int, path: Path) -> str:
+    return ngettext("{count} movement written to {path}", "{count} movements written to {path}",
+                    count).format(count=count, path=path)
+
+
 class OpportunityHistoryScreen(Screen):
     """The movements of one opportunity, oldest first."""
 
@@ -49,6 +56,8 @@ class OpportunityHistoryScreen(Screen):
         Binding("c", "copy", N_("Copy"), id="history_copy", tooltip=N_("Copy the history to the clipboard")),
         Binding("f5", "sheet", N_("Sheet"), id="history_sheet", tooltip=N_("Write the history to an .xlsx sheet")),
         Binding("f6", "print", N_("Print"), id="history_print", tooltip=N_("Send the history to the printer (lp)")),
+        Binding("f10", "stop_sheet", N_("Cancel sheet"), id="history_stop_sheet",
+                tooltip=N_("Stop writing the sheet (no file is left)")),
         Binding("escape", "back", N_("Back"), id="back"),
     ]
 
@@ -62,6 +71,7 @@ class OpportunityHistoryScreen(Screen):
         yield StatusLine(_(TITLE))
         with VerticalScroll(id="history-scroll"):
             yield Static(plain(_("Reading…")), id="history-text")
+        yield SheetWriter(SHEET_WORDS, N_("F10 Stop"), changed=self.refresh_bindings, id="history-sheet")
         with Horizontal(classes="buttons"):
             yield Button(plain(_("C Copy")), id="copy", compact=True)
             yield Button(plain(_("F5 Sheet")), id="sheet", compact=True)
@@ -107,30 +117,37 @@ class OpportunityHistoryScreen(Screen):
         self.app.copy_to_clipboard(self.text)
         self.app.notify(_("The history was copied to the clipboard."), markup=False)
 
+    @property
+    def sheet_writer(self) -> SheetWriter:
+        return self.query_one(SheetWriter)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop_sheet":
+            writers = self.query(SheetWriter)  # none yet while the screen is being composed
+            return bool(writers) and writers.first().writing
+        return True
+
     def action_sheet(self) -> None:
         if not self.lines:
             return
+        events = self.events
+        job = SheetJob(count=lambda: len(events),
+                       write=lambda path, progress, cancel: self._write_sheet(path, events, progress, cancel),
+                       written=movements_written)
+        self.sheet_writer.ask("~/" + _(SHEET_FILE).format(number=self.record.number),
+                              lambda target: self.sheet_writer.start(target, job))
 
-        def answered(path: str | None) -> None:
-            if path:
-                self._write_sheet(Path(path).expanduser())
+    def action_stop_sheet(self) -> None:
+        self.sheet_writer.stop()
 
-        self.app.push_screen(AskTextDialog(_("Save the sheet as:"),
-                                           "~/" + _(SHEET_FILE).format(number=self.record.number)), answered)
+    @staticmethod
+    def _write_sheet(target: Path, events: list[opportunities.EventRecord], progress: Progress,
+                     cancel: threading.Event) -> int:
+        from crm_tui.export.sheet_progress import watched_rows
+        from crm_tui.export.xlsx import write_xlsx
 
-    @work(thread=True, exclusive=True, group="opportunity-history-sheet")
-    def _write_sheet(self, target: Path) -> None:
-        from crm_tui.export.xlsx import ExportError, write_xlsx
-
-        try:
-            count = write_xlsx(target, opportunities.HISTORY_COLUMNS, opportunities.history_rows(self.events),
-                               sheet_title=_(TITLE))
-        except ExportError as error:
-            self.app.call_from_thread(self._tell, str(error), "error")
-            return
-        message = ngettext("{count} movement written to {path}", "{count} movements written to {path}",
-                           count).format(count=count, path=target)
-        self.app.call_from_thread(self._tell, message, "information")
+        rows = watched_rows(opportunities.history_rows(events), progress, cancel)
+        return write_xlsx(target, opportunities.HISTORY_COLUMNS, rows, sheet_title=_(TITLE))
 
     def action_print(self) -> None:
         if self.lines:

@@ -50,8 +50,8 @@ class OpportunityTypesScreen(CatalogScreen):
     def export_columns(self):
         return [Column("name", N_("Name"), TEXT, 40), Column("active", N_("Active"), BOOLEAN, 8)]
 
-    def export_rows(self, text: str):
-        return rows_from_pages(lambda request: catalogs.list_opportunity_types(request, text),
+    def export_rows(self, text: str, sort: Sort | None):
+        return rows_from_pages(lambda request: catalogs.list_opportunity_types(request, text, **order_of(sort)),
                                [lambda r: r.name, lambda r: r.active])
 
 

@@ -129,8 +129,11 @@ class ProjectsScreen(CatalogScreen):
     def export_columns(self):
         return catalogs.PROJECT_COLUMNS
 
-    def export_rows(self, text: str):
-        return catalogs.iter_project_rows(text)
+    def export_rows(self, text: str, sort: Sort | None):
+        return catalogs.iter_project_rows(text, **order_of(sort))
+
+    def export_count(self, text: str) -> int:
+        return catalogs.count_project_rows(text)
 
 
 def make_screen(app) -> ProjectsScreen:

@@ -28,7 +28,8 @@ from crm_tui.widgets.chrome import CrmFooter, StatusLine
 from crm_tui.widgets.dialogs import AskTextDialog, ChooseDialog, ConfirmDialog
 from crm_tui.widgets.filter_bar import QUERY_KEY, FilterBar
 from crm_tui.widgets.safe import clean_display, plain
-from crm_tui.widgets.sheet_writer import SheetJob, SheetWriter, refuse_path, rows_exported
+from crm_tui.widgets.sheet_writer import (REPORT_FORMATS, SheetJob, SheetWords, SheetWriter, refuse_path,
+                                          rows_exported)
 
 PRINT_KEY, SHEET_KEY, CANCEL_SHEET_KEY = "f5", "f6", "f10"
 PRINTER_KEY, FILE_KEY = "f5", "f2"
@@ -73,7 +74,7 @@ class ReportScreen(Screen):
                                for report in self.reports], id="report-list")
             yield Static(plain(self._about(self.report)), id="report-about", classes="report-about")
             yield FilterBar(restriction_filter(self.report), LOOKUPS, id="filter-bar")
-            yield SheetWriter(changed=self._sheet_buttons, id="export-row")
+            yield SheetWriter(SheetWords(wrong_format=REPORT_FORMATS), changed=self._sheet_buttons, id="export-row")
             with Horizontal(classes="buttons"):
                 yield _button(PRINT_KEY, N_("Print"), "print")
                 yield _button(SHEET_KEY, N_("Sheet"), "sheet")

@@ -65,8 +65,8 @@ class UsersScreen(CatalogScreen):
         return [Column("username", N_("Username"), TEXT, 16), Column("full_name", N_("Full name"), TEXT, 30),
                 Column("role", N_("Role"), TEXT, 14), Column("active", N_("Active"), BOOLEAN, 8)]
 
-    def export_rows(self, text: str):
-        return rows_from_pages(lambda request: users.list_users(request, text),
+    def export_rows(self, text: str, sort: Sort | None):
+        return rows_from_pages(lambda request: users.list_users(request, text, **order_of(sort)),
                                [lambda r: r.username, lambda r: r.full_name, lambda r: r.role_label,
                                 lambda r: r.active])
 

@@ -1089,38 +1089,47 @@ PROJECT_COLUMNS = [
 ]
 
 
-def iter_client_rows(text: str = "", active_only: bool = False) -> Iterator[tuple]:
-    """Every client matching the filters, as tuples in CLIENT_COLUMNS order, by key."""
+def iter_client_rows(text: str = "", active_only: bool = False, order: str = KEY_ORDER,
+                     descending: bool = False) -> Iterator[tuple]:
+    """Every client matching the filters, as tuples in CLIENT_COLUMNS order, in the list's
+    `order` (by key unless told)."""
+    keys = _order_keys(Client, order, KEYED_ORDERS)
     query = _where(Client.select(Client.key, Client.name, Client.tax_id, Client.phone, Client.email,
-                                 Client.address, Client.notes, Client.active, Client.key),
+                                 Client.address, Client.notes, Client.active, *keys),
                    *_client_filters(text, active_only)).tuples()
-    for row in iter_keyset(query, [Client.key]):
-        yield row[:-1]
+    for row in iter_keyset(query, keys, descending):
+        yield row[:-len(keys)]
 
 
-def iter_contact_rows(text: str = "", active_only: bool = False,
-                      client_id: int | None = None) -> Iterator[tuple]:
-    """Every contact matching the filters, as tuples in CONTACT_COLUMNS order, by key."""
+def iter_contact_rows(text: str = "", active_only: bool = False, client_id: int | None = None,
+                      order: str = KEY_ORDER, descending: bool = False) -> Iterator[tuple]:
+    """Every contact matching the filters, as tuples in CONTACT_COLUMNS order, in the
+    list's `order` (by key unless told)."""
+    keys = _order_keys(Contact, order, KEYED_ORDERS)
     query = _where(Contact.select(Contact.key, Contact.name, Client.key, Client.name, Contact.job_title,
                                   Contact.phone, Contact.mobile, Contact.email, Contact.address,
-                                  Contact.notes, Contact.active, Contact.key).join(Client),
+                                  Contact.notes, Contact.active, *keys).join(Client),
                    *_contact_filters(text, active_only, client_id)).tuples()
-    for row in iter_keyset(query, [Contact.key]):
-        yield row[:-1]
+    for row in iter_keyset(query, keys, descending):
+        yield row[:-len(keys)]
 
 
-def iter_project_rows(text: str = "", client_id: int | None = None) -> Iterator[tuple]:
-    """Every project matching the filters, as tuples in PROJECT_COLUMNS order, by key."""
+def iter_project_rows(text: str = "", client_id: int | None = None, order: str = KEY_ORDER,
+                      descending: bool = False) -> Iterator[tuple]:
+    """Every project matching the filters, as tuples in PROJECT_COLUMNS order, in the
+    list's `order` (by key unless told)."""
+    keys = _order_keys(Project, order, KEYED_ORDERS)
     query = _where(Project.select(Project.key, Project.name, Client.key, Client.name, Project.start_date,
                                   Project.goal_date, display_name_sql(User), Contact.name,
-                                  Project.description, Project.key)
+                                  Project.description, *keys)
                    .join(Client, on=Project.client)
                    .switch(Project).join(User, pw.JOIN.LEFT_OUTER, on=Project.user_in_charge)
                    .switch(Project).join(Contact, pw.JOIN.LEFT_OUTER, on=Project.contact_in_charge),
                    _text_condition(text, Project.name_folded, Project.key),
                    (Project.client == client_id) if client_id else None).tuples()
-    for (key, name, client_key, client_name, start, goal, user_name, contact_name,
-         description, _cursor) in iter_keyset(query, [Project.key]):
+    for row in iter_keyset(query, keys, descending):
+        (key, name, client_key, client_name, start, goal, user_name, contact_name,
+         description) = row[:-len(keys)]
         yield (key, name, client_key, client_name, start, goal, user_name or "", contact_name or "", description)
 
 

@@ -159,6 +159,8 @@ class Form(VerticalScroll):
         self._states = {spec.name: _FieldState(spec) for spec in specs}
         self._snapshot: dict[str, Any] = {}
         self._saving = False
+        # The message at the top stands for the fields' own errors: it goes with the last.
+        self._form_error_is_fields = False
 
     # --- building ------------------------------------------------------------------
 
@@ -469,8 +471,13 @@ class Form(VerticalScroll):
         error_line.update(plain(error_text(message)))
         error_line.set_class(bool(message), "-shown")
         self.widget_for(name).set_class(bool(message), "-invalid")
+        if not message and self._form_error_is_fields and not self.errors():
+            self.show_form_error("")
 
-    def show_form_error(self, message: str) -> None:
+    def show_form_error(self, message: str, *, of_fields: bool = False) -> None:
+        """The message at the top of the form; `of_fields`: it only sums up the fields'
+        errors, and goes once no field shows one."""
+        self._form_error_is_fields = of_fields and bool(message)
         form_error = self.query_one("#form-error", Static)
         form_error.update(plain(error_text(message)))
         form_error.set_class(bool(message), "-shown")
@@ -478,6 +485,7 @@ class Form(VerticalScroll):
     def validate_all(self) -> bool:
         first_bad = None
         raw = {name: self.raw_value(name) for name in self.specs}
+        self._ask_for_choices(raw)
         for name in self.specs:
             message = self.check_field(name) if self._shown(name, raw) else ""
             self._states[name].touched = True
@@ -488,6 +496,13 @@ class Form(VerticalScroll):
             self.widget_for(first_bad).focus()
             return False
         return True
+
+    def _ask_for_choices(self, raw: dict[str, Any]) -> None:
+        """A lookup holding a text not looked up as a whole yet (F8 typed right behind it)
+        says, as Tab would, how many records the text names."""
+        for name, spec in self.specs.items():
+            if spec.kind == LOOKUP and raw[name] is None and self._shown(name, raw):
+                self.widget_for(name).ask_if_several()
 
     def forget_checks(self) -> None:
         """Start afresh (a form cleared for the next record): no field shows an error
@@ -590,7 +605,7 @@ class Form(VerticalScroll):
             return
         self.show_form_error("")
         if not self.validate_all():
-            self.show_form_error(_("Some fields need attention (see below)."))
+            self.show_form_error(_("Some fields need attention (see below)."), of_fields=True)
             return
         if self.save_callable is None:
             return
@@ -639,7 +654,7 @@ class Form(VerticalScroll):
             if name is not None:
                 self.show_field_error(name, error.message)
                 self.widget_for(name).focus()
-            self.show_form_error(error.message)
+            self.show_form_error(error.message, of_fields=name is not None)
             return
         self.show_form_error(error.message)
         self.post_message(self.SaveRefused(self, error))

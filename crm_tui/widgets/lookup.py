@@ -174,6 +174,20 @@ class LookupField(Vertical):
             self.post_message(self.NeedsChoice(self))
         return False
 
+    def ask_if_several(self) -> None:
+        """Look the typed text up now and, when it names several records, show them and
+        say at the field that one must be chosen; nothing is chosen here."""
+        text = self.text.strip()
+        if self.value is not None or not text or self.needs_choice:
+            return
+        try:
+            matches = list(self.lookup(text, LOOKUP_LIMIT))
+        except Exception:  # the form says what is wrong with the field as it stands
+            return
+        self._show_matches(matches)
+        if len(matches) > 1:
+            self._set_needs_choice(True)
+
     def _set_needs_choice(self, needed: bool) -> None:
         self.needs_choice = needed
         hint = self.choice_hint()

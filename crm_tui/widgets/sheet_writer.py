@@ -35,15 +35,20 @@ class SheetJob:
     written: Callable[[int, Path], str]
 
 
+# A report's file refused for its extension (the report screen's [Print] to a file, its [Sheet]).
+REPORT_FORMATS = N_("This report is written as {formats}, not {path}.")
+
+
 @dataclass(frozen=True)
 class SheetWords:
     """What a screen's sheet says (msgids, translated when shown). `caption` may name
-    the {path} being written."""
+    the {path} being written; `wrong_format` names the {formats} taken and the {path} given."""
 
     question: str = N_("Save the Excel file as:")
     busy: str = N_("A sheet is already being written.")
     stopped: str = N_("The sheet was cancelled; no file was written.")
     caption: str = N_("Sheet:")
+    wrong_format: str = N_("The sheet is written as {formats}, not {path}.")
 
 
 def rows_written(written: int, total: int | None) -> str:
@@ -59,11 +64,11 @@ def rows_exported(count: int, path: Path) -> str:
         count=count, path=path)
 
 
-def refuse_path(path: Path, formats: tuple[str, ...]) -> str | None:
-    """Why a report or a sheet cannot be written to `path`, or None."""
+def refuse_path(path: Path, formats: tuple[str, ...], wrong_format: str = REPORT_FORMATS) -> str | None:
+    """Why a report or a sheet cannot be written to `path`, or None; `wrong_format` (a
+    msgid) says what is written, when the extension is not one of `formats`."""
     if path.suffix.lower() not in formats:
-        return _("This report is written as {formats}, not {path}.").format(formats=", ".join(formats),
-                                                                            path=path.name)
+        return _(wrong_format).format(formats=", ".join(formats), path=path.name)
     if path.is_dir():
         return _("{path} is a folder: give a file name.").format(path=path)
     if not path.parent.is_dir():
@@ -114,7 +119,7 @@ class SheetWriter(Horizontal):
             if not text:
                 return
             target = Path(text).expanduser()
-            refusal = refuse_path(target, (".xlsx",))
+            refusal = refuse_path(target, (".xlsx",), self.words.wrong_format)
             if refusal:
                 self.app.notify(refusal, severity="error", markup=False)
                 return
