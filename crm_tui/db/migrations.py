@@ -6,8 +6,7 @@ is a new step at the end.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import peewee
 
@@ -17,8 +16,7 @@ from crm_tui.db.connection import database
 SCHEMA_VERSION_KEY = "schema_version"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     version: int
     description: str
     apply: Callable[[peewee.Database], None]

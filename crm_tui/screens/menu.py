@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from crm_tui.i18n import N_
 
@@ -12,8 +11,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
 
-@dataclass(frozen=True)
-class MenuItem:
+class MenuItem(NamedTuple):
     """One entry of the CRM menu.
 
     `module` is a module under crm_tui.screens with `make_screen(app) -> Screen`;

@@ -6,7 +6,7 @@ them. The labels are the program's own translated words, never user text.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual import events
 from textual.binding import Binding
@@ -18,8 +18,7 @@ from crm_tui.widgets.safe import clean_display, plain_parts
 GAP = "  "
 
 
-@dataclass(frozen=True)
-class BarButton:
+class BarButton(NamedTuple):
     name: str  # what Pressed says was clicked
     label: str  # translated already
     key: str = ""  # the key that does the same, as a binding spells it ("l", "ctrl+d")

@@ -1,7 +1,7 @@
 """What frames every screen: the status line at the top and the translated footer."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual import events
 from textual.content import Content
@@ -80,8 +80,7 @@ class StatusLine(Static):
         self.update(plain(fitted(clean, width), one_line=True))
 
 
-@dataclass(frozen=True)
-class FooterKey:
+class FooterKey(NamedTuple):
     key: str  # as the binding spells it: what a click presses
     display: str  # as the user reads it ("^p", "f8")
     description: str  # translated

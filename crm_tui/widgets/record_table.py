@@ -12,8 +12,8 @@ pages in that order from the service, which pages it on an index.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, NamedTuple, Sequence, TypeVar
 
 from textual import work
 from textual.binding import Binding
@@ -34,8 +34,7 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500  # what one request may ask for (services clamp to it)
 
 
-@dataclass(frozen=True)
-class ColumnSpec:
+class ColumnSpec(NamedTuple):
     """One column of a RecordTable: its N_() label and how to read it from a record."""
 
     label: str
@@ -52,15 +51,14 @@ class ColumnSpec:
     highlights: Callable[[Any], Sequence[tuple[int, int]]] | None = None
 
 
-@dataclass(frozen=True)
-class Sort:
+class Sort(NamedTuple):
     """The order a list is read in: one of the service's order names, and its direction."""
 
     order: str
     descending: bool = False
 
     def reversed(self) -> "Sort":
-        return replace(self, descending=not self.descending)
+        return self._replace(descending=not self.descending)
 
 
 SORT_HELP = N_("Sort: ← → a column, s sorts or reverses")
@@ -75,8 +73,7 @@ def row_text(specs: list[ColumnSpec], record: Any) -> str:
                       for value in (spec.value(record) for spec in specs))
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(NamedTuple):
     """Where the user is before a refresh: the record under the cursor, its row, the scroll."""
 
     record_id: Any
