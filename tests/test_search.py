@@ -115,6 +115,25 @@ def test_a_phrase_in_quotes_needs_the_words_together(world):
     assert found('"cable de red"') == [("order", 101)]
 
 
+def test_a_phrase_in_quotes_finds_its_words_across_hyphens(world):
+    world["order"]("El no-break APC no enciende")
+    world["order"]("revisar la cámara-web del punto-de-venta")
+    world["order"]("el break del no break")
+
+    assert found('"el no break"') == [("order", 101)]
+    assert found('"El no-break APC"') == [("order", 101)]
+    assert found('"break apc no"') == [("order", 101)]
+    assert found('"la camara web del punto de venta"') == [("order", 102)]
+    assert found('"web del punto"') == [("order", 102)]
+    assert found('"no break"') == [("order", 103), ("order", 101)]
+    assert found('"el no break"', order=RELEVANCE) == [("order", 101)]
+    assert found('"no el break"') == []
+    assert found('"camara del"') == []
+    [result] = concept_search('"el no break"')
+    marked = fold(" ".join(highlighted(result)))
+    assert all(word in marked for word in ("el", "no", "break"))
+
+
 def test_every_word_must_appear(world):
     world["order"]("teclado y ratón")
     world["order"]("teclado nuevo")
