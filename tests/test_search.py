@@ -299,6 +299,22 @@ def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, 
     assert sorted(backward) == sorted(many) and len(backward) == len(many)
 
 
+def test_a_phrase_of_common_words_pages_the_same_when_the_text_index_is_asked_for_every_word(
+        many, monkeypatch):
+    # PostgreSQL asks the GIN index for every word of a query whose rarer words are in many rows.
+    monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "NARROW_FROM", 0)
+    orders = [(kind, number) for kind, number in many if kind == "order"]
+
+    shown, pages = _walk('"la impresora"', NEWEST, limit=7)
+    assert shown == orders
+    assert (pages[0].total, pages[0].total_exact) == (20, True)
+    assert _walk_back('"la impresora"', NEWEST, limit=7) == orders
+    assert sorted(found('"la impresora"', order=RELEVANCE)) == sorted(orders)
+    assert (found("impresora cotizar"), found('"impresora la"')) == (found("cotizar impresora"), [])
+    assert len(found("impresora cotizar")) == 26
+
+
 def test_above_a_threshold_the_count_says_it_is_a_lower_bound(many, monkeypatch):
     monkeypatch.setattr(index, "COUNT_LIMIT", 40)
     page = search_page("impresora", PageRequest(limit=5))
