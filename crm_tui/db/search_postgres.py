@@ -234,6 +234,9 @@ class PostgresIndex:
         # The query is the one parameter `self.terms`: the words, or a phrase's tsquery.
         self.query = "%s::tsquery" if phrase else "plainto_tsquery('crm_text', %s)"
         self.terms = _phrase_query(db, words) if phrase else self.text
+        # Ranked by the words in a row alone: a hyphenated word elsewhere in a record
+        # leaves its rank as it was.
+        self.rank_query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
         self._rare: list[str] | None = None
 
     def count(self, limit: int) -> int:
@@ -378,8 +381,8 @@ class PostgresIndex:
     def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
         keys = self.keys(low, high, ascending, limit)
         rows = self.db.execute_sql(
-            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, (SELECT {self.query}) AS q(query)
-                WHERE s.id = ANY(%s)""", (self.terms, keys)).fetchall() if keys else []
+            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.rank_query} AS q(query)
+                WHERE s.id = ANY(%s)""", (self.text, keys)).fetchall() if keys else []
         return [(round(float(score), 9), key) for key, score in rows]
 
     @staticmethod
