@@ -301,9 +301,11 @@ def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, 
 
 def test_a_phrase_of_common_words_pages_the_same_when_the_text_index_is_asked_for_every_word(
         many, monkeypatch):
-    # PostgreSQL asks the GIN index for every word of a query whose rarer words are in many rows.
+    # PostgreSQL asks the GIN index for every word of a query whose one rarer word is in many
+    # rows: here "impresora", beside "la", in one record in two.
     monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
     monkeypatch.setattr(search_postgres.PostgresIndex, "NARROW_FROM", 0)
+    monkeypatch.setattr(search_postgres, "_pg_word_shares", lambda db: {"la": 0.5})
     orders = [(kind, number) for kind, number in many if kind == "order"]
 
     shown, pages = _walk('"la impresora"', NEWEST, limit=7)

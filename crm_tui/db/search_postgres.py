@@ -225,7 +225,7 @@ class PostgresIndex:
     WALK_MOST = 50_000
     # Walking a row costs about a sixth of fetching a match through the GIN index.
     ROWS_PER_FETCH = 6
-    # From this many rows holding the rarer words on, the GIN index is asked for every word.
+    # From this many rows holding a query's one rarer word on, the GIN index is asked for every word.
     NARROW_FROM = 10_000
 
     def __init__(self, db, words: list[str], phrase: bool):
@@ -327,12 +327,14 @@ class PostgresIndex:
         """The words the GIN index is asked for: the rarer ones (all when none or all are
         common). Asked for a common word too, the index reads much of its list (1.4 million
         entries for "el"), which costs more than checking it on a few rows. But when the
-        rarer words are in many rows it costs little beside reading those rows, and words
-        that rarely go together leave far fewer to read ("el equipo no enciende": 16,854
-        rows hold all four words, 44,013 hold "enciende")."""
-        if self._gin_candidates() >= self.NARROW_FROM:
+        one rarer word is in many rows, that costs little beside reading those rows, and
+        words that rarely go together leave far fewer to read ("para reportar que la
+        impresora": 6,905 rows hold all five words, 82,059 hold "reportar"). Two rarer
+        words already leave the rows that hold both, most often few."""
+        rare = self._rare_words()
+        if len(rare) == 1 and self._gin_candidates() >= self.NARROW_FROM:
             return self.text.split()
-        return self._rare_words()
+        return rare
 
     def _rare_words(self) -> list[str]:
         """The query's words that are in less than one record in COMMON_SHARE, by the
