@@ -115,6 +115,25 @@ def test_a_phrase_in_quotes_needs_the_words_together(world):
     assert found('"cable de red"') == [("order", 101)]
 
 
+def test_a_phrase_in_quotes_finds_its_words_across_hyphens(world):
+    world["order"]("El no-break APC no enciende")
+    world["order"]("revisar la cámara-web del punto-de-venta")
+    world["order"]("el break del no break")
+
+    assert found('"el no break"') == [("order", 101)]
+    assert found('"El no-break APC"') == [("order", 101)]
+    assert found('"break apc no"') == [("order", 101)]
+    assert found('"la camara web del punto de venta"') == [("order", 102)]
+    assert found('"web del punto"') == [("order", 102)]
+    assert found('"no break"') == [("order", 103), ("order", 101)]
+    assert found('"el no break"', order=RELEVANCE) == [("order", 101)]
+    assert found('"no el break"') == []
+    assert found('"camara del"') == []
+    [result] = concept_search('"el no break"')
+    marked = fold(" ".join(highlighted(result)))
+    assert all(word in marked for word in ("el", "no", "break"))
+
+
 def test_every_word_must_appear(world):
     world["order"]("teclado y ratón")
     world["order"]("teclado nuevo")
@@ -278,6 +297,24 @@ def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, 
     assert sorted(by_relevance) == sorted(many) and len(by_relevance) == len(many)
     backward = _walk_back("impresora", RELEVANCE, limit=4)
     assert sorted(backward) == sorted(many) and len(backward) == len(many)
+
+
+def test_a_phrase_of_common_words_pages_the_same_when_the_text_index_is_asked_for_every_word(
+        many, monkeypatch):
+    # PostgreSQL asks the GIN index for every word of a query whose one rarer word is in many
+    # rows: here "impresora", beside "la", in one record in two.
+    monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "NARROW_FROM", 0)
+    monkeypatch.setattr(search_postgres, "_pg_word_shares", lambda db: {"la": 0.5})
+    orders = [(kind, number) for kind, number in many if kind == "order"]
+
+    shown, pages = _walk('"la impresora"', NEWEST, limit=7)
+    assert shown == orders
+    assert (pages[0].total, pages[0].total_exact) == (20, True)
+    assert _walk_back('"la impresora"', NEWEST, limit=7) == orders
+    assert sorted(found('"la impresora"', order=RELEVANCE)) == sorted(orders)
+    assert (found("impresora cotizar"), found('"impresora la"')) == (found("cotizar impresora"), [])
+    assert len(found("impresora cotizar")) == 26
 
 
 def test_above_a_threshold_the_count_says_it_is_a_lower_bound(many, monkeypatch):

@@ -8,6 +8,7 @@ key and the pages.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Sequence
 
@@ -182,6 +183,28 @@ def _pg_statistics(db) -> tuple[float, dict[str, float]]:
     return rows, shares
 
 
+# One word of a phrase as the index holds it: a single lexeme (quotes inside doubled).
+_LEXEME = re.compile(r"'(?:[^']|'')*'")
+
+
+def _phrase_query(db, words: list[str]) -> str:
+    """The tsquery (as text) of `words` one right after the other, as SQLite finds them.
+
+    The parser indexes a hyphenated word whole and then by its parts, each at a position
+    of its own ("el no-break": el 1, no-break 2, no 3, break 4), where SQLite's tokenizer
+    sees only the parts. So each word after the first may also come after a whole word
+    that it begins ("no-..."). A word the parser splits further keeps PostgreSQL's own
+    phrase of the whole text."""
+    whole, lexemes = db.execute_sql(
+        "SELECT phraseto_tsquery('crm_text', %s)::text, array(SELECT phraseto_tsquery('crm_text', u.word)::text "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS u(word, place) ORDER BY u.place)",
+        (" ".join(words), list(words))).fetchone()
+    if not lexemes or not all(_LEXEME.fullmatch(lexeme) for lexeme in lexemes):
+        return whole
+    after_hyphenated = [f"({lexeme} | {lexeme[:-1]}-':* <-> {lexeme})" for lexeme in lexemes[1:]]
+    return " <-> ".join([lexemes[0], *after_hyphenated])
+
+
 _PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
 
 
@@ -202,18 +225,25 @@ class PostgresIndex:
     WALK_MOST = 50_000
     # Walking a row costs about a sixth of fetching a match through the GIN index.
     ROWS_PER_FETCH = 6
+    # From this many rows holding a query's one rarer word on, the GIN index is asked for every word.
+    NARROW_FROM = 10_000
 
     def __init__(self, db, words: list[str], phrase: bool):
         self.db = db
         self.text = " ".join(words)
-        self.query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
+        # The query is the one parameter `self.terms`: the words, or a phrase's tsquery.
+        self.query = "%s::tsquery" if phrase else "plainto_tsquery('crm_text', %s)"
+        self.terms = _phrase_query(db, words) if phrase else self.text
+        # Ranked by the words in a row alone: a hyphenated word elsewhere in a record
+        # leaves its rank as it was.
+        self.rank_query = f"{'phraseto_tsquery' if phrase else 'plainto_tsquery'}('crm_text', %s)"
         self._rare: list[str] | None = None
 
     def count(self, limit: int) -> int:
         return self._through_gin(
             f"SELECT count(*) FROM (SELECT 1 FROM ({self._gin_rows('')}) AS r "
             f"WHERE r.tsv @@ {self.query} LIMIT %s) AS m",
-            (*self._gin_params(()), self.text, limit))[0][0]
+            (*self._gin_params(()), self.terms, limit))[0][0]
 
     def newest(self, limit: int, count_limit: int) -> tuple[list[int], int]:
         """The first limit + 1 keys, and the matches counted (up to count_limit + 1)."""
@@ -269,7 +299,7 @@ class PostgresIndex:
         walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction}"
         found = [row[0] for row in self.db.execute_sql(
             f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.query} LIMIT %s",
-            (*params, rows, self.text, limit)).fetchall()]
+            (*params, rows, self.terms, limit)).fetchall()]
         if limit is not None and len(found) >= limit:
             return found, found[-1]
         boundary = self.db.execute_sql(
@@ -282,18 +312,29 @@ class PostgresIndex:
         direction = "ASC" if ascending else "DESC"
         return [row[0] for row in self._through_gin(
             f"SELECT r.id FROM ({self._gin_rows(where)}) AS r WHERE r.tsv @@ {self.query} "
-            f"ORDER BY r.id {direction} LIMIT %s", (*self._gin_params(params), self.text, limit))]
+            f"ORDER BY r.id {direction} LIMIT %s", (*self._gin_params(params), self.terms, limit))]
 
     def _gin_rows(self, where: str) -> str:
-        """The rows the GIN index gives for the query's rarer words (all its words when none
-        or all are common): with a common word, the index would read that word's whole list
-        (1.4 million entries for "el"), so the common ones are checked on the rows found.
-        OFFSET 0 keeps the planner from merging the two conditions."""
+        """The rows the GIN index gives for the words of `_gin_words`, each then checked
+        for the whole query. OFFSET 0 keeps the planner from merging the two conditions."""
         return (f"SELECT s.id, s.tsv FROM search_index AS s "
                 f"WHERE s.tsv @@ plainto_tsquery('crm_text', %s){where} OFFSET 0")
 
     def _gin_params(self, params) -> tuple:
-        return (" ".join(self._rare_words()), *params)
+        return (" ".join(self._gin_words()), *params)
+
+    def _gin_words(self) -> list[str]:
+        """The words the GIN index is asked for: the rarer ones (all when none or all are
+        common). Asked for a common word too, the index reads much of its list (1.4 million
+        entries for "el"), which costs more than checking it on a few rows. But when the
+        one rarer word is in many rows, that costs little beside reading those rows, and
+        words that rarely go together leave far fewer to read ("para reportar que la
+        impresora": 6,905 rows hold all five words, 82,059 hold "reportar"). Two rarer
+        words already leave the rows that hold both, most often few."""
+        rare = self._rare_words()
+        if len(rare) == 1 and self._gin_candidates() >= self.NARROW_FROM:
+            return self.text.split()
+        return rare
 
     def _rare_words(self) -> list[str]:
         """The query's words that are in less than one record in COMMON_SHARE, by the
@@ -336,13 +377,13 @@ class PostgresIndex:
             return []
         return self.db.execute_sql(
             f"""SELECT t.id, t.target_kind, t.target_id, {self._headline()}
-                FROM search_text AS t, {self.query} AS q(query) WHERE t.id = ANY(%s)""",
-            (_PG_HEADLINE_OPTIONS, self.text, list(keys))).fetchall()
+                FROM search_text AS t, (SELECT {self.query}) AS q(query) WHERE t.id = ANY(%s)""",
+            (_PG_HEADLINE_OPTIONS, self.terms, list(keys))).fetchall()
 
     def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
         keys = self.keys(low, high, ascending, limit)
         rows = self.db.execute_sql(
-            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.query} AS q(query)
+            f"""SELECT s.id, ts_rank(s.tsv, q.query) FROM search_index AS s, {self.rank_query} AS q(query)
                 WHERE s.id = ANY(%s)""", (self.text, keys)).fetchall() if keys else []
         return [(round(float(score), 9), key) for key, score in rows]
 
