@@ -15,7 +15,9 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
-_translation: gettext.NullTranslations = gettext.NullTranslations()
+# Chosen by set_language(); until then, on first use, the environment's language (so
+# that `crm --lang en` never reads the Spanish catalog it does not show).
+_translation: gettext.NullTranslations | None = None
 _language = DEFAULT_LANGUAGE
 
 
@@ -44,22 +46,33 @@ def set_language(language: str | None = None) -> str:
     return code
 
 
+def _current() -> gettext.NullTranslations:
+    if _translation is None:
+        try:
+            set_language(os.environ.get("CRM_LANG") or None)
+        except ValueError:  # a bad CRM_LANG is reported by whoever reads it (the CLI)
+            set_language(None)
+    return _translation
+
+
 def current_language() -> str:
+    _current()
     return _language
 
 
 def _(message: str) -> str:
-    return _translation.gettext(message)
+    return _current().gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:
-    return _translation.ngettext(singular, plural, count)
+    return _current().ngettext(singular, plural, count)
 
 
 def in_every_language(message: str) -> tuple[str, ...]:
     """`message` in each interface language, the current one first (to read a word the
     user may type in either)."""
-    ordered = (_language, *(code for code in LANGUAGES if code != _language))
+    language = current_language()
+    ordered = (language, *(code for code in LANGUAGES if code != language))
     return tuple(_catalog(code).gettext(message) for code in ordered)
 
 
@@ -75,14 +88,8 @@ def N_(message: str) -> str:
 
 def date_format() -> str:
     """strftime pattern for dates in the current language (dd/mm/aaaa in Spanish)."""
-    return "%d/%m/%Y" if _language == "es" else "%Y-%m-%d"
+    return "%d/%m/%Y" if current_language() == "es" else "%Y-%m-%d"
 
 
 def datetime_format() -> str:
     return date_format() + " %H:%M"
-
-
-try:
-    set_language(os.environ.get("CRM_LANG") or None)
-except ValueError:  # a bad CRM_LANG is reported by whoever reads it (the CLI), not at import
-    set_language(None)

@@ -90,6 +90,8 @@ NOT_BEFORE_THE_FIRST_FRAME = ("crm_tui.cli.export", "crm_tui.cli.importing", "cr
                               "hashlib", "json", "calendar")
 MODULES_AT_FIRST_FRAME = """
 import os, sys
+catalogs = []
+sys.addaudithook(lambda event, args: event == "open" and str(args[0]).endswith(".mo") and catalogs.append(str(args[0])))
 import crm_tui.widgets.first_frame as first_frame
 marked = first_frame.FirstFrameMark._display
 def display(self, screen, renderable):
@@ -101,6 +103,8 @@ def display(self, screen, renderable):
             out.write("\\n".join(sorted(sys.modules)))
         with open(os.environ["MODULES_FILE"] + ".gc", "w") as out:
             out.write(str(gc.isenabled()))
+        with open(os.environ["MODULES_FILE"] + ".catalogs", "w") as out:
+            out.write("\\n".join(catalogs))
 first_frame.FirstFrameMark._display = display
 sys.argv = ["crm", *sys.argv[1:]]
 from crm_tui.__main__ import main  # what the `crm` script runs
@@ -122,6 +126,9 @@ def test_the_crm_loads_only_what_its_first_screen_needs_before_the_first_frame(c
     assert [name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded] == []
     # Nothing loaded before it is garbage: the collector waits (crm_tui.__main__).
     assert Path(f"{listing}.gc").read_text() == "False"
+    # Only the catalog of the language shown (--lang en), not the locale's as well.
+    catalogs = Path(f"{listing}.catalogs").read_text().split()
+    assert catalogs and all("/en/" in path for path in catalogs)
 
 
 def test_the_app_goes_on_with_the_database_crm_opened_and_checked(crm_database):

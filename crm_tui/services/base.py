@@ -653,8 +653,11 @@ def choice_from_word(word: Any, labels: dict[str, str], field: str, label: str) 
     """The code of the choice that `word` names: the code itself or its label in any
     language, whatever the case and accents ("Abierta", "OPEN", "cerrada")."""
     wanted = fold(clean_line(word))
+    for code in labels:  # the code itself, as filters hold it: no catalog read
+        if wanted == fold(code):
+            return code
     for code, words in choice_words(labels).items():
-        if wanted == fold(code) or any(wanted == fold(text) for text in words):
+        if any(wanted == fold(text) for text in words):
             return code
     raise ValidationError(
         _("{field} must be one of: {choices}.").format(
