@@ -283,3 +283,14 @@ def test_work_by_technician_shows_its_first_month_before_reading_the_next(data, 
                    for params in read_first for value in params)
     assert [row[:2] for row in rows] == [("Ana Ruiz", dt.date(2026, 3, 3)), ("Ana Ruiz", dt.date(2026, 3, 4)),
                                          ("Ana Ruiz", dt.date(2026, 3, 9)), ("Beto Luna", dt.date(2026, 3, 4))]
+
+
+def test_work_by_technician_chart_names_technicians_in_order_over_months(data):
+    """Beto worked in January, Ana only in March: the bars still go by name."""
+    from crm_tui.export.report import text_lines
+
+    ServiceEntry.update(when=dt.datetime(2026, 1, 20, 10, 0)).where(ServiceEntry.user == data["beto"].id).execute()
+    report = get_report("work-by-technician")
+    lines = list(text_lines(report, [], report.rows(ReportFilter(dates=WINTER))))
+    chart = lines[lines.index("Minutes by technician") + 1:]
+    assert [line.split("  ")[0] for line in chart if line.strip()][1:] == ["Ana Ruiz", "Beto Luna"]

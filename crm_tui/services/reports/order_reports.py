@@ -168,7 +168,8 @@ def _work_rows(filters: ReportFilter) -> Iterator[tuple]:
 declare(Report(
     name="work-by-technician", title=N_("Work by technician per day"), group=ORDER_REPORTS,
     restrictions=(DATES, USER), columns=WORK_COLUMNS, rows=_work_rows, sums=("entries", "minutes"),
-    chart_columns=("technician", "minutes"), chart_title=N_("Minutes by technician"), month_by_default=True))
+    chart_columns=("technician", "minutes"), chart_title=N_("Minutes by technician"), chart_by_label=True,
+    month_by_default=True))
 
 
 # --- orders by client, by project -------------------------------------------------------
