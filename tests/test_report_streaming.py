@@ -15,14 +15,14 @@ from openpyxl import load_workbook
 import report_data
 from crm_tui.cli.export import RowProgress
 from crm_tui.db.connection import database, is_sqlite
-from crm_tui.db.models import Activity, ServiceOrder
+from crm_tui.db.models import Activity, ServiceEntry, ServiceOrder
 from crm_tui.screens.report_parts import ReportScreen
 from crm_tui.services import users
 from crm_tui.services.base import DateRange
 from crm_tui.services.clock import frozen
 from crm_tui.services.reports import ReportFilter, all_reports, get_report
 from crm_tui.services.reports import activity_reports, order_reports
-from crm_tui.services.reports.common import months_of
+from crm_tui.services.reports.common import as_date, by_name, months_of, user_names
 from crm_tui.services.reports.output import ReportCancelled, prepare
 from test_app_support import SIZE, make_app, open_item, ui_db  # noqa: F401
 
@@ -219,3 +219,78 @@ async def test_the_report_screen_says_the_rows_of_the_sheet_written(ui_db):
         screen._progress(1_000, None)  # a report that does not count its rows first
         await pilot.pause()
         assert str(screen.query_one("#export-rows").render()) == "1,000 rows"
+
+
+# --- work by technician per day: a month of days at a time -----------------------------------
+
+
+def _work_rows_counted_whole(filters: ReportFilter) -> list[tuple]:
+    """The report as it was counted before it streamed: every day of the range first, then
+    sorted by technician and day (the reference the streamed rows are compared with)."""
+    counted = []
+    for month in months_of(filters.dates, ServiceEntry.when):
+        day = month.start
+        while day <= month.end:
+            query = ServiceEntry.select(ServiceEntry.user, pw.fn.COUNT(ServiceEntry.id),
+                                        pw.fn.SUM(ServiceEntry.minutes))
+            query = DateRange(day, day).apply(query, ServiceEntry.when)
+            if filters.user_id is not None:
+                query = query.where(ServiceEntry.user == filters.user_id)
+            counted += [(user, day, int(entries), int(minutes or 0))
+                        for user, entries, minutes in query.group_by(ServiceEntry.user).tuples()]
+            day += dt.timedelta(days=1)
+    return by_name(counted, user_names())
+
+
+def _month(day: dt.date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def test_work_by_technician_gives_the_same_rows_and_totals_a_month_at_a_time(db):
+    from crm_tui.services.demo import DemoSize, fill_demo
+
+    fill_demo(DemoSize(clients=6, contacts=20, users=5, orders=150, activities=20, opportunities=5, seed=11))
+    report = get_report("work-by-technician")
+    first, last = (as_date(value) for value in ServiceEntry.select(
+        pw.fn.MIN(ServiceEntry.when), pw.fn.MAX(ServiceEntry.when)).scalar(as_tuple=True))
+    history = DateRange(first - dt.timedelta(days=40), last + dt.timedelta(days=40))
+    technician = ServiceEntry.select(ServiceEntry.user).limit(1).scalar()
+    for filters in (ReportFilter(dates=history), ReportFilter(dates=history, user_id=technician)):
+        before = _work_rows_counted_whole(filters)
+        streamed = list(report.rows(filters))
+        assert len({_month(row[1]) for row in streamed}) > 3
+        # The same rows; a month's rows by technician and day, as before, month after month.
+        assert streamed == sorted(before, key=lambda row: _month(row[1]))
+        assert sum(row[2] for row in streamed) == sum(row[2] for row in before) > 0
+        assert sum(row[3] for row in streamed) == sum(row[3] for row in before)
+    assert sum(row[2] for row in report.rows(ReportFilter(dates=history))) == ServiceEntry.select().count()
+    one_month = DateRange(last.replace(day=1), last)
+    assert list(report.rows(ReportFilter(dates=one_month))) == _work_rows_counted_whole(
+        ReportFilter(dates=one_month))
+
+
+def test_work_by_technician_shows_its_first_month_before_reading_the_next(data, reads):
+    ServiceEntry.update(when=dt.datetime(2026, 1, 20, 10, 0)).where(
+        ServiceEntry.id == ServiceEntry.select(pw.fn.MIN(ServiceEntry.id)).scalar()).execute()
+    report = get_report("work-by-technician")
+    rows = reads.rows(report.rows(ReportFilter(dates=WINTER)))
+    first = next(rows)
+    assert first[:2] == ("Ana Ruiz", dt.date(2026, 1, 20))
+    read_first = [params for kind, sql in reads.events if kind == "query"
+                  for params in [reads.params[sql]] if "service_entry" in sql]
+    # Before its first row it read January's days, not March's.
+    assert not any(isinstance(value, (str, dt.date)) and str(value).startswith("2026-03")
+                   for params in read_first for value in params)
+    assert [row[:2] for row in rows] == [("Ana Ruiz", dt.date(2026, 3, 3)), ("Ana Ruiz", dt.date(2026, 3, 4)),
+                                         ("Ana Ruiz", dt.date(2026, 3, 9)), ("Beto Luna", dt.date(2026, 3, 4))]
+
+
+def test_work_by_technician_chart_names_technicians_in_order_over_months(data):
+    """Beto worked in January, Ana only in March: the bars still go by name."""
+    from crm_tui.export.report import text_lines
+
+    ServiceEntry.update(when=dt.datetime(2026, 1, 20, 10, 0)).where(ServiceEntry.user == data["beto"].id).execute()
+    report = get_report("work-by-technician")
+    lines = list(text_lines(report, [], report.rows(ReportFilter(dates=WINTER))))
+    chart = lines[lines.index("Minutes by technician") + 1:]
+    assert [line.split("  ")[0] for line in chart if line.strip()][1:] == ["Ana Ruiz", "Beto Luna"]

@@ -44,6 +44,7 @@ class Report(Protocol):
     layout: str
     chart_title: str
     chart_columns: tuple[str, str] | None
+    chart_by_label: bool
 
 
 class RowsWithTotals:
@@ -79,6 +80,8 @@ class RowsWithTotals:
         """The bars: from the report's own query, else from the rows that went by."""
         if separate is not None:
             return separate()
+        if getattr(self.report, "chart_by_label", False):
+            return sorted(self.bars.items(), key=lambda bar: bar[0].casefold())
         return list(self.bars.items())
 
     def total_row(self) -> tuple | None:

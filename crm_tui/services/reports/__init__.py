@@ -69,6 +69,9 @@ class Report:
     # Or a chart drawn from the rows: (label column, value column), values added up by label.
     chart_columns: tuple[str, str] | None = None
     chart_title: str = ""
+    # Bars in label order, not in the order labels first come: in rows given a month at a
+    # time, a label first seen in a later month would otherwise be drawn last.
+    chart_by_label: bool = False
     # Statuses a --status word may name (code -> N_() label) and the word reader.
     statuses: Callable[[], tuple[dict[str, str], Callable[[str], str]]] | None = None
     # How many rows it gives (for the progress of a long sheet).

@@ -37,6 +37,7 @@ from crm_tui.services.reports.common import (
     average,
     by_name,
     counted_by_month,
+    months_of,
     user_names,
 )
 
@@ -138,32 +139,37 @@ def _work_query(filters: ReportFilter, *fields: pw.Node) -> pw.Select:
     return query
 
 
-def _work_days(filters: ReportFilter) -> list[dt.date]:
-    """The days of the dates that hold entries, from the first to the last (an index lookup each)."""
-    ends = [filters.dates.apply(ServiceEntry.select(ServiceEntry.when), ServiceEntry.when)
-            .order_by(order).limit(1).scalar() for order in (ServiceEntry.when.asc(), ServiceEntry.when.desc())]
-    first, last = (as_date(value) for value in ends)
-    if first is None or last is None:
-        return []
-    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+def _days_of(month: DateRange) -> Iterator[dt.date]:
+    for offset in range((month.end - month.start).days + 1):
+        yield month.start + dt.timedelta(days=offset)
+
+
+def _work_of_day(filters: ReportFilter, day: dt.date) -> list[tuple]:
+    """(user, day, entries, minutes) of each technician who logged work on `day`."""
+    query = (_work_query(replace(filters, dates=DateRange(day, day)), ServiceEntry.user,
+                         pw.fn.COUNT(ServiceEntry.id), pw.fn.SUM(ServiceEntry.minutes))
+             .group_by(ServiceEntry.user))
+    return [(user, day, int(entries), int(minutes or 0)) for user, entries, minutes in query.tuples()]
 
 
 def _work_rows(filters: ReportFilter) -> Iterator[tuple]:
     # Counted a day at a time on service_entry alone (its (when, user, minutes) index): a
     # day's entries group in memory, where one GROUP BY over a year sorts all of them.
-    counted = []
-    for day in _work_days(filters):
-        query = (_work_query(replace(filters, dates=DateRange(day, day)), ServiceEntry.user,
-                             pw.fn.COUNT(ServiceEntry.id), pw.fn.SUM(ServiceEntry.minutes))
-                 .group_by(ServiceEntry.user))
-        counted += [(user, day, int(entries), int(minutes or 0)) for user, entries, minutes in query.tuples()]
-    yield from by_name(counted, user_names())
+    # A month of days is held and given by technician, then the next: a month reads as
+    # before, and a history of years never waits for, nor holds, all of its days.
+    names = user_names()
+    for month in months_of(filters.dates, ServiceEntry.when):
+        counted = []
+        for day in _days_of(month):
+            counted += _work_of_day(filters, day)
+        yield from by_name(counted, names)
 
 
 declare(Report(
     name="work-by-technician", title=N_("Work by technician per day"), group=ORDER_REPORTS,
     restrictions=(DATES, USER), columns=WORK_COLUMNS, rows=_work_rows, sums=("entries", "minutes"),
-    chart_columns=("technician", "minutes"), chart_title=N_("Minutes by technician"), month_by_default=True))
+    chart_columns=("technician", "minutes"), chart_title=N_("Minutes by technician"), chart_by_label=True,
+    month_by_default=True))
 
 
 # --- orders by client, by project -------------------------------------------------------
