@@ -379,11 +379,16 @@ def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, t
 
 # The search box on PostgreSQL walks the catalog's keys from the cursor, a first window of
 # them, where a common text fills its page. What it found there tells how common the text
-# is: when the page would fill within a longer walk, it walks on; otherwise it asks the
+# is: when the page would fill within a short walk, it walks on; otherwise it asks the
 # trigram index for the keys beyond. The planner cannot make that choice: its estimates
 # for LIKE '%text%' are far off either way.
+# A walk costs every key it passes, the trigram index every name that holds the text (it
+# reads them all, then keeps the first ones by key). A first name and the start of a last
+# name ("Víctor M") hold a few names in a thousand: the walk to fill a page passes tens of
+# thousands of keys, the trigram index reads a few hundred names, ten times less. The walk
+# pays only for a text that fills its page within some ten thousand keys.
 FIRST_WINDOW = 2_000
-LONGEST_WALK = 50_000
+LONGEST_WALK = 20_000
 # Three letters or digits in a row: a trigram that the index holds for few names. A text
 # without one (a letter on each side of a space: "a m") has only trigrams of word starts
 # and ends, which the index holds for most names; walking the rest of the keys costs less.
@@ -404,7 +409,7 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
     walked = _name_holds(text, model.name_folded.concat(""), key)
     indexed = _name_holds(text, model.name_folded, key)
     keys = _where(model.select(key), *filters)
-    selective = _WORD_PIECE.search(fold(clean_line(text))) is not None
+    has_word_piece = _WORD_PIECE.search(fold(clean_line(text))) is not None
 
     def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
         order = key.asc() if ascending else key.desc()
@@ -419,8 +424,10 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
             rows += _rows(base, between, order, count - len(rows))
         if len(rows) == count:
             return rows
-        rest = _where(keys, _past(key, far, ascending), indexed if selective else walked)
-        return rows + _rows(base, rest, order, count - len(rows))
+        missing = count - len(rows)
+        if has_word_piece and not name_index.trigram_index_missing(database):
+            return rows + _rows_through_trigrams(base, keys.where(indexed), key, far, ascending, missing)
+        return rows + _rows(base, _where(keys, _past(key, far, ascending), walked), order, missing)
 
     return read
 
@@ -449,6 +456,20 @@ def _name_holds(text: str, folded_column, key_column: pw.Field):
 def _rows(base: pw.ModelSelect, keys: pw.ModelSelect, order, count: int) -> list:
     chosen = keys.order_by(order).limit(count)
     return list(base.where(order.node.in_(chosen)).order_by(order))
+
+
+def _rows_through_trigrams(base: pw.ModelSelect, matching: pw.ModelSelect, key: pw.Field, far,
+                           ascending: bool, count: int) -> list:
+    """`_rows` of the keys past `far` among `matching`, whose condition the trigram index
+    serves. The key appears in the choice only as an expression, which no index holds, so
+    the plan reads the trigram index and nothing else: ordered by the key itself, the
+    planner, expecting many names to hold the text, would rather walk the key's index until
+    the page is full, through every key when the text is rare; bounded by the key itself,
+    it would add the bitmap of every key past the bound to the trigram index's."""
+    unindexed = key + 0
+    chosen = (matching.where(_past(unindexed, far, ascending))
+              .order_by(unindexed.asc() if ascending else unindexed.desc()).limit(count))
+    return list(base.where(key.in_(chosen)).order_by(key.asc() if ascending else key.desc()))
 
 
 def _past(key: pw.Field, value, ascending: bool):
