@@ -6,6 +6,8 @@ import random
 
 import pytest
 
+from crm_tui.db import name_index
+from crm_tui.db.connection import database
 from crm_tui.db.models import Client, Contact, now
 from crm_tui.db.text import fold
 from crm_tui.services import PageRequest, catalogs
@@ -124,3 +126,47 @@ def test_a_page_around_a_record_among_the_matches(crowd, monkeypatch):
     start = expected.index(keys[0])
     assert keys == expected[start:start + 10] and target.key in keys
     assert page.offset in (None, start)
+
+
+LARGE = 20_000
+RARE = "Víctor Moreno Ruiz"  # one contact in RARE_EVERY; no other name holds "victor m"
+RARE_EVERY = 300
+
+
+@pytest.fixture
+def large_catalog(db, agent):
+    """A catalog far larger than the box's first window, where a first name and the start of
+    a last name ("Víctor M") hold a few names in a thousand, spread over the keys."""
+    if not name_index.has_trigram_index(db):
+        pytest.skip("the trigram index is PostgreSQL's, with pg_trgm")
+    rng = random.Random(5)
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Cliente General"))
+    rows = []
+    for key in range(1, LARGE + 1):
+        name = RARE if key % RARE_EVERY == 0 else _name(rng)
+        rows.append({"key": key, "client": client.id, "name": name, "name_folded": fold(name), "active": True,
+                     **_stamps()})
+    for start in range(0, len(rows), 1000):
+        Contact.insert_many(rows[start:start + 1000]).execute()
+    db.execute_sql("ANALYZE contact")
+
+
+def _counting_contact_rows(action) -> tuple:
+    """What `action` returns, and the rows of the contact table it read, as the server counts
+    them in the transaction: fetched through any of the table's indexes, or scanned."""
+    counted = ("SELECT sum(pg_stat_get_xact_tuples_fetched(indexrelid)) + pg_stat_get_xact_tuples_fetched(indrelid)"
+               " + pg_stat_get_xact_tuples_returned(indrelid) FROM pg_index"
+               " WHERE indrelid = 'contact'::regclass GROUP BY indrelid")
+    with database.atomic():
+        before = database.execute_sql(counted).fetchone()[0]
+        result = action()
+        return result, database.execute_sql(counted).fetchone()[0] - before
+
+
+def test_a_rare_name_is_read_from_the_trigram_index_not_by_walking_every_key(large_catalog):
+    expected = _expected("Víctor M")
+    page, read = _counting_contact_rows(lambda: catalogs.list_contacts(PageRequest(limit=50), text="Víctor M"))
+    assert [row.key for row in page.rows] == expected[:50] and page.has_after
+    # The first window of keys, then about the names holding the text: not the 15,000 keys
+    # up to the 50th of them.
+    assert read < catalogs.FIRST_WINDOW + 10 * len(expected)

@@ -425,7 +425,7 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
         if len(rows) == count:
             return rows
         missing = count - len(rows)
-        if has_word_piece and not name_index.trigram_index_missing(database):
+        if has_word_piece and name_index.has_trigram_index(database):
             return rows + _rows_through_trigrams(base, keys.where(indexed), key, far, ascending, missing)
         return rows + _rows(base, _where(keys, _past(key, far, ascending), walked), order, missing)
 
