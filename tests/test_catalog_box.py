@@ -51,7 +51,8 @@ def crowd(db, agent):
 
 def _texts(rng: random.Random) -> list[str]:
     names = [row.name for row in Contact.select(Contact.name)]
-    texts = ["ar", "lara", "jorge mend", "MÉNDEZ", "z o", "xyz", "12", "a m", "mendoza", "ruiz lara"]
+    texts = ["ar", "lara", "jorge mend", "MÉNDEZ", "z o", "xyz", "12", "a m", "mendoza", "ruiz lara",
+             "rtín pérez lara", "josé ruiz%", "ía gómez o"]
     for _ in range(12):
         name = rng.choice(names)
         start = rng.randrange(len(name))
@@ -148,15 +149,16 @@ def large_catalog(db, agent):
                      **_stamps()})
     for start in range(0, len(rows), 1000):
         Contact.insert_many(rows[start:start + 1000]).execute()
-    db.execute_sql("ANALYZE contact")
+    db.execute_sql("VACUUM ANALYZE contact")  # the same table whatever the tests before left in it
 
 
 def _counting_contact_rows(action) -> tuple:
-    """What `action` returns, and the rows of the contact table it read, as the server counts
-    them in the transaction: fetched through any of the table's indexes, or scanned."""
-    counted = ("SELECT sum(pg_stat_get_xact_tuples_fetched(indexrelid)) + pg_stat_get_xact_tuples_fetched(indrelid)"
-               " + pg_stat_get_xact_tuples_returned(indrelid) FROM pg_index"
-               " WHERE indrelid = 'contact'::regclass GROUP BY indrelid")
+    """What `action` returns, and the rows it read from the contact table and its indexes
+    (a row read in an index, then in the table, counts twice), as the server counts them in
+    the transaction."""
+    counted = ("SELECT sum(pg_stat_get_xact_tuples_returned(oid) + pg_stat_get_xact_tuples_fetched(oid))::int"
+               " FROM pg_class WHERE oid = 'contact'::regclass"
+               " OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'contact'::regclass)")
     with database.atomic():
         before = database.execute_sql(counted).fetchone()[0]
         result = action()
@@ -169,4 +171,4 @@ def test_a_rare_name_is_read_from_the_trigram_index_not_by_walking_every_key(lar
     assert [row.key for row in page.rows] == expected[:50] and page.has_after
     # The first window of keys, then about the names holding the text: not the 15,000 keys
     # up to the 50th of them.
-    assert read < catalogs.FIRST_WINDOW + 10 * len(expected)
+    assert read < 2 * catalogs.FIRST_WINDOW + 10 * len(expected)

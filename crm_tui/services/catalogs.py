@@ -393,6 +393,12 @@ LONGEST_WALK = 20_000
 # without one (a letter on each side of a space: "a m") has only trigrams of word starts
 # and ends, which the index holds for most names; walking the rest of the keys costs less.
 _WORD_PIECE = re.compile(r"[^\W_]{3}")
+# A space between two such pieces ("juana her"). The trigrams that span a space, of word
+# ends and starts ("na ", "  h", " he"), are each held by a large part of the names, and
+# the trigram index reads every name it holds them for; with a wildcard in the space's
+# place it reads only the pieces' own, rarer trigrams. A shorter word beside the space
+# ("victor m") keeps it: those trigrams are all the index knows of that word.
+_SPACE_BETWEEN_PIECES = re.compile(r"(?<=[^\W_]{3}) (?=[^\W_]{3})")
 
 
 def _windowed_search(text: str) -> bool:
@@ -407,7 +413,7 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
     the text is rare, through the trigram index for the keys beyond."""
     key = model.key
     walked = _name_holds(text, model.name_folded.concat(""), key)
-    indexed = _name_holds(text, model.name_folded, key)
+    indexed = _indexed_name_holds(text, model.name_folded, key)
     keys = _where(model.select(key), *filters)
     has_word_piece = _WORD_PIECE.search(fold(clean_line(text))) is not None
 
@@ -444,13 +450,28 @@ def _name_holds(text: str, folded_column, key_column: pw.Field):
     row (ILIKE lowers both sides of every comparison). PostgreSQL only: on SQLite peewee
     writes LIKE as the case-sensitive GLOB."""
     value = clean_line(text)
-    escaped = fold(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = pw.NodeList((pw.Value(f"%{escaped}%", converter=False), pw.SQL("ESCAPE"),
-                           pw.Value("\\", converter=False)))
-    condition = pw.Expression(folded_column, pw.OP.LIKE, pattern)
+    condition = _holds_in_order(folded_column, [fold(value)])
     if _KEY_TEXT.fullmatch(value):
         condition = (key_column == int(value)) | condition
     return condition
+
+
+def _indexed_name_holds(text: str, folded_column: pw.Field, key_column: pw.Field):
+    """`_name_holds` for the trigram index to serve: for a text of words spaced by blanks,
+    the index finds the names holding its words in order (see _SPACE_BETWEEN_PIECES) and
+    each of those is checked for the whole text, by a condition the index cannot serve."""
+    pieces = _SPACE_BETWEEN_PIECES.split(fold(clean_line(text)))
+    if len(pieces) == 1:
+        return _name_holds(text, folded_column, key_column)
+    return _holds_in_order(folded_column, pieces) & _name_holds(text, folded_column.concat(""), key_column)
+
+
+def _holds_in_order(column, pieces: list[str]) -> pw.Expression:
+    """`column` LIKE '%piece%piece%', each piece escaped (PostgreSQL)."""
+    escaped = [piece.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for piece in pieces]
+    pattern = pw.NodeList((pw.Value("%" + "%".join(escaped) + "%", converter=False), pw.SQL("ESCAPE"),
+                           pw.Value("\\", converter=False)))
+    return pw.Expression(column, pw.OP.LIKE, pattern)
 
 
 def _rows(base: pw.ModelSelect, keys: pw.ModelSelect, order, count: int) -> list:
