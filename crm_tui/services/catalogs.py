@@ -483,7 +483,7 @@ def _rows_through_trigrams(base: pw.ModelSelect, matching: pw.ModelSelect, key: 
                            ascending: bool, count: int) -> list:
     """`_rows` of the keys past `far` among `matching`, whose condition the trigram index
     serves. The key appears in the choice only as an expression, which no index holds, so
-    the plan reads the trigram index and nothing else: ordered by the key itself, the
+    the plan reads the trigram index, not the key's: ordered by the key itself, the
     planner, expecting many names to hold the text, would rather walk the key's index until
     the page is full, through every key when the text is rare; bounded by the key itself,
     it would add the bitmap of every key past the bound to the trigram index's."""
