@@ -132,6 +132,8 @@ def test_a_page_around_a_record_among_the_matches(crowd, monkeypatch):
 LARGE = 20_000
 RARE = "Víctor Moreno Ruiz"  # one contact in RARE_EVERY; no other name holds "victor m"
 RARE_EVERY = 300
+LATE = "Iván Rivas Soto"  # as rare, from the key LATE_FROM on; no other name holds "ivan riv"
+LATE_FROM = 6_000
 
 
 @pytest.fixture
@@ -145,6 +147,8 @@ def large_catalog(db, agent):
     rows = []
     for key in range(1, LARGE + 1):
         name = RARE if key % RARE_EVERY == 0 else _name(rng)
+        if key > LATE_FROM and key % RARE_EVERY == RARE_EVERY // 2:
+            name = LATE
         rows.append({"key": key, "client": client.id, "name": name, "name_folded": fold(name), "active": True,
                      **_stamps()})
     for start in range(0, len(rows), 1000):
@@ -169,6 +173,20 @@ def test_a_rare_name_is_read_from_the_trigram_index_not_by_walking_every_key(lar
     expected = _expected("Víctor M")
     page, read = _counting_contact_rows(lambda: catalogs.list_contacts(PageRequest(limit=50), text="Víctor M"))
     assert [row.key for row in page.rows] == expected[:50] and page.has_after
-    # The first window of keys, then about the names holding the text: not the 15,000 keys
-    # up to the 50th of them.
-    assert read < 2 * catalogs.FIRST_WINDOW + 10 * len(expected)
+    # The first window of keys (in the key's index, then in the table), then about the names
+    # holding the text: not the 15,000 keys up to the 50th of them.
+    assert read < 3 * catalogs.FIRST_WINDOW + 10 * len(expected)
+
+
+def test_a_rare_name_past_the_first_window_is_read_from_the_trigram_index_by_a_kept_plan(large_catalog):
+    """A CRM left open reads the box through statements the server has prepared, planned
+    once for any text (a generic plan): there too the names holding the text come from the
+    trigram index, not from a walk of every key after the first window."""
+    expected = _expected("Iván Riv")
+    database.execute_sql("SET plan_cache_mode = force_generic_plan")
+    try:
+        page, read = _counting_contact_rows(lambda: catalogs.list_contacts(PageRequest(limit=50), text="Iván Riv"))
+    finally:
+        database.execute_sql("RESET plan_cache_mode")
+    assert [row.key for row in page.rows] == expected and expected[0] > LATE_FROM
+    assert read < 3 * catalogs.FIRST_WINDOW + 10 * len(expected)  # not the 18,000 keys after the window
