@@ -485,8 +485,10 @@ def _rows_through_trigrams(base: pw.ModelSelect, matching: pw.ModelSelect, key: 
     serves. The key appears in the choice only as an expression, which no index holds, so
     the plan reads the trigram index, not the key's: ordered by the key itself, the
     planner, expecting many names to hold the text, would rather walk the key's index until
-    the page is full, through every key when the text is rare; bounded by the key itself,
-    it would add the bitmap of every key past the bound to the trigram index's."""
+    the page is full, through every key when the text is rare (always so in the plan the
+    server keeps for a statement prepared once for any text, as the driver prepares those
+    it runs often); bounded by the key itself, it would add the bitmap of every key past the
+    bound to the trigram index's."""
     unindexed = key + 0
     chosen = (matching.where(_past(unindexed, far, ascending))
               .order_by(unindexed.asc() if ascending else unindexed.desc()).limit(count))
