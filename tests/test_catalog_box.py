@@ -190,3 +190,20 @@ def test_a_rare_name_past_the_first_window_is_read_from_the_trigram_index_by_a_k
         database.execute_sql("RESET plan_cache_mode")
     assert [row.key for row in page.rows] == expected and expected[0] > LATE_FROM
     assert read < 3 * catalogs.FIRST_WINDOW + 10 * len(expected)  # not the 18,000 keys after the window
+
+
+def test_pages_on_either_side_of_key_32767(db, agent):
+    """The walk's window ends a few thousand keys past the cursor's: a key that the driver
+    sends as a small integer must not make that sum overflow (PostgreSQL)."""
+    rng = random.Random(3)
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Cliente General"))
+    rows = []
+    for key in range(10_000, 36_000, 40):
+        name = _name(rng)
+        rows.append({"key": key, "client": client.id, "name": name, "name_folded": fold(name), "active": True,
+                     **_stamps()})
+    Contact.insert_many(rows).execute()
+    for text in ("lara", "jorge mend", "xyz"):
+        expected = _expected(text)
+        assert _forward(20, text=text) == expected, text
+        assert _backward(20, text=text, descending=True) == expected[::-1], text

@@ -420,12 +420,12 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
     def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
         order = key.asc() if ascending else key.desc()
         edge = start[0] if start else _first_key(model, ascending)
-        near = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW)
+        near = _keys_on(edge, FIRST_WINDOW, ascending)
         beyond = None if start is None else _past(key, start[0], ascending)
         rows = _rows(base, _where(keys, beyond, ~_past(key, near, ascending), walked), order, count)
         far = near
         if rows and len(rows) < count and _fills_within(len(rows), count - len(rows)):
-            far = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW + LONGEST_WALK)
+            far = _keys_on(edge, FIRST_WINDOW + LONGEST_WALK, ascending)
             between = _where(keys, _past(key, near, ascending), ~_past(key, far, ascending), walked)
             rows += _rows(base, between, order, count - len(rows))
         if len(rows) == count:
@@ -436,6 +436,15 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
         return rows + _rows(base, _where(keys, _past(key, far, ascending), walked), order, missing)
 
     return read
+
+
+def _keys_on(edge, keys: int, ascending: bool):
+    """The key `keys` on from `edge` in the walk's direction. A cursor's key is added here:
+    sent with the number to add, a key below 32,768 goes as a small integer, and the
+    server's sum of two small integers overflows past it."""
+    if isinstance(edge, int):
+        return edge + keys if ascending else edge - keys
+    return pw.Expression(edge, "+" if ascending else "-", keys)
 
 
 def _fills_within(found: int, missing: int) -> bool:
