@@ -6,6 +6,8 @@ import random
 
 import pytest
 
+from crm_tui.db import name_index
+from crm_tui.db.connection import database
 from crm_tui.db.models import Client, Contact, now
 from crm_tui.db.text import fold
 from crm_tui.services import PageRequest, catalogs
@@ -49,7 +51,8 @@ def crowd(db, agent):
 
 def _texts(rng: random.Random) -> list[str]:
     names = [row.name for row in Contact.select(Contact.name)]
-    texts = ["ar", "lara", "jorge mend", "MÉNDEZ", "z o", "xyz", "12", "a m", "mendoza", "ruiz lara"]
+    texts = ["ar", "lara", "jorge mend", "MÉNDEZ", "z o", "xyz", "12", "a m", "mendoza", "ruiz lara",
+             "rtín pérez lara", "josé ruiz%", "ía gómez o"]
     for _ in range(12):
         name = rng.choice(names)
         start = rng.randrange(len(name))
@@ -124,3 +127,83 @@ def test_a_page_around_a_record_among_the_matches(crowd, monkeypatch):
     start = expected.index(keys[0])
     assert keys == expected[start:start + 10] and target.key in keys
     assert page.offset in (None, start)
+
+
+LARGE = 20_000
+RARE = "Víctor Moreno Ruiz"  # one contact in RARE_EVERY; no other name holds "victor m"
+RARE_EVERY = 300
+LATE = "Iván Rivas Soto"  # as rare, from the key LATE_FROM on; no other name holds "ivan riv"
+LATE_FROM = 6_000
+
+
+@pytest.fixture
+def large_catalog(db, agent):
+    """A catalog far larger than the box's first window, where a first name and the start of
+    a last name ("Víctor M") hold a few names in a thousand, spread over the keys."""
+    if not name_index.has_trigram_index(db):
+        pytest.skip("the trigram index is PostgreSQL's, with pg_trgm")
+    rng = random.Random(5)
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Cliente General"))
+    rows = []
+    for key in range(1, LARGE + 1):
+        name = RARE if key % RARE_EVERY == 0 else _name(rng)
+        if key > LATE_FROM and key % RARE_EVERY == RARE_EVERY // 2:
+            name = LATE
+        rows.append({"key": key, "client": client.id, "name": name, "name_folded": fold(name), "active": True,
+                     **_stamps()})
+    for start in range(0, len(rows), 1000):
+        Contact.insert_many(rows[start:start + 1000]).execute()
+    db.execute_sql("VACUUM ANALYZE contact")  # the same table whatever the tests before left in it
+
+
+def _counting_contact_rows(action) -> tuple:
+    """What `action` returns, and the rows it read from the contact table and its indexes
+    (a row read in an index, then in the table, counts twice), as the server counts them in
+    the transaction."""
+    counted = ("SELECT sum(pg_stat_get_xact_tuples_returned(oid) + pg_stat_get_xact_tuples_fetched(oid))::int"
+               " FROM pg_class WHERE oid = 'contact'::regclass"
+               " OR oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'contact'::regclass)")
+    with database.atomic():
+        before = database.execute_sql(counted).fetchone()[0]
+        result = action()
+        return result, database.execute_sql(counted).fetchone()[0] - before
+
+
+def test_a_rare_name_is_read_from_the_trigram_index_not_by_walking_every_key(large_catalog):
+    expected = _expected("Víctor M")
+    page, read = _counting_contact_rows(lambda: catalogs.list_contacts(PageRequest(limit=50), text="Víctor M"))
+    assert [row.key for row in page.rows] == expected[:50] and page.has_after
+    # The first window of keys (in the key's index, then in the table), then about the names
+    # holding the text: not the 15,000 keys up to the 50th of them.
+    assert read < 3 * catalogs.FIRST_WINDOW + 10 * len(expected)
+
+
+def test_a_rare_name_past_the_first_window_is_read_from_the_trigram_index_by_a_kept_plan(large_catalog):
+    """A CRM left open reads the box through statements the server has prepared, planned
+    once for any text (a generic plan): there too the names holding the text come from the
+    trigram index, not from a walk of every key after the first window."""
+    expected = _expected("Iván Riv")
+    database.execute_sql("SET plan_cache_mode = force_generic_plan")
+    try:
+        page, read = _counting_contact_rows(lambda: catalogs.list_contacts(PageRequest(limit=50), text="Iván Riv"))
+    finally:
+        database.execute_sql("RESET plan_cache_mode")
+    assert [row.key for row in page.rows] == expected and expected[0] > LATE_FROM
+    assert read < 3 * catalogs.FIRST_WINDOW + 10 * len(expected)  # not the 18,000 keys after the window
+
+
+def test_pages_on_either_side_of_key_32767(db, agent):
+    """The walk's window ends a few thousand keys past the cursor's: a key that the driver
+    sends as a small integer must not make that sum overflow (PostgreSQL)."""
+    rng = random.Random(3)
+    client = catalogs.add_client(agent, catalogs.ClientInput(name="Cliente General"))
+    rows = []
+    for key in range(10_000, 36_000, 40):
+        name = _name(rng)
+        rows.append({"key": key, "client": client.id, "name": name, "name_folded": fold(name), "active": True,
+                     **_stamps()})
+    Contact.insert_many(rows).execute()
+    for text in ("lara", "jorge mend", "xyz"):
+        expected = _expected(text)
+        assert _forward(20, text=text) == expected, text
+        assert _backward(20, text=text, descending=True) == expected[::-1], text

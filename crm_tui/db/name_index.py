@@ -18,6 +18,8 @@ reads the table; only a rarer text goes to the trigram index (crm_tui.services.c
 """
 from __future__ import annotations
 
+import weakref
+
 import peewee
 
 from crm_tui.db.connection import database
@@ -67,6 +69,7 @@ def install(db: peewee.Database) -> None:
     db = _unwrap(db)
     if _is_postgres(db):
         _install_postgres(db)
+        _trigram_index_known.pop(db, None)
         return
     drop_sync(db)
     for table in _CATALOGS:
@@ -140,6 +143,23 @@ def trigram_index_missing(db: peewee.Database) -> bool:
     return not db.execute_sql(
         "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'contact_name_trigram'"
     ).fetchone()
+
+
+# What `has_trigram_index` found for each open database: the search box asks at every rare
+# text, and a question to the server costs the time of a page's read when the machine is
+# busy. The answer changes only when the search structures are built (`install`); built by
+# another process, the box goes on walking the keys (the same rows, slower) until the
+# database is opened again.
+_trigram_index_known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def has_trigram_index(db: peewee.Database) -> bool:
+    """True on a PostgreSQL database whose catalogs have their trigram index; asked of the
+    server once for each database opened."""
+    db = _unwrap(db)
+    if db not in _trigram_index_known:
+        _trigram_index_known[db] = _is_postgres(db) and not trigram_index_missing(db)
+    return _trigram_index_known[db]
 
 
 def uses_index(db: peewee.Database, folded_text: str) -> bool:

@@ -379,15 +379,26 @@ def _catalog_page(query: pw.ModelSelect, model: type[pw.Model], filters: list, t
 
 # The search box on PostgreSQL walks the catalog's keys from the cursor, a first window of
 # them, where a common text fills its page. What it found there tells how common the text
-# is: when the page would fill within a longer walk, it walks on; otherwise it asks the
+# is: when the page would fill within a short walk, it walks on; otherwise it asks the
 # trigram index for the keys beyond. The planner cannot make that choice: its estimates
 # for LIKE '%text%' are far off either way.
+# A walk costs every key it passes, the trigram index every name that holds the text (it
+# reads them all, then keeps the first ones by key). A first name and the start of a last
+# name ("Víctor M") hold a few names in a thousand: the walk to fill a page passes tens of
+# thousands of keys, the trigram index reads a few hundred names, ten times less. The walk
+# pays only for a text that fills its page within some ten thousand keys.
 FIRST_WINDOW = 2_000
-LONGEST_WALK = 50_000
+LONGEST_WALK = 20_000
 # Three letters or digits in a row: a trigram that the index holds for few names. A text
 # without one (a letter on each side of a space: "a m") has only trigrams of word starts
 # and ends, which the index holds for most names; walking the rest of the keys costs less.
 _WORD_PIECE = re.compile(r"[^\W_]{3}")
+# A space between two such pieces ("juana her"). The trigrams that span a space, of word
+# ends and starts ("na ", "  h", " he"), are each held by a large part of the names, and
+# the trigram index reads every name it holds them for; with a wildcard in the space's
+# place it reads only the pieces' own, rarer trigrams. A shorter word beside the space
+# ("victor m") keeps it: those trigrams are all the index knows of that word.
+_SPACE_BETWEEN_PIECES = re.compile(r"(?<=[^\W_]{3}) (?=[^\W_]{3})")
 
 
 def _windowed_search(text: str) -> bool:
@@ -402,27 +413,38 @@ def _windowed_reader(base: pw.ModelSelect, model: type[pw.Model], filters: list,
     the text is rare, through the trigram index for the keys beyond."""
     key = model.key
     walked = _name_holds(text, model.name_folded.concat(""), key)
-    indexed = _name_holds(text, model.name_folded, key)
+    indexed = _indexed_name_holds(text, model.name_folded, key)
     keys = _where(model.select(key), *filters)
-    selective = _WORD_PIECE.search(fold(clean_line(text))) is not None
+    has_word_piece = _WORD_PIECE.search(fold(clean_line(text))) is not None
 
     def read(query: pw.ModelSelect, count: int, ascending: bool, start: tuple | None) -> list:
         order = key.asc() if ascending else key.desc()
         edge = start[0] if start else _first_key(model, ascending)
-        near = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW)
+        near = _keys_on(edge, FIRST_WINDOW, ascending)
         beyond = None if start is None else _past(key, start[0], ascending)
         rows = _rows(base, _where(keys, beyond, ~_past(key, near, ascending), walked), order, count)
         far = near
         if rows and len(rows) < count and _fills_within(len(rows), count - len(rows)):
-            far = pw.Expression(edge, "+" if ascending else "-", FIRST_WINDOW + LONGEST_WALK)
+            far = _keys_on(edge, FIRST_WINDOW + LONGEST_WALK, ascending)
             between = _where(keys, _past(key, near, ascending), ~_past(key, far, ascending), walked)
             rows += _rows(base, between, order, count - len(rows))
         if len(rows) == count:
             return rows
-        rest = _where(keys, _past(key, far, ascending), indexed if selective else walked)
-        return rows + _rows(base, rest, order, count - len(rows))
+        missing = count - len(rows)
+        if has_word_piece and name_index.has_trigram_index(database):
+            return rows + _rows_through_trigrams(base, keys.where(indexed), key, far, ascending, missing)
+        return rows + _rows(base, _where(keys, _past(key, far, ascending), walked), order, missing)
 
     return read
+
+
+def _keys_on(edge, keys: int, ascending: bool):
+    """The key `keys` on from `edge` in the walk's direction. A cursor's key is added here:
+    sent with the number to add, a key below 32,768 goes as a small integer, and the
+    server's sum of two small integers overflows past it."""
+    if isinstance(edge, int):
+        return edge + keys if ascending else edge - keys
+    return pw.Expression(edge, "+" if ascending else "-", keys)
 
 
 def _fills_within(found: int, missing: int) -> bool:
@@ -437,18 +459,49 @@ def _name_holds(text: str, folded_column, key_column: pw.Field):
     row (ILIKE lowers both sides of every comparison). PostgreSQL only: on SQLite peewee
     writes LIKE as the case-sensitive GLOB."""
     value = clean_line(text)
-    escaped = fold(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = pw.NodeList((pw.Value(f"%{escaped}%", converter=False), pw.SQL("ESCAPE"),
-                           pw.Value("\\", converter=False)))
-    condition = pw.Expression(folded_column, pw.OP.LIKE, pattern)
+    condition = _holds_in_order(folded_column, [fold(value)])
     if _KEY_TEXT.fullmatch(value):
         condition = (key_column == int(value)) | condition
     return condition
 
 
+def _indexed_name_holds(text: str, folded_column: pw.Field, key_column: pw.Field):
+    """`_name_holds` for the trigram index to serve: for a text of words spaced by blanks,
+    the index finds the names holding its words in order (see _SPACE_BETWEEN_PIECES) and
+    each of those is checked for the whole text, by a condition the index cannot serve."""
+    pieces = _SPACE_BETWEEN_PIECES.split(fold(clean_line(text)))
+    if len(pieces) == 1:
+        return _name_holds(text, folded_column, key_column)
+    return _holds_in_order(folded_column, pieces) & _name_holds(text, folded_column.concat(""), key_column)
+
+
+def _holds_in_order(column, pieces: list[str]) -> pw.Expression:
+    """`column` LIKE '%piece%piece%', each piece escaped (PostgreSQL)."""
+    escaped = [piece.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for piece in pieces]
+    pattern = pw.NodeList((pw.Value("%" + "%".join(escaped) + "%", converter=False), pw.SQL("ESCAPE"),
+                           pw.Value("\\", converter=False)))
+    return pw.Expression(column, pw.OP.LIKE, pattern)
+
+
 def _rows(base: pw.ModelSelect, keys: pw.ModelSelect, order, count: int) -> list:
     chosen = keys.order_by(order).limit(count)
     return list(base.where(order.node.in_(chosen)).order_by(order))
+
+
+def _rows_through_trigrams(base: pw.ModelSelect, matching: pw.ModelSelect, key: pw.Field, far,
+                           ascending: bool, count: int) -> list:
+    """`_rows` of the keys past `far` among `matching`, whose condition the trigram index
+    serves. The key appears in the choice only as an expression, which no index holds, so
+    the plan reads the trigram index, not the key's: ordered by the key itself, the
+    planner, expecting many names to hold the text, would rather walk the key's index until
+    the page is full, through every key when the text is rare (always so in the plan the
+    server keeps for a statement prepared once for any text, as the driver prepares those
+    it runs often); bounded by the key itself, it would add the bitmap of every key past the
+    bound to the trigram index's."""
+    unindexed = key + 0
+    chosen = (matching.where(_past(unindexed, far, ascending))
+              .order_by(unindexed.asc() if ascending else unindexed.desc()).limit(count))
+    return list(base.where(key.in_(chosen)).order_by(key.asc() if ascending else key.desc()))
 
 
 def _past(key: pw.Field, value, ascending: bool):
