@@ -306,6 +306,7 @@ class CatalogScreen(ListScreen):
     CAN_DELETE = True
     CAN_DEACTIVATE = True
     BINDING_PREFIX = "catalog"
+    FIRST_PAGE_BEFORE_FRAME = True  # every catalog is read on an index
 
     BINDINGS = [
         Binding("f9", "refresh", N_("Refresh"), id="catalog_refresh", tooltip=N_("Read the list again")),
