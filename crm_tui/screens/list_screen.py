@@ -88,6 +88,7 @@ class ListScreen(FollowsChanges, Screen):
     _others_changed = False  # others changed the database since the list was last read
     _shown_before = False  # the screen has been in front before (a resume is a return)
     _table_found: RecordTable | None = None
+    _filter_bar_found: FilterBar | None = None
     _action_buttons: dict[str, list[Button]] | None = None
 
     BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
@@ -154,8 +155,11 @@ class ListScreen(FollowsChanges, Screen):
 
     @property
     def filter_bar(self) -> FilterBar | None:
-        found = self.query(FilterBar)
-        return found.first() if found else None
+        # Found once: the footer asks (check_action) on every change of the keys it shows.
+        if self._filter_bar_found is None and self.FILTER is not None:
+            found = self.query(FilterBar)
+            self._filter_bar_found = found.first() if found else None
+        return self._filter_bar_found
 
     def on_mount(self) -> None:
         self.table.focus()
