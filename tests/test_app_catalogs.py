@@ -509,3 +509,48 @@ async def test_six_digit_keys_are_shown_whole(ui_admin, size):
             assert f"{key[:4]}…" not in app.export_screenshot(), item_id
             await pilot.press("escape")
             await settle(pilot)
+
+
+def watch_table_draws(monkeypatch) -> list[tuple[int, int, int, int]]:
+    """Every time a list's table is drawn: its rows, the cursor's row, the first row in view
+    and how many rows are in view."""
+    draws: list[tuple[int, int, int, int]] = []
+    draw = RecordTable.render_lines
+
+    def drawing(table, crop):
+        in_view = table.scrollable_content_region.height - (1 if table.show_header else 0)
+        draws.append((table.row_count, table.cursor_row, int(table.scroll_y), in_view))
+        return draw(table, crop)
+
+    monkeypatch.setattr(RecordTable, "render_lines", drawing)
+    return draws
+
+
+async def test_a_catalog_is_drawn_with_its_rows_from_its_first_frame(ui_admin, monkeypatch):
+    for n in range(1, 4):
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n}"))
+    draws = watch_table_draws(monkeypatch)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        draws.clear()  # the home screen's list
+        await open_item(pilot, "clients")
+        assert draws and draws[0][0] == 3  # never drawn empty first
+        assert app.screen.focused is app.screen.query_one(RecordTable)
+
+
+async def test_end_draws_the_last_rows_at_once(ui_admin, monkeypatch):
+    for n in range(1, 131):
+        catalogs.add_client(ui_admin, catalogs.ClientInput(name=f"Cliente {n:03d}"))
+    draws = watch_table_draws(monkeypatch)
+    app = make_app(ui_admin)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_item(pilot, "clients")
+        draws.clear()
+        await pilot.press("end")
+        await settle(pilot)
+        assert app.screen.query_one(RecordTable).current_record.key == 130
+        # Every frame shows the cursor's row: none shows the first rows of the last page first.
+        assert draws
+        for _rows, cursor, first_in_view, in_view in draws:
+            assert first_in_view <= cursor < first_in_view + in_view

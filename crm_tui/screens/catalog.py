@@ -309,6 +309,7 @@ class CatalogScreen(WritesListedSheet, ListScreen):
     CAN_DELETE = True
     CAN_DEACTIVATE = True
     BINDING_PREFIX = "catalog"
+    FIRST_PAGE_BEFORE_FRAME = True  # every catalog is read on an index
 
     SHEET_WORDS = SheetWords()
     SHEET_STOP_LABEL = N_("F10 Stop")

@@ -66,6 +66,9 @@ class ListScreen(FollowsChanges, Screen):
     # When another user's change is heard (FollowsChanges), the list reads itself again
     # while it is in front and the user has not moved in it for IDLE_SECONDS.
     IDLE_SECONDS = 1.0
+    # A list read on an index (a catalog) reads its first page before the screen's first
+    # frame; one that may take long (a query over orders) reads it in a thread.
+    FIRST_PAGE_BEFORE_FRAME = False
 
     BINDINGS = [
         Binding(QUERY_KEY, "query", N_("Query"), id="list_query",
@@ -83,10 +86,15 @@ class ListScreen(FollowsChanges, Screen):
 
     _last_input = 0.0
     _others_changed = False  # others changed the database since the list was last read
+    _shown_before = False  # the screen has been in front before (a resume is a return)
     _table_found: RecordTable | None = None
+    _filter_bar_found: FilterBar | None = None
     _action_buttons: dict[str, list[Button]] | None = None
 
     BINDING_PREFIX = "list"  # a declared action's binding id is <prefix>_<name> (for keymaps)
+    # The rows have the keys from the first frame on (focus moved there later would style and
+    # draw the screen twice).
+    AUTO_FOCUS = "#records"
 
     def __init__(self) -> None:
         super().__init__()
@@ -120,7 +128,8 @@ class ListScreen(FollowsChanges, Screen):
             if self.FILTER is not None:
                 yield FilterBar(self.FILTER, self.filter_lookups(), id="filter-bar")
             yield from self.compose_below_filters()
-            yield RecordTable(self.COLUMNS, None, id="records", sort=self.sort)
+            yield RecordTable(self.COLUMNS, self._fetch_current, id="records", sort=self.sort,
+                              first_page_now=self.FIRST_PAGE_BEFORE_FRAME)
             yield from self.compose_below_table()
             with Horizontal(classes="buttons"):
                 for action in self.list_actions:
@@ -146,11 +155,13 @@ class ListScreen(FollowsChanges, Screen):
 
     @property
     def filter_bar(self) -> FilterBar | None:
-        found = self.query(FilterBar)
-        return found.first() if found else None
+        # Found once: the footer asks (check_action) on every change of the keys it shows.
+        if self._filter_bar_found is None and self.FILTER is not None:
+            found = self.query(FilterBar)
+            self._filter_bar_found = found.first() if found else None
+        return self._filter_bar_found
 
     def on_mount(self) -> None:
-        self.table.set_fetch(self._fetch_current)
         self.table.focus()
         self._update_actions()
         self.follow_changes()
@@ -273,8 +284,12 @@ class ListScreen(FollowsChanges, Screen):
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Back in front (an editor, a dialog or another menu item closed): others may have
-        # changed the list meanwhile. Skipped while a read is on its way (the first one,
-        # or the one an editor's save asked for).
+        # changed the list meanwhile. Skipped when the screen opens (its first read has
+        # just been done or asked for) and while a read is on its way (the one an editor's
+        # save asked for).
+        if not self._shown_before:
+            self._shown_before = True
+            return
         if self.table.fetch is not None and not self.table.is_reading:
             self._others_changed = False
             self.table.reload(keep_position=True)

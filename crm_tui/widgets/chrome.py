@@ -58,6 +58,7 @@ class StatusLine(Static):
     def __init__(self, title: str = "", *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.title_text = title
+        self._shown = None
         # Filled now (screens are composed inside the running app), so that the screen's
         # first frame already shows it: a text set on mount waits for the next frame.
         self.refresh_text()
@@ -77,7 +78,10 @@ class StatusLine(Static):
         # Before its first layout the line has no size yet: the screen's width is the terminal's.
         width = self.size.width or (app.size.width if app is not None else 80)
         clean = [tuple(clean_display(form, one_line=True) for form in forms) for forms in parts]
-        self.update(plain(fitted(clean, width), one_line=True))
+        line = fitted(clean, width)
+        if line != self._shown:  # an update lays the whole screen out again
+            self._shown = line
+            self.update(plain(line, one_line=True))
 
 
 class FooterKey(NamedTuple):

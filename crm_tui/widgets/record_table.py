@@ -154,10 +154,14 @@ class RecordTable(DataTable, Generic[R]):
     def __init__(self, columns: list[ColumnSpec], fetch: Callable[[PageRequest], Page] | None = None,
                  page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None,
                  identity: Callable[[Any], Any] | None = None, sort: Sort | None = None,
-                 read_on_mount: bool = True) -> None:
+                 read_on_mount: bool = True, first_page_now: bool = False) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
         self.specs = columns
         self.read_on_mount = read_on_mount  # False: the screen calls reload() when it wants the rows
+        # True: the first page is read on mount, in this thread, so that the screen's first
+        # frame already shows its rows. For a list read on an index: a page is a few
+        # milliseconds, where a read in a thread costs the frames of an empty table first.
+        self.first_page_now = first_page_now
         self.sort = sort
         self.chosen_column = 0
         self._identity = identity or (lambda record: getattr(record, "id", None))
@@ -174,7 +178,8 @@ class RecordTable(DataTable, Generic[R]):
     def on_mount(self) -> None:
         self._add_columns()
         if self.fetch is not None and self.read_on_mount:
-            self.reload()
+            if not (self.first_page_now and self._show_first_page()):
+                self.reload()
 
     @staticmethod
     def _room_for_label(spec: ColumnSpec) -> int | None:
@@ -284,6 +289,15 @@ class RecordTable(DataTable, Generic[R]):
     def set_fetch(self, fetch: Callable[[PageRequest], Page]) -> None:
         self.fetch = fetch
         self.reload()
+
+    def _show_first_page(self) -> bool:
+        request = PageRequest(limit=self.page_size)
+        try:
+            page = self.fetch(request)
+        except Exception:  # noqa: BLE001 - read again in the worker, which tells the user
+            return False
+        self.show_page(page, request)
+        return True
 
     def reload(self, keep_position: bool = False, follow: bool = False) -> None:
         """Read the list again: from the first page or, with keep_position, the rows the
@@ -559,8 +573,21 @@ class RecordTable(DataTable, Generic[R]):
             self.add_row(*(cell(spec.value(record), spec.highlights(record) if spec.highlights else ())
                            for spec in self.specs), key=str(row_index))
         if self.row_count:
-            self.move_cursor(row=max(0, min(target_row, self.row_count - 1)), animate=False)
+            row = max(0, min(target_row, self.row_count - 1))
+            self._scroll_to_row_now(row)
+            self.move_cursor(row=row, animate=False)
         self.position = self._describe(window)
+
+    def _scroll_to_row_now(self, row: int) -> None:
+        """Scroll so that the next frame already shows `row` (rows are one line high).
+        DataTable scrolls to its cursor only after a frame, once it has measured the new
+        rows: after End, that frame would show the first rows of the last page. The scroll
+        stops where the table's size as last measured ends; DataTable's own scroll to the
+        cursor then does the rest."""
+        header = self.header_height if self.show_header else 0
+        top = header + row + 1 - self.scrollable_content_region.height
+        if top > 0:
+            self.scroll_to(y=top, animate=False, force=True, immediate=True)
 
     def _describe(self, window: _Window) -> str:
         count = len(window.rows)
