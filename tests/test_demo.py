@@ -2,6 +2,7 @@
 the bulk path, and a smoke run of the benchmark script."""
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -218,6 +219,8 @@ def test_the_bulk_path_rebuilds_indexes_and_search_triggers(db, monkeypatch):
         assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
         # The load ran without WAL; the file is back in WAL mode for its everyday users.
         assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        # Its indexes were sorted with helper threads; the connection has its own setting back.
+        assert database.execute_sql("PRAGMA threads").fetchone()[0] == 0
     # The triggers are back: a new detail is found at once.
     order = ServiceOrder.select().first()
     ServiceOrder.update(detail="Escáner Fujitsu fi-7160 atorado").where(ServiceOrder.id == order.id).execute()
@@ -352,15 +355,18 @@ def test_the_bulk_load_into_real_records_keeps_its_journal_on_disk_and_syncs(db,
     add_real_records()
     monkeypatch.setattr(demo, "BULK_THRESHOLD", 100)
     seen = set()
+    threads = set()
 
     def watch(stage, done, total):
         seen.add((database.execute_sql("PRAGMA journal_mode").fetchone()[0],
                   database.execute_sql("PRAGMA synchronous").fetchone()[0]))
+        threads.add(database.execute_sql("PRAGMA threads").fetchone()[0])
 
     fill_demo(DemoSize(), watch, force=True)
     assert seen
     assert not [(journal, sync) for journal, sync in seen if journal in ("memory", "off") or sync == 0]
     assert database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert min(os.cpu_count() or 1, demo.BULK_SORT_THREADS) in threads  # while loading
 
 
 def test_the_bulk_load_ends_with_the_schema_a_new_database_has(db, monkeypatch, tmp_path):
