@@ -2,6 +2,8 @@
 search within the filters, paging through every match; the listed result as sheet rows."""
 from __future__ import annotations
 
+import pytest
+
 from conftest import make_user
 from crm_tui.services import catalogs, order_query, orders
 from crm_tui.services.base import PageRequest
@@ -49,3 +51,27 @@ def test_without_words_the_inquiry_is_the_filtered_list(db):
     page = order_query.list_page(orders.OrderFilter(client_id=centro.id), "   ")
     assert [listed.order.number for listed in page.rows] == [3, 1]
     assert [listed.detail_line for listed in page.rows] == ["Revisar", "Revisar"]
+
+
+def test_a_search_found_mostly_in_activities_still_reaches_its_orders(db, monkeypatch):
+    """The index holds activities and orders together, newest first: the inquiry must not
+    stop at an empty page while an older order holds the words."""
+    from crm_tui.db.connection import is_sqlite
+    from crm_tui.services.activities import ActivityInput, add_activity
+
+    if not is_sqlite():
+        pytest.skip("PostgreSQL's index plan leaves the kind to the inquiry, which reads up to its limit of hits")
+    actor = make_user("ana", role="admin")
+    centro, category, contacts = office(actor)
+    order = orders.add_order(actor, orders.OrderInput(contact_id=contacts["centro"].id, category_id=category.id,
+                                                      detail="Cambiar el no-break del rack"))
+    for index in range(40):
+        add_activity(actor, ActivityInput(when=f"2026-03-02 09:{index:02d}", contact_id=contacts["centro"].id,
+                                          category_id=category.id, detail=f"Llamar por el no-break del rack {index}"))
+    # Each read of the index brings fewer hits than the activities, and the page gives up
+    # after a few reads: before, every read was activities and the page came back empty.
+    monkeypatch.setattr(order_query, "HITS_PER_READ", 10)
+    monkeypatch.setattr(order_query, "MOST_HITS_PER_PAGE", 30)
+    page = order_query.list_page(orders.OrderFilter(), "no-break rack", PageRequest(limit=10))
+    assert [listed.order.number for listed in page.rows] == [order.number]
+    assert not page.has_after

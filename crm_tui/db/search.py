@@ -167,8 +167,9 @@ def count_matches(db: peewee.Database, text: str, limit: int | None = None) -> i
     return 0 if index is None else index.count(limit or 2 ** 62)
 
 
-def _index_for(db: peewee.Database, text: str):
-    """The index asked for what `text` holds (its distinct words, or its phrase); None for no words."""
+def _index_for(db: peewee.Database, text: str, kind: str | None = None):
+    """The index asked for what `text` holds (its distinct words, or its phrase), for a
+    caller that keeps the records of `kind` (see search_page); None for no words."""
     words = query_words(text)
     if not words:
         return None
@@ -176,14 +177,19 @@ def _index_for(db: peewee.Database, text: str):
     phrase = _is_phrase(text)
     words = words if phrase else _distinct(words)
     backend = search_postgres.PostgresIndex if _is_postgres(db) else search_sqlite.SqliteIndex
-    return backend(db, words, phrase)
+    return backend(db, words, phrase, kind)
 
 
 def search_page(db: peewee.Database, text: str, order: str = NEWEST, after: tuple | None = None,
-                before: tuple | None = None, last: bool = False, limit: int = 50) -> HitPage:
+                before: tuple | None = None, last: bool = False, limit: int = 50,
+                kind: str | None = None) -> HitPage:
     """One page of the records whose text matches `text`: the first, the last, or the one
-    after / before a cursor of an earlier page, newest first or by relevance."""
-    index = _index_for(db, text)
+    after / before a cursor of an earlier page, newest first or by relevance.
+
+    `kind` (ORDER or ACTIVITY) says the caller keeps only those: SQLite then passes over
+    the others unread (and counts only those), as the kind is the key's last bit;
+    PostgreSQL's plan does not allow it, so the page may hold both kinds."""
+    index = _index_for(db, text, kind)
     if index is None or limit <= 0:
         return EMPTY_PAGE
     newest, counted = index.newest(limit, COUNT_LIMIT)

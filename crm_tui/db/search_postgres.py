@@ -228,7 +228,10 @@ class PostgresIndex:
     # From this many rows holding a query's one rarer word on, the GIN index is asked for every word.
     NARROW_FROM = 10_000
 
-    def __init__(self, db, words: list[str], phrase: bool):
+    def __init__(self, db, words: list[str], phrase: bool, kind: str | None = None):
+        # `kind` is not applied here: the walk and the GIN plan are chosen by the share of
+        # rows that match, and a condition on the key's kind bit upsets both (a search of
+        # orders by a surname took over a second); the caller keeps the records it wants.
         self.db = db
         self.text = " ".join(words)
         # The query is the one parameter `self.terms`: the words, or a phrase's tsquery.

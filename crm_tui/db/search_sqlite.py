@@ -172,14 +172,25 @@ def _key_range(low: int | None, high: int | None) -> tuple[str, list[int]]:
 class SqliteIndex:
     """The FTS5 table, asked for one query's matches."""
 
-    def __init__(self, db, words: list[str], phrase: bool):
+    def __init__(self, db, words: list[str], phrase: bool, kind: str | None = None):
         self.db = db
         self.match = _fts_query(words, phrase) if phrase or len(words) < 3 else _sqlite_grouped_query(db, words)
+        self.kind = kind
+
+    def _range(self, low: int | None, high: int | None) -> tuple[str, list[int]]:
+        """The key range, and only the records of `kind` when one is given: the kind is the
+        key's last bit, so the rows of the other kind are passed over unread."""
+        where, params = _key_range(low, high)
+        if self.kind is not None:
+            where += " AND rowid % 2 = ?"
+            params.append(KIND_BIT[self.kind])
+        return where, params
 
     def count(self, limit: int) -> int:
+        where, params = self._range(None, None)
         return self.db.execute_sql(
-            "SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ? LIMIT ?)",
-            (self.match, limit)).fetchone()[0]
+            f"SELECT count(*) FROM (SELECT rowid FROM search_index WHERE search_index MATCH ?{where} LIMIT ?)",
+            (self.match, *params, limit)).fetchone()[0]
 
     def newest(self, limit: int, count_limit: int) -> tuple[list[int], int]:
         """The first limit + 1 keys, and the matches counted (up to count_limit + 1): one walk."""
@@ -187,14 +198,14 @@ class SqliteIndex:
         return keys[:limit + 1], len(keys)
 
     def keys(self, low, high, ascending: bool, limit: int) -> list[int]:
-        where, params = _key_range(low, high)
+        where, params = self._range(low, high)
         direction = "ASC" if ascending else "DESC"
         return [row[0] for row in self.db.execute_sql(
             f"SELECT rowid FROM search_index WHERE search_index MATCH ?{where} "
             f"ORDER BY rowid {direction} LIMIT ?", (self.match, *params, limit)).fetchall()]
 
     def rows(self, low, high, ascending: bool, limit: int) -> list[tuple]:
-        where, params = _key_range(low, high)
+        where, params = self._range(low, high)
         direction = "ASC" if ascending else "DESC"
         return self.db.execute_sql(
             f"SELECT rowid, target_kind, target_id, {self._snippet()} FROM search_index "
@@ -213,7 +224,7 @@ class SqliteIndex:
             (self.match, min(keys), max(keys), *keys)).fetchall()
 
     def scores(self, low, high, ascending: bool, limit: int | None) -> list[tuple[float, int]]:
-        where, params = _key_range(low, high)
+        where, params = self._range(low, high)
         direction = "ASC" if ascending else "DESC"
         rows = self.db.execute_sql(
             "SELECT rowid, "

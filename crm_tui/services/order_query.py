@@ -84,7 +84,7 @@ def _search_page(filters: orders.OrderFilter, text: str, request: PageRequest) -
     more = False
     while True:
         hits = index.search_page(database, text, after=cursor_request.after, before=cursor_request.before,
-                                 last=cursor_request.last, limit=HITS_PER_READ)
+                                 last=cursor_request.last, limit=HITS_PER_READ, kind=index.ORDER)
         looked += len(hits.hits)
         found = _meeting_filters(hits.hits, filters)
         pairs = [(found[hit.target_id], cursor) for hit, cursor in zip(hits.hits, hits.cursors)
