@@ -32,6 +32,32 @@ async def write_sheet(pilot, target) -> None:
     await burst(pilot, "<enter>")
 
 
+def held(rows_of, release: threading.Event):
+    """`rows_of` whose every row waits for `release`: the sheet stays being written."""
+    def rows(*args, **kwargs):
+        for row in rows_of(*args, **kwargs):
+            release.wait(10)
+            yield row
+    return rows
+
+
+async def stop_with_f10(pilot, target, release: threading.Event, total: int) -> None:
+    """Start the sheet to `target`, see it being written (0 of `total` rows), stop it with
+    F10 and let the held rows go: the writer is gone and says no file was written."""
+    await burst(pilot, "<f5>")
+    pilot.app.screen.query_one("#answer").value = str(target)
+    await pilot.press("enter")  # not settled: the sheet is still being written
+    await pilot.pause()
+    writer = pilot.app.screen.query_one(SheetWriter)
+    assert writer.writing and writer.display
+    assert f"0/{total} rows" in str(writer.query_one("#export-rows").render())
+    await pilot.press("f10")
+    release.set()
+    await settle(pilot)
+    assert not writer.writing and not writer.display
+    assert "no file was written" in messages(pilot.app)
+
+
 @pytest.fixture
 def three_clients(ui_admin):
     for name in ("Bravo", "=HYPERLINK(\"http://x\")", "Alfa"):
@@ -84,31 +110,14 @@ async def test_every_catalog_writes_its_sheet_through_the_one_writer(ui_admin, t
 
 async def test_f10_stops_a_catalog_sheet_and_leaves_no_file(three_clients, tmp_path, monkeypatch):
     release = threading.Event()
-    listed = clients_screen.catalogs.iter_client_rows
-
-    def slow_rows(*args, **kwargs):
-        for row in listed(*args, **kwargs):
-            release.wait(10)
-            yield row
-
-    monkeypatch.setattr(clients_screen.catalogs, "iter_client_rows", slow_rows)
+    monkeypatch.setattr(clients_screen.catalogs, "iter_client_rows",
+                        held(clients_screen.catalogs.iter_client_rows, release))
     folder = tmp_path / "out"
     folder.mkdir()
     app = make_app(three_clients)
     async with app.run_test(size=SIZE) as pilot:
         await open_item(pilot, "clients")
-        await burst(pilot, "<f5>")
-        app.screen.query_one("#answer").value = str(folder / "clientes.xlsx")
-        await pilot.press("enter")  # not settled: the sheet is still being written
-        await pilot.pause()
-        writer = app.screen.query_one(SheetWriter)
-        assert writer.writing and writer.display
-        assert "0/3 rows" in str(writer.query_one("#export-rows").render())
-        await pilot.press("f10")
-        release.set()
-        await settle(pilot)
-        assert not writer.writing and not writer.display
-        assert "no file was written" in messages(app)
+        await stop_with_f10(pilot, folder / "clientes.xlsx", release, total=3)
     assert list(folder.iterdir()) == []
 
 
@@ -141,29 +150,12 @@ async def test_f10_stops_the_history_sheet_and_leaves_no_file(sales, tmp_path, m
     first = sales["first"]
     opportunities.change_status(sales["actor"], first.id, first.version, "working", comment="Cotizar")
     release = threading.Event()
-    rows_of = opportunity_history.opportunities.history_rows
-
-    def slow_rows(events):
-        for row in rows_of(events):
-            release.wait(10)
-            yield row
-
-    monkeypatch.setattr(opportunity_history.opportunities, "history_rows", slow_rows)
+    monkeypatch.setattr(opportunity_history.opportunities, "history_rows",
+                        held(opportunity_history.opportunities.history_rows, release))
     folder = tmp_path / "out"
     folder.mkdir()
     app = make_app(sales["actor"])
     async with app.run_test(size=SIZE) as pilot:
-        history = await open_history(pilot)
-        await burst(pilot, "<f5>")
-        app.screen.query_one("#answer").value = str(folder / "historial.xlsx")
-        await pilot.press("enter")  # not settled: the sheet is still being written
-        await pilot.pause()
-        writer = history.query_one(SheetWriter)
-        assert writer.writing and writer.display
-        assert "0/2 rows" in str(writer.query_one("#export-rows").render())
-        await pilot.press("f10")
-        release.set()
-        await settle(pilot)
-        assert not writer.writing and not writer.display
-        assert "no file was written" in messages(app)
+        await open_history(pilot)
+        await stop_with_f10(pilot, folder / "historial.xlsx", release, total=2)
     assert list(folder.iterdir()) == []

@@ -29,3 +29,11 @@ def watched_rows(rows: Iterable[Sequence], progress: Callable[[int], None], canc
             progress(written)
     if cancel.is_set():
         raise SheetCancelled()
+
+
+def write_watched_sheet(path, columns: Sequence, rows: Iterable[Sequence], sheet_title: str,
+                        progress: Callable[[int], None], cancel: Flag) -> int:
+    """`rows` written to the .xlsx file `path` as watched_rows gives them; the rows written."""
+    from crm_tui.export.xlsx import write_xlsx  # openpyxl: only once a sheet is written
+
+    return write_xlsx(path, columns, watched_rows(rows, progress, cancel), sheet_title=sheet_title)

@@ -219,12 +219,8 @@ class FollowupScreen(FollowsChanges, Screen):
         # About the rows the list shows (every row given to the table costs before the
         # frame); the whole first page follows right after the frame (_first_rows_drawn).
         shown = max(self.app.size.height - LINES_AROUND_THE_LIST, MIN_FIRST_ROWS)
-        request = PageRequest(limit=min(self.table.page_size, shown))
-        try:
-            page = _followup().list_followup(self.filters, request)
-        except Exception:  # noqa: BLE001 - read again in the table's worker, which says why
+        if not self.table.show_first_page(min(self.table.page_size, shown)):
             return False
-        self.table.show_page(page, request)
         self._rows_in_place()
         return True
 

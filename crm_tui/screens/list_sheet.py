@@ -91,8 +91,7 @@ class WritesListedSheet:
                                                  written=self.sheet_written))
 
     def _write_rows(self, path: Path, query: Any, progress: Progress, cancel: threading.Event) -> int:
-        from crm_tui.export.sheet_progress import watched_rows
-        from crm_tui.export.xlsx import write_xlsx
+        from crm_tui.export.sheet_progress import write_watched_sheet
 
-        rows = watched_rows(self.iter_sheet_rows(query), progress, cancel)
-        return write_xlsx(path, self.sheet_columns(), rows, sheet_title=_(self.sheet_title()))
+        return write_watched_sheet(path, self.sheet_columns(), self.iter_sheet_rows(query), _(self.sheet_title()),
+                                   progress, cancel)

@@ -143,11 +143,10 @@ class OpportunityHistoryScreen(Screen):
     @staticmethod
     def _write_sheet(target: Path, events: list[opportunities.EventRecord], progress: Progress,
                      cancel: threading.Event) -> int:
-        from crm_tui.export.sheet_progress import watched_rows
-        from crm_tui.export.xlsx import write_xlsx
+        from crm_tui.export.sheet_progress import write_watched_sheet
 
-        rows = watched_rows(opportunities.history_rows(events), progress, cancel)
-        return write_xlsx(target, opportunities.HISTORY_COLUMNS, rows, sheet_title=_(TITLE))
+        return write_watched_sheet(target, opportunities.HISTORY_COLUMNS, opportunities.history_rows(events),
+                                   _(TITLE), progress, cancel)
 
     def action_print(self) -> None:
         if self.lines:

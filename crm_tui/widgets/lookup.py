@@ -180,12 +180,8 @@ class LookupField(Vertical):
         text = self.text.strip()
         if self.value is not None or not text or self.needs_choice:
             return
-        try:
-            matches = list(self.lookup(text, LOOKUP_LIMIT))
-        except Exception:  # the form says what is wrong with the field as it stands
-            return
-        self._show_matches(matches)
-        if len(matches) > 1:
+        matches = self._look_up_now(text)
+        if matches is not None and len(matches) > 1:
             self._set_needs_choice(True)
 
     def _set_needs_choice(self, needed: bool) -> None:
@@ -219,17 +215,25 @@ class LookupField(Vertical):
         """Choose the record the typed text names without a doubt: the one whose key is
         exactly the text, or the only match. Looks up now, not waiting for the list."""
         text = self.text.strip()
-        try:
-            matches = list(self.lookup(text, LOOKUP_LIMIT))
-        except Exception:  # the list as typed so far stays; the form will say what is wrong
+        matches = self._look_up_now(text)
+        if matches is None:
             return False
-        self._show_matches(matches)
         exact = [match for match in matches if text.casefold() in _keys_of(match)]
         chosen = exact[0] if len(exact) == 1 else matches[0] if len(matches) == 1 else None
         if chosen is None:
             return False
         self._choose(chosen, refocus=False)
         return True
+
+    def _look_up_now(self, text: str) -> list[Any] | None:
+        """The records `text` names, looked up in this thread and shown; None when the
+        look-up failed (the list as typed so far stays; the form says what is wrong)."""
+        try:
+            matches = list(self.lookup(text, LOOKUP_LIMIT))
+        except Exception:  # noqa: BLE001 - the form says what is wrong with the field
+            return None
+        self._show_matches(matches)
+        return matches
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:

@@ -178,7 +178,7 @@ class RecordTable(DataTable, Generic[R]):
     def on_mount(self) -> None:
         self._add_columns()
         if self.fetch is not None and self.read_on_mount:
-            if not (self.first_page_now and self._show_first_page()):
+            if not (self.first_page_now and self.show_first_page()):
                 self.reload()
 
     @staticmethod
@@ -290,8 +290,11 @@ class RecordTable(DataTable, Generic[R]):
         self.fetch = fetch
         self.reload()
 
-    def _show_first_page(self) -> bool:
-        request = PageRequest(limit=self.page_size)
+    def show_first_page(self, limit: int | None = None) -> bool:
+        """Read the first page (`limit` rows, the page size unless told) here, in the
+        screen's thread, and show it: the next frame shows the rows. False when the read
+        failed: a read in the worker then tells the user why."""
+        request = PageRequest(limit=limit or self.page_size)
         try:
             page = self.fetch(request)
         except Exception:  # noqa: BLE001 - read again in the worker, which tells the user
