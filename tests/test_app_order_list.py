@@ -48,7 +48,7 @@ def listed_numbers(screen: OrderListScreen) -> list[int]:
 
 
 def cell_text(table: RecordTable, row: int, column: int):
-    return table.get_cell_at((row, column))
+    return table.get_row_at(row)[column]
 
 
 async def open_list(pilot) -> OrderListScreen:

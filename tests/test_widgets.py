@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import threading
 from dataclasses import dataclass
 
@@ -131,7 +132,7 @@ async def test_growing_columns_share_a_wide_terminal_and_give_it_back_when_narro
             yield RecordTable(columns, NumberList(200), page_size=50)
 
     def widths(table) -> list[int]:
-        return [column.width for column in table.columns.values()]
+        return table.column_widths
 
     app = WideApp()
     async with app.run_test(size=(120, 20)) as pilot:
@@ -139,8 +140,9 @@ async def test_growing_columns_share_a_wide_terminal_and_give_it_back_when_narro
         table = app.query_one(RecordTable)
         wide = widths(table)
         assert wide[0] == 5 and wide[1] > 2 * wide[2] > 20  # shared by their widths
-        rendered = sum(column.get_render_width(table) for column in table.columns.values())
+        rendered = sum(width + 2 * table.cell_padding for width in table.column_widths)
         assert rendered == table.scrollable_content_region.width  # all of it, no horizontal scroll
+        assert table.max_scroll_x == 0
         assert table.get_row_at(0)[1].plain == "Row 1" and table.row_count == 50
         await pilot.resize_terminal(40, 20)
         await settle(pilot)
@@ -404,3 +406,81 @@ async def test_a_multi_line_paste_into_a_one_line_field_keeps_every_line():
         app.post_message(events.Paste("2026-12-01\n"))
         await settle(pilot)
         assert form.values()["when"] == dt.date(2026, 12, 1)
+
+
+def drawn(app) -> str:
+    """The text of the screen as drawn."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+
+def row_offset(table: RecordTable, row: int) -> tuple[int, int]:
+    """Where row `row` (0-based, none scrolled away) is, from the table's corner: past its
+    border, if any, and its header."""
+    content = table.content_region
+    return content.x - table.region.x + 2, content.y - table.region.y + table.header_height + row
+
+
+async def test_the_table_lays_out_only_the_rows_in_view():
+    """A page of 500 rows costs the rows on screen: the others are read, never laid out."""
+    laid_out: list[int] = []
+
+    class CountingApp(App):
+        def compose(self) -> ComposeResult:
+            yield RecordTable([ColumnSpec("Name", lambda r: (laid_out.append(r.id), r.name)[1], 20)],
+                              NumberList(2_000), page_size=500)
+
+    app = CountingApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        assert table.row_count == 500
+        in_view = table.visible_row_count()
+        assert sorted(set(laid_out)) == list(range(1, in_view + 1))
+        table.focus()
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.current_record.id == 2_000
+        assert len(set(laid_out)) <= 2 * in_view + 2  # the first screen and the last one
+        assert "Row 2000" in drawn(app)
+
+
+async def test_a_click_chooses_a_row_and_a_double_click_opens_it():
+    app = TableApp(NumberList(30))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        await pilot.click(RecordTable, offset=row_offset(table, 3))
+        await settle(pilot)
+        assert table.current_record.id == 4 and app.selected == []
+        await pilot.click(RecordTable, offset=row_offset(table, 6), times=2)
+        await settle(pilot)
+        assert table.current_record.id == 7
+        assert app.selected == [Row(7, "Row 7")]
+        await pilot.click(RecordTable, offset=row_offset(table, 6))  # a click on the chosen row opens it too
+        await settle(pilot)
+        assert app.selected == [Row(7, "Row 7"), Row(7, "Row 7")]
+
+
+async def test_rows_wider_than_the_table_scroll_sideways_under_a_fixed_header():
+    columns = [ColumnSpec(f"Column {index}", lambda r, index=index: f"{r.name} in {index}", 14) for index in range(8)]
+
+    class WideRows(App):
+        def compose(self) -> ComposeResult:
+            yield RecordTable(columns, NumberList(100), page_size=50)
+
+    app = WideRows()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await settle(pilot)
+        table = app.query_one(RecordTable)
+        table.focus()
+        for _ in range(7):
+            await pilot.press("right")
+        await settle(pilot)
+        screen = drawn(app)
+        assert "Column 7" in screen and "Row 1 in 7" in screen
+        for _ in range(30):
+            await pilot.press("down")
+        await settle(pilot)
+        screen = drawn(app)
+        assert table.current_record.id == 31
+        assert "Column 7" in screen and "Row 31 in 7" in screen and "Row 1 in 7" not in screen

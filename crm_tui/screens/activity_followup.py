@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -254,8 +254,8 @@ class FollowupScreen(FollowsChanges, Screen):
     def selected(self):
         return self.table.current_record
 
-    @on(DataTable.RowHighlighted, "#followup")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RecordTable.RowHighlighted, "#followup")
+    def _highlighted(self, event: RecordTable.RowHighlighted) -> None:
         self._show_card()
 
     @on(RecordTable.Loaded, "#followup")

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable
+from textual.widgets import Button
 
 from crm_tui.i18n import N_, _
 from crm_tui.screens.help import key_name
@@ -209,8 +209,8 @@ class ListScreen(FollowsChanges, Screen):
         """Whether the action's button is dimmed, for the selected `record`."""
         return not action.applies_to(record)
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RecordTable.RowHighlighted)
+    def _row_highlighted(self, event: RecordTable.RowHighlighted) -> None:
         self._update_actions()
 
     def on_record_table_loaded(self, event: RecordTable.Loaded) -> None:

@@ -20,12 +20,12 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from crm_tui.i18n import N_, _, ngettext
 from crm_tui.services.base import FIRST_PAGE, Page, PageRequest
 from crm_tui.services.failures import user_message
+from crm_tui.widgets.line_table import LineTable
 from crm_tui.widgets.safe import cell, clean_display, plain
 
 R = TypeVar("R")
@@ -96,8 +96,8 @@ class _Window:
         return [row for page in self.pages for row in page.rows]
 
 
-class RecordTable(DataTable, Generic[R]):
-    """A DataTable fed by `fetch(PageRequest) -> Page`; posts RecordSelected on Enter."""
+class RecordTable(LineTable, Generic[R]):
+    """A table fed by `fetch(PageRequest) -> Page`; posts RecordSelected on Enter."""
 
     BINDINGS = [
         # Bindings that share a description share a line of F1's help: at 80x24 every key
@@ -155,7 +155,7 @@ class RecordTable(DataTable, Generic[R]):
                  page_size: int = PAGE_SIZE, *, id: str | None = None, classes: str | None = None,
                  identity: Callable[[Any], Any] | None = None, sort: Sort | None = None,
                  read_on_mount: bool = True, first_page_now: bool = False) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, classes=classes)
         self.specs = columns
         self.read_on_mount = read_on_mount  # False: the screen calls reload() when it wants the rows
         # True: the first page is read on mount, in this thread, so that the screen's first
@@ -189,9 +189,8 @@ class RecordTable(DataTable, Generic[R]):
         return max(spec.width, len(_(spec.label)) + 2)
 
     def _add_columns(self) -> None:
-        for spec, width in zip(self.specs, self._widths):
-            self.add_column(cell(_(spec.label)), width=width)
-        self._refresh_headers()  # the order's arrow, the chosen column
+        headers = [self._header(index) for index in range(len(self.specs))]
+        self.set_columns(headers, [width or 0 for width in self._widths])
 
     def _header(self, index: int) -> Text:
         spec = self.specs[index]
@@ -203,10 +202,8 @@ class RecordTable(DataTable, Generic[R]):
         return label
 
     def _refresh_headers(self) -> None:
-        for index, column in enumerate(self.ordered_columns):
-            column.label = self._header(index)
-        self._clear_caches()
-        self.refresh()
+        """The order's arrow, the chosen column."""
+        self.set_headers([self._header(index) for index in range(len(self.specs))])
 
     # --- sorting -------------------------------------------------------------------
 
@@ -219,8 +216,7 @@ class RecordTable(DataTable, Generic[R]):
     def _choose_column(self, index: int) -> None:
         self.chosen_column = max(0, min(index, len(self.specs) - 1))
         self._refresh_headers()
-        region = self._get_column_region(self.chosen_column)
-        self.scroll_to_region(region, animate=False, spacing=self._get_fixed_offset(), force=True)
+        self.scroll_to_region(self.column_region(self.chosen_column), animate=False, force=True)
 
     def sort_by_column(self, index: int | None = None) -> bool:
         """Sort by the chosen column (or column `index`): ascending, or reversed when the
@@ -243,8 +239,8 @@ class RecordTable(DataTable, Generic[R]):
     def sortable(self) -> bool:
         return any(spec.sort is not None for spec in self.specs)
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
-        if event.data_table is not self:
+    def on_line_table_header_selected(self, event: LineTable.HeaderSelected) -> None:
+        if event.table is not self:
             return
         event.stop()
         if not self.sort_by_column(event.column_index):
@@ -265,11 +261,7 @@ class RecordTable(DataTable, Generic[R]):
         if widths == self._widths:
             return
         self._widths = widths
-        row = self.cursor_row
-        self.clear(columns=True)
         self._add_columns()
-        if self._window is not None:
-            self._show(self._window, row)
 
     def _fitted_widths(self) -> list[int | None]:
         widths = list(self._base_widths)
@@ -374,18 +366,18 @@ class RecordTable(DataTable, Generic[R]):
     def action_page_down(self) -> None:
         window = self._window
         if window and window.pages and window.pages[-1].has_after and \
-                self.cursor_row + self._visible_rows() >= self.row_count:
+                self.cursor_row + self.visible_row_count() >= self.row_count:
             self._load(PageRequest(after=window.pages[-1].last_cursor, limit=self.page_size), "append",
-                       move=self._visible_rows())
+                       move=self.visible_row_count())
             return
         super().action_page_down()
 
     def action_page_up(self) -> None:
         window = self._window
         if window and window.pages and window.pages[0].has_before and \
-                self.cursor_row - self._visible_rows() < 0:
+                self.cursor_row - self.visible_row_count() < 0:
             self._load(PageRequest(before=window.pages[0].first_cursor, limit=self.page_size), "prepend",
-                       move=-self._visible_rows())
+                       move=-self.visible_row_count())
             return
         super().action_page_up()
 
@@ -403,8 +395,8 @@ class RecordTable(DataTable, Generic[R]):
             return
         self._load(PageRequest(last=True, limit=self.page_size), "replace", keep_row=-1)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table is not self:
+    def on_line_table_row_selected(self, event: LineTable.RowSelected) -> None:
+        if event.table is not self:
             return
         event.stop()
         record = self.current_record
@@ -412,9 +404,6 @@ class RecordTable(DataTable, Generic[R]):
             self.post_message(self.RecordSelected(self, record))
 
     # --- loading -------------------------------------------------------------------
-
-    def _visible_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height - (1 if self.show_header else 0))
 
     def _page_of_cursor(self) -> tuple[int, int]:
         row = self.cursor_row
@@ -571,26 +560,23 @@ class RecordTable(DataTable, Generic[R]):
         return pieces
 
     def _show(self, window: _Window, target_row: int) -> None:
-        self.clear()
-        for row_index, record in enumerate(window.rows):
-            self.add_row(*(cell(spec.value(record), spec.highlights(record) if spec.highlights else ())
-                           for spec in self.specs), key=str(row_index))
-        if self.row_count:
-            row = max(0, min(target_row, self.row_count - 1))
-            self._scroll_to_row_now(row)
-            self.move_cursor(row=row, animate=False)
+        rows = window.rows
+        if None in self._widths:
+            self._size_unsized_columns(rows)
+        self.set_rows(rows, self._cells, target_row)
+        self.scroll_cursor_into_view()
         self.position = self._describe(window)
 
-    def _scroll_to_row_now(self, row: int) -> None:
-        """Scroll so that the next frame already shows `row` (rows are one line high).
-        DataTable scrolls to its cursor only after a frame, once it has measured the new
-        rows: after End, that frame would show the first rows of the last page. The scroll
-        stops where the table's size as last measured ends; DataTable's own scroll to the
-        cursor then does the rest."""
-        header = self.header_height if self.show_header else 0
-        top = header + row + 1 - self.scrollable_content_region.height
-        if top > 0:
-            self.scroll_to(y=top, animate=False, force=True, immediate=True)
+    def _cells(self, record: Any) -> list[Text]:
+        return [cell(spec.value(record), spec.highlights(record) if spec.highlights else ())
+                for spec in self.specs]
+
+    def _size_unsized_columns(self, rows: list) -> None:
+        """A column declared without a width is as wide as its label and the values read."""
+        widths = [width if width is not None else
+                  max([len(_(spec.label))] + [len(clean_display(spec.value(record), one_line=True)) for record in rows])
+                  for spec, width in zip(self.specs, self._widths)]
+        self.set_columns([self._header(index) for index in range(len(self.specs))], widths)
 
     def _describe(self, window: _Window) -> str:
         count = len(window.rows)
