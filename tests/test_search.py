@@ -313,6 +313,7 @@ def test_paging_is_the_same_when_the_walk_reads_a_key_span_through_the_text_inde
     monkeypatch.setattr(search_postgres.PostgresIndex, "ROWS_PER_FETCH", 10 ** 9)
     monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_FROM", 0)
     monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_ENTRIES_PER_ROW", 10 ** 9)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_PAIR_FROM", 0)
     monkeypatch.setattr(search_postgres.PostgresIndex, "_span", counted)
     monkeypatch.setattr(search_postgres, "_pg_word_shares", lambda db: {"la": 0.5})
     monkeypatch.setattr(search_postgres, "_pg_rows", lambda db: 1.0)

@@ -217,6 +217,9 @@ class PostgresIndex:
     matches a record in a few dozen. It walks on while the rows still needed, at the share
     of matches found so far, cost less than fetching all the query's matches through the
     GIN index; only then does the GIN index give the rest, and it then has few to fetch.
+    A long walk on to a query's rarer matches reads a key span instead: the GIN index
+    marks the rows holding the query's two rarest words and only those of the span are
+    read (see `_span`).
     PostgreSQL's own guess of how many rows match cannot make that choice: for words that
     go together it is far off ("multifuncional epson ecotank": 23 guessed, 29,000 found).
     """
@@ -227,10 +230,11 @@ class PostgresIndex:
     ROWS_PER_FETCH = 6
     # From this many rows holding a query's one rarer word on, the GIN index is asked for every word.
     NARROW_FROM = 10_000
-    # A walk of at least SPAN_FROM more rows reads only the rows holding the query's rarer
-    # words when the GIN index lists fewer of them than SPAN_ENTRIES_PER_ROW per row to walk.
+    # A walk on of at least SPAN_FROM rows reads a key span through the GIN index instead
+    # when the query's rarest word is in fewer than SPAN_ENTRIES_PER_ROW rows per row to walk.
     SPAN_FROM = 15_000
     SPAN_ENTRIES_PER_ROW = 2
+    SPAN_PAIR_FROM = 1_000
 
     def __init__(self, db, words: list[str], phrase: bool, kind: str | None = None):
         # `kind` is not applied here: the walk and the GIN plan are chosen by the share of
@@ -345,14 +349,22 @@ class PostgresIndex:
         return found, end if beyond else None
 
     def _span_words(self) -> list[str]:
-        """The words a span asks the GIN index for: the query's two rarest. The index then
-        reads the rarest one's list and skips through the other's, and marks only the rows
-        holding both; a third word costs more to look up than it leaves out ("cableado"
-        alone: 48,402 rows marked; with "informacion": 7,405 in half the time; with
-        "sobre" too: the same rows, in half as much again)."""
+        """The words a span asks the GIN index for: the query's rarest, and the next
+        rarest when PostgreSQL expects the two to be in at least SPAN_PAIR_FROM rows. The
+        index then reads the rarest one's list, skips through the other's and marks only
+        the rows holding both ("cableado" alone: 48,402 rows marked; with "informacion":
+        7,405, in half the time). Below that guess the planner would not AND the index's
+        rows with the key range (reading every row holding both, however many there are
+        where its guess is wrong), and the rarest word's own share it guesses right."""
         shares = _pg_word_shares(self.db)
-        words = list(dict.fromkeys(self.text.split()))
-        return sorted(words, key=lambda word: shares.get(fold(word), 0))[:2]
+        floor = min(shares.values(), default=0.0)
+        words = sorted(dict.fromkeys(self.text.split()), key=lambda word: shares.get(fold(word), floor))
+        first, *others = words
+        if others:
+            pair = shares.get(fold(first), floor) * shares.get(fold(others[0]), floor) * _pg_rows(self.db)
+            if pair >= self.SPAN_PAIR_FROM:
+                return [first, others[0]]
+        return [first]
 
     def _span_candidates(self) -> float:
         """About how many entries the GIN index reads for a span: the rows of its rarest word."""
