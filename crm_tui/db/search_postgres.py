@@ -244,6 +244,10 @@ class PostgresIndex:
         self.text = " ".join(words)
         # The query is the one parameter `self.terms`: the words, or a phrase's tsquery.
         self.query = "%s::tsquery" if phrase else "plainto_tsquery('crm_text', %s)"
+        # Checked on each row read, the query is made once per statement: the driver
+        # prepares a statement run a few times, and PostgreSQL's generic plan for it would
+        # make the tsquery again on every row (a walk of 27,177 rows: 191 ms instead of 31).
+        self.row_query = f"(SELECT {self.query})"
         self.terms = _phrase_query(db, words) if phrase else self.text
         # Ranked by the words in a row alone: a hyphenated word elsewhere in a record
         # leaves its rank as it was.
@@ -253,7 +257,7 @@ class PostgresIndex:
     def count(self, limit: int) -> int:
         return self._through_gin(
             f"SELECT count(*) FROM (SELECT 1 FROM ({self._gin_rows('')}) AS r "
-            f"WHERE r.tsv @@ {self.query} LIMIT %s) AS m",
+            f"WHERE r.tsv @@ {self.row_query} LIMIT %s) AS m",
             (*self._gin_params(()), self.terms, limit))[0][0]
 
     def newest(self, limit: int, count_limit: int) -> tuple[list[int], int]:
@@ -339,7 +343,7 @@ class PostgresIndex:
         found = [row[0] for row in self._through_gin(
             f"SELECT r.id FROM (SELECT s.id, s.tsv FROM search_index AS s "
             f"WHERE s.tsv @@ plainto_tsquery('crm_text', %s){where} OFFSET 0) AS r "
-            f"WHERE r.tsv @@ {self.query} ORDER BY r.id {direction} LIMIT %s",
+            f"WHERE r.tsv @@ {self.row_query} ORDER BY r.id {direction} LIMIT %s",
             (" ".join(self._span_words()), *params, self.terms, limit))]
         if len(found) >= limit:
             return found, found[-1]
@@ -383,7 +387,7 @@ class PostgresIndex:
         direction = "ASC" if ascending else "DESC"
         walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction}"
         found = [row[0] for row in self.db.execute_sql(
-            f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.query} LIMIT %s",
+            f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.row_query} LIMIT %s",
             (*params, rows, self.terms, limit)).fetchall()]
         if limit is not None and len(found) >= limit:
             return found, None, found[-1]
@@ -397,7 +401,7 @@ class PostgresIndex:
         where, params = _pg_key_range(low, high)
         direction = "ASC" if ascending else "DESC"
         return [row[0] for row in self._through_gin(
-            f"SELECT r.id FROM ({self._gin_rows(where)}) AS r WHERE r.tsv @@ {self.query} "
+            f"SELECT r.id FROM ({self._gin_rows(where)}) AS r WHERE r.tsv @@ {self.row_query} "
             f"ORDER BY r.id {direction} LIMIT %s", (*self._gin_params(params), self.terms, limit))]
 
     def _gin_rows(self, where: str) -> str:
