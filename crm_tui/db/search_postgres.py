@@ -205,6 +205,14 @@ def _phrase_query(db, words: list[str]) -> str:
     return " <-> ".join([lexemes[0], *after_hyphenated])
 
 
+# A key not yet looked up.
+_UNKNOWN = object()
+
+
+def _direction(ascending: bool) -> str:
+    return "ASC" if ascending else "DESC"
+
+
 _PG_HEADLINE_OPTIONS = f"StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=2"
 
 
@@ -285,11 +293,18 @@ class PostgresIndex:
         """Up to `wanted` matches walking the key order from one end of [low, high]: WALK
         rows, then on while the rows the rest needs (at the share of matches so far) cost
         less than fetching all the query's matches through the GIN index would (at most
-        WALK_MOST rows in all). Returns the matches and the last key walked (None: the end
-        of the range)."""
-        found, start, walked_to = self._walk(low, high, ascending, wanted, self.WALK)
+        WALK_MOST rows in all), by walking or by key spans. Returns the matches and the
+        last key walked (None: the end of the range)."""
+        found = self._matches(low, high, ascending, wanted, self.WALK)
+        if wanted is not None and len(found) >= wanted:
+            return found, found[-1]
         walked = self.WALK
-        while walked_to is not None and (wanted is None or len(found) < wanted) and found:
+        # The keys walked so far, [start, walked_to], and about how many rows they hold;
+        # the last key walked is looked up only when a walk goes on from it.
+        start: int | None = None
+        walked_to: int | None | object = _UNKNOWN
+        keyed = walked
+        while (wanted is None or len(found) < wanted) and found:
             share = len(found) / walked
             rows = self.WALK_MOST - walked if wanted is None else int(1.5 * (wanted - len(found)) / share) + 100
             all_matches = share * _pg_rows(self.db)
@@ -298,14 +313,28 @@ class PostgresIndex:
                 break
             rows = min(rows, self.WALK_MOST - walked)
             rest = None if wanted is None else wanted - len(found)
-            if rest is not None and self._span_pays(rows, all_matches):
-                more, walked_to = self._span(low, high, ascending, rest, start, walked_to, walked, rows)
+            span = rest is not None and self._span_pays(rows, all_matches)
+            if walked_to is _UNKNOWN and span:
+                # The rows walked past the last match hold none: the span starts after it,
+                # at the keys per row up to it.
+                start, walked_to = self._bounds(low, high, ascending, 1)[0], found[-1]
+                keyed = walked * len(found) // (len(found) + 1)
+            if walked_to is _UNKNOWN or walked_to == start:
+                start, walked_to = self._bounds(low, high, ascending, walked)
+                keyed = walked
+            if walked_to is None:
+                break
+            if span:
+                more, walked_to = self._span(low, high, ascending, rest, start, walked_to, keyed, rows)
             elif ascending:
-                more, _first, walked_to = self._walk(walked_to + 1, high, True, rest, rows)
+                more, walked_to = self._walk(walked_to + 1, high, True, rest, rows)
             else:
-                more, _first, walked_to = self._walk(low, walked_to - 1, False, rest, rows)
+                more, walked_to = self._walk(low, walked_to - 1, False, rest, rows)
             found += more
             walked += rows
+            keyed += rows
+        if walked_to is _UNKNOWN:
+            walked_to = self._bounds(low, high, ascending, walked)[1]
         return found, walked_to
 
     def _span_pays(self, rows: int, all_matches: float) -> bool:
@@ -329,7 +358,7 @@ class PostgresIndex:
         if start is None or walked_to == start:
             step = 1
         else:
-            step = max(1, abs(walked_to - start) * rows // walked)
+            step = max(1, abs(walked_to - start) * rows // max(1, walked))
         if ascending:
             first, last = walked_to + 1, walked_to + step
             if high is not None and last >= high:
@@ -378,24 +407,31 @@ class PostgresIndex:
         floor = min(shares.values())
         return min(shares.get(fold(word), floor) for word in self._span_words()) * _pg_rows(self.db)
 
-    def _walk(self, low, high, ascending: bool, limit: int | None,
-              rows: int) -> tuple[list[int], int | None, int | None]:
-        """Matches among the next `rows` rows in key order, the first key walked when the
-        walk read all `rows` rows (else None), and the last key walked (None: the walk
-        reached the end of the range)."""
+    def _walk(self, low, high, ascending: bool, limit: int | None, rows: int) -> tuple[list[int], int | None]:
+        """Matches among the next `rows` rows in key order, and the last key walked (None:
+        the walk reached the end of the range)."""
+        found = self._matches(low, high, ascending, limit, rows)
+        if limit is not None and len(found) >= limit:
+            return found, found[-1]
+        return found, self._bounds(low, high, ascending, rows)[1]
+
+    def _matches(self, low, high, ascending: bool, limit: int | None, rows: int) -> list[int]:
+        """Up to `limit` matches among the next `rows` rows in key order."""
         where, params = _pg_key_range(low, high)
-        direction = "ASC" if ascending else "DESC"
-        walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction}"
-        found = [row[0] for row in self.db.execute_sql(
+        walked = f"SELECT s.id, s.tsv FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {_direction(ascending)}"
+        return [row[0] for row in self.db.execute_sql(
             f"SELECT w.id FROM ({walked} LIMIT %s) AS w WHERE w.tsv @@ {self.row_query} LIMIT %s",
             (*params, rows, self.terms, limit)).fetchall()]
-        if limit is not None and len(found) >= limit:
-            return found, None, found[-1]
+
+    def _bounds(self, low, high, ascending: bool, rows: int) -> tuple[int | None, int | None]:
+        """The first and the last key of the next `rows` rows in key order (the last is
+        None when there are fewer)."""
+        where, params = _pg_key_range(low, high)
         walked, first, last = self.db.execute_sql(
             f"SELECT count(*), {'min' if ascending else 'max'}(w.id), {'max' if ascending else 'min'}(w.id) "
-            f"FROM (SELECT s.id FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {direction} LIMIT %s) AS w",
-            (*params, rows)).fetchone()
-        return (found, first, last) if walked >= rows else (found, None, None)
+            f"FROM (SELECT s.id FROM search_index AS s WHERE TRUE{where} ORDER BY s.id {_direction(ascending)} "
+            "LIMIT %s) AS w", (*params, rows)).fetchone()
+        return first, last if walked >= rows else None
 
     def _gin_keys(self, low, high, ascending: bool, limit: int | None) -> list[int]:
         where, params = _pg_key_range(low, high)
