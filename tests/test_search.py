@@ -299,6 +299,39 @@ def test_paging_is_the_same_when_the_key_walk_gives_way_to_the_text_index(many, 
     assert sorted(backward) == sorted(many) and len(backward) == len(many)
 
 
+def test_paging_is_the_same_when_the_walk_reads_a_key_span_through_the_text_index(many, monkeypatch):
+    # PostgreSQL walks a few rows in key order, then reads key spans through the GIN index
+    # (the rows of each span holding the query's rarer words), forward and backward.
+    spans = []
+    span = search_postgres.PostgresIndex._span
+
+    def counted(self, *args):
+        spans.append(args[2])
+        return span(self, *args)
+
+    monkeypatch.setattr(search_postgres.PostgresIndex, "WALK", 3)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "ROWS_PER_FETCH", 10 ** 9)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_FROM", 0)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_ENTRIES_PER_ROW", 10 ** 9)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "SPAN_PAIR_FROM", 0)
+    monkeypatch.setattr(search_postgres.PostgresIndex, "_span", counted)
+    monkeypatch.setattr(search_postgres, "_pg_word_shares", lambda db: {"la": 0.5})
+    monkeypatch.setattr(search_postgres, "_pg_rows", lambda db: 1.0)
+    monkeypatch.setattr(index, "RANK_BLOCK", 10)
+    orders = [(kind, number) for kind, number in many if kind == "order"]
+
+    shown, pages = _walk("impresora", NEWEST, limit=7)
+    assert shown == many
+    assert (pages[0].total, pages[0].total_exact) == (46, True)
+    assert _walk_back("impresora", NEWEST, limit=7) == many
+    by_relevance, _pages = _walk("impresora", RELEVANCE, limit=4)
+    assert sorted(by_relevance) == sorted(many) and len(by_relevance) == len(many)
+    assert _walk_back('"la impresora"', NEWEST, limit=7) == orders
+    assert found("impresora cotizar") == found("cotizar impresora") and len(found("impresora cotizar")) == 26
+    if isinstance(database.obj, search_postgres.peewee.PostgresqlDatabase):
+        assert set(spans) == {True, False}
+
+
 def test_a_phrase_of_common_words_pages_the_same_when_the_text_index_is_asked_for_every_word(
         many, monkeypatch):
     # PostgreSQL asks the GIN index for every word of a query whose one rarer word is in many
