@@ -63,10 +63,18 @@ class WritesListedSheet:
     def sheet_writer(self) -> SheetWriter:
         return self.query_one(SheetWriter)
 
+    _sheet_writer_found: SheetWriter | None = None
+
     @property
     def writing_sheet(self) -> bool:
-        writers = self.query(SheetWriter)  # none yet while the screen is being composed
-        return bool(writers) and writers.first().writing
+        # Asked for each key of the footer whenever the selection moves: the screen's
+        # widgets are searched once, not on every ask.
+        if self._sheet_writer_found is None:
+            writers = self.query(SheetWriter)  # none yet while the screen is being composed
+            if not writers:
+                return False
+            self._sheet_writer_found = writers.first()
+        return self._sheet_writer_found.writing
 
     def compose_below_table(self) -> ComposeResult:
         yield SheetWriter(self.SHEET_WORDS, self.SHEET_STOP_LABEL, changed=self._update_actions,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Sequence
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 CELL_PADDING = 1  # blank columns each side of a cell
+MAX_STRIPS_KEPT = 1_000  # lines kept drawn (a page of 500 rows, with and without the cursor)
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -137,6 +139,12 @@ class LineTable(ScrollView, can_focus=True):
         self._cells_of: Callable[[Any], list[Text]] = lambda record: []
         self._lines: dict[int, list[Segment]] = {}  # row -> its cells as segments, unstyled
         self._header_line: list[Segment] | None = None
+        # Lines drawn (header, or row and whether the cursor is on it), with the styles,
+        # width and sideways scroll they were drawn with.
+        self._strips: dict[Any, Strip] = {}
+        self._drawn_with: tuple | None = None
+        self._styles: dict[str, Style] = {}
+        self._width = 0
         self.cursor_row = 0
 
     # --- what is shown -----------------------------------------------------------------
@@ -145,20 +153,24 @@ class LineTable(ScrollView, can_focus=True):
         """The columns' headers and widths (cells are cut or padded to them)."""
         if widths != self._column_widths:
             self._lines.clear()
+            self._strips.clear()
         self._headers, self._column_widths = headers, list(widths)
         self._header_line = None
+        self._strips.pop("header", None)
         self._update_virtual_size()
         self.refresh()
 
     def set_headers(self, headers: list[Text]) -> None:
         self._headers = headers
         self._header_line = None
+        self._strips.pop("header", None)
         self.refresh()
 
     def set_rows(self, records: Sequence[Any], cells_of: Callable[[Any], list[Text]], cursor_row: int) -> None:
         """Show `records`, the cursor on `cursor_row`; nothing is laid out until drawn."""
         self._records, self._cells_of = records, cells_of
         self._lines.clear()
+        self._strips.clear()
         self._update_virtual_size()
         self.cursor_row = max(0, min(cursor_row, len(records) - 1))
         self.refresh()
@@ -267,28 +279,45 @@ class LineTable(ScrollView, can_focus=True):
             self.refresh(Region(0, line, self.size.width, 1))
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # The styles of the parts, read once a frame (they follow focus and the theme).
+        # The styles of the parts and the width, read once a frame (they follow focus, the
+        # theme and the terminal); lines already drawn with them are drawn again as they were.
         try:
-            self._styles = {name: self.get_component_styles(name).rich_style for name in self.COMPONENT_CLASSES}
+            styles = {name: self.get_component_styles(name).rich_style for name in self.COMPONENT_CLASSES}
         except KeyError:  # a table drawn as its screen leaves has lost its styles: plain lines
-            self._styles = dict.fromkeys(self.COMPONENT_CLASSES, Style())
+            styles = dict.fromkeys(self.COMPONENT_CLASSES, Style())
+        styles["base"] = self.rich_style
+        drawn_with = (styles, self.scrollable_content_region.width, int(self.scroll_x))
+        if drawn_with != self._drawn_with:
+            self._drawn_with, self._styles, self._width = drawn_with, styles, drawn_with[1]
+            self._strips.clear()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
         if y < self.header_height:
-            return self._cropped(self._header_segments(), base + self._styles["line-table--header"], width)
+            return self._strip("header", lambda: self._cropped(
+                self._header_segments(), self._styles["base"] + self._styles["line-table--header"]))
         row = y - self.header_height + int(self.scroll_y)
         if row >= len(self._records):
-            return Strip.blank(width, base)
-        style = base + self._styles["line-table--odd-row" if row % 2 else "line-table--even-row"]
+            return Strip.blank(self._width, self._styles["base"])
+        return self._strip((row, row == self.cursor_row), lambda: self._cropped(
+            self._row_segments(row), self._row_style(row)))
+
+    def _strip(self, key: Any, draw: Callable[[], Strip]) -> Strip:
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) > MAX_STRIPS_KEPT:
+                self._strips.clear()
+            strip = self._strips[key] = draw()
+        return strip
+
+    def _row_style(self, row: int) -> Style:
+        style = self._styles["base"] + self._styles["line-table--odd-row" if row % 2 else "line-table--even-row"]
         if row == self.cursor_row:
             style += self._styles["line-table--cursor"]
-        return self._cropped(self._row_segments(row), style, width)
+        return style
 
-    def _cropped(self, segments: list[Segment], style: Style, width: int) -> Strip:
-        scroll_x = int(self.scroll_x)
+    def _cropped(self, segments: list[Segment], style: Style) -> Strip:
+        scroll_x, width = int(self.scroll_x), self._width
         strip = Strip(segments).apply_style(style)
         if scroll_x:
             strip = strip.crop(scroll_x, scroll_x + width)
@@ -308,11 +337,24 @@ class LineTable(ScrollView, can_focus=True):
     def _line_of(self, cells: list[Text]) -> list[Segment]:
         """Cells cut (with an ellipsis) or padded to their columns, side by side."""
         pad = " " * self.cell_padding
-        line = Text(no_wrap=True, end="")
+        segments: list[Segment] = []
+        plain = ""  # the unstyled text since the last styled cell: one segment
         for text, width in zip(cells, self._column_widths):
-            text = text.copy()
+            if not text.spans and not text.style:
+                plain += pad + _fitted(text.plain, width) + pad
+                continue
+            text = text.copy()  # the parts found by a search: rich lays out their styles
             text.truncate(width, overflow="ellipsis", pad=True)
-            line.append(pad)
-            line.append_text(text)
-            line.append(pad)
-        return list(line.render(self.app.console))
+            segments.append(Segment(plain + pad))
+            segments.extend(text.render(self.app.console))
+            plain = pad
+        segments.append(Segment(plain))
+        return segments
+
+
+def _fitted(text: str, width: int) -> str:
+    """`text` padded to `width` cells, or cut to them with an ellipsis (as rich cuts a cell)."""
+    length = cell_len(text)
+    if length <= width:
+        return text + " " * (width - length)
+    return set_cell_size(text, width - 1) + "…" if width > 0 else ""
