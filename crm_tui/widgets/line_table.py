@@ -274,9 +274,7 @@ class LineTable(ScrollView, can_focus=True):
     # --- drawing -----------------------------------------------------------------------
 
     def _refresh_row(self, row: int) -> None:
-        line = row + self.header_height - int(self.scroll_y)
-        if 0 <= line < self.scrollable_content_region.height:
-            self.refresh(Region(0, line, self.size.width, 1))
+        self.refresh_lines(row + self.header_height)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The styles of the parts and the width, read once a frame (they follow focus, the
