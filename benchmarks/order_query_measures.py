@@ -162,7 +162,8 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
     username = reader.execute('SELECT username FROM "user" WHERE active ORDER BY id LIMIT 1').fetchone()[0]
     reader.close()
     # As `crm` starts (crm_tui.__main__): the collector off until the first frame, when
-    # the app turns it on.
+    # the app turns it on (its full collections then wait for quiet moments).
+    thresholds = gc.get_threshold()
     gc.disable()
     app = TimedApp(identify(username), str(path), config=(dict, lambda values: None))
     filter_times: dict[str, list[float]] = {label: [] for label, _values in cases}
@@ -200,6 +201,7 @@ def _screen_runs(path: Path, cases: list[tuple[str, dict[str, Any]]], words: lis
     finally:
         close_database()
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.enable()
     return filter_times, search_times, shown
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import sys
 from functools import partial
 from pathlib import Path
@@ -17,6 +16,7 @@ from crm_tui.i18n import N_, _, set_language
 from crm_tui.screens.menu import MENU_BY_ID, MenuItem, menu_for
 from crm_tui.services.base import Actor, format_date
 from crm_tui.widgets.first_frame import FirstFrameMark
+from crm_tui.widgets.idle_collector import CollectsWhenIdle
 from crm_tui.widgets.key_order import KeysInOrder
 from crm_tui.widgets.safe import SafeOutput
 from crm_tui.widgets.unsaved import HoldsUnsavedWork
@@ -52,17 +52,7 @@ class MenuCommands(Provider):
                           help=_("Open this part of the CRM"))
 
 
-def _collector_on() -> None:
-    """The garbage collector on, after `crm` loaded with it off. What is alive by then
-    (modules, styles, the first screen) lives as long as the program: frozen, a full
-    collection no longer passes over it, which paused the drawing of a query's rows by up
-    to 130 ms."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
-class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
+class CrmApp(FirstFrameMark, SafeOutput, CollectsWhenIdle, KeysInOrder, App[int]):
     """The CRM for one signed-in user (`actor`) on one database (`database_label`)."""
 
     CSS_PATH = str(STYLESHEET)
@@ -138,7 +128,7 @@ class CrmApp(FirstFrameMark, SafeOutput, KeysInOrder, App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         # `crm` loads with the garbage collector off (crm_tui.__main__): on once the first
         # frame is drawn.
-        self.call_after_refresh(_collector_on)
+        self.call_after_refresh(self.collect_when_idle)
         if self.first_run:
             from crm_tui.screens.first_run import FirstRunScreen
 

@@ -157,6 +157,8 @@ def test_the_crm_script_runs_the_entry_that_holds_the_collector_while_loading():
 async def test_the_app_turns_the_garbage_collector_on_after_its_first_frame(crm_database):
     import gc
 
+    DEFAULT_THRESHOLDS = gc.get_threshold()
+
     from crm_tui.app import CrmApp, _open
     from crm_tui.services.login import identify
 
@@ -167,10 +169,22 @@ async def test_the_app_turns_the_garbage_collector_on_after_its_first_frame(crm_
         async with app.run_test() as pilot:
             await pilot.pause()
             assert gc.isenabled()
-            # What start-up left alive is kept out of every later full collection.
+            # What start-up left alive is kept out of every later full collection, and
+            # full collections wait for the user to be idle.
             assert gc.get_freeze_count() > 10_000
+            assert gc.get_threshold()[2] > 1_000_000
+            full_collections = gc.get_stats()[2]["collections"]
+            for _ in range(12):  # what makes a full collection due
+                gc.collect(1)
+            await pilot.press("down")
+            assert not app.collect_if_idle()  # a key was just pressed
+            app._last_input -= 2.0
+            assert app.collect_if_idle()
+            assert gc.get_stats()[2]["collections"] == full_collections + 1
+            assert not app.collect_if_idle()  # nothing due any more
     finally:
         gc.unfreeze()
+        gc.set_threshold(*DEFAULT_THRESHOLDS)
         gc.enable()
         close_database()
 
